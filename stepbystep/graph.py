@@ -1,0 +1,353 @@
+"""Named scalar nodes: the one graph every number in a document comes from.
+
+A node is a name, an expression over earlier names and a value. Keeping the
+expression (not just the value) is what lets one graph serve every reader:
+the renderer prints it as a formula and with numbers substituted, the grader
+re-evaluates it on a student's own numbers (error carried forward), and
+hand-calculation mode rounds each value as it is computed.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
+
+# Precedence for printing: higher binds tighter.
+_SUM, _PRODUCT, _POWER, _ATOM = 1, 2, 3, 4
+
+
+class GraphError(ValueError):
+    """A value that cannot be computed (overflow, log of 0, NaN), by name."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+
+
+class Printer:
+    """How refs and constants look: as symbols, or with numbers substituted."""
+
+    def __init__(self, ref: Callable[[str], str], number: Callable[[float], str],
+                 value_of: Callable[[str], float] | None = None) -> None:
+        self.ref_text = ref
+        self.number_text = number
+        self.value_of = value_of  # None: symbolic printing
+
+    @property
+    def substituting(self) -> bool:
+        return self.value_of is not None
+
+
+class Expr:
+    """An expression over named values; immutable."""
+
+    precedence = _ATOM
+
+    def evaluate(self, env: Mapping[str, float]) -> float:
+        raise NotImplementedError
+
+    def refs(self) -> Iterable[str]:
+        return ()
+
+    def latex(self, printer: Printer) -> str:
+        raise NotImplementedError
+
+    def is_negative_number(self, printer: Printer) -> bool:
+        return False
+
+    def wrapped(self, printer: Printer, minimum: int) -> str:
+        """LaTeX, parenthesised when binding looser than `minimum` or negative."""
+        text = self.latex(printer)
+        if self.precedence < minimum or self.is_negative_number(printer):
+            return f"\\left({text}\\right)"
+        return text
+
+
+@dataclass(frozen=True)
+class Ref(Expr):
+    name: str
+
+    def evaluate(self, env: Mapping[str, float]) -> float:
+        return env[self.name]
+
+    def refs(self) -> Iterable[str]:
+        return (self.name,)
+
+    def latex(self, printer: Printer) -> str:
+        if printer.value_of is not None:
+            return printer.number_text(printer.value_of(self.name))
+        return printer.ref_text(self.name)
+
+    def is_negative_number(self, printer: Printer) -> bool:
+        return printer.value_of is not None and printer.value_of(self.name) < 0
+
+
+@dataclass(frozen=True)
+class Num(Expr):
+    """A constant; `symbol` (e.g. \\eta) is shown in the symbolic formula."""
+
+    value: float
+    symbol: str | None = None
+
+    def evaluate(self, env: Mapping[str, float]) -> float:
+        return self.value
+
+    def latex(self, printer: Printer) -> str:
+        if self.symbol is not None and not printer.substituting:
+            return self.symbol
+        return printer.number_text(self.value)
+
+    def is_negative_number(self, printer: Printer) -> bool:
+        return self.value < 0 and (printer.substituting or self.symbol is None)
+
+
+@dataclass(frozen=True)
+class Add(Expr):
+    terms: tuple[Expr, ...]
+    precedence = _SUM
+
+    def evaluate(self, env: Mapping[str, float]) -> float:
+        return math.fsum(term.evaluate(env) for term in self.terms)
+
+    def refs(self) -> Iterable[str]:
+        for term in self.terms:
+            yield from term.refs()
+
+    def latex(self, printer: Printer) -> str:
+        parts = []
+        for index, term in enumerate(self.terms):
+            if index and isinstance(term, Neg):
+                parts.append(" - " + term.arg.wrapped(printer, _PRODUCT))
+            elif index:
+                parts.append(" + " + term.wrapped(printer, _SUM + 1 if isinstance(term, (Add, Sub)) else _SUM))
+            else:
+                parts.append(term.latex(printer))
+        return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Sub(Expr):
+    left: Expr
+    right: Expr
+    precedence = _SUM
+
+    def evaluate(self, env: Mapping[str, float]) -> float:
+        return self.left.evaluate(env) - self.right.evaluate(env)
+
+    def refs(self) -> Iterable[str]:
+        yield from self.left.refs()
+        yield from self.right.refs()
+
+    def latex(self, printer: Printer) -> str:
+        return f"{self.left.latex(printer)} - {self.right.wrapped(printer, _SUM + 1)}"
+
+
+@dataclass(frozen=True)
+class Mul(Expr):
+    factors: tuple[Expr, ...]
+    precedence = _PRODUCT
+
+    def evaluate(self, env: Mapping[str, float]) -> float:
+        product = 1.0
+        for factor in self.factors:
+            product *= factor.evaluate(env)
+        return product
+
+    def refs(self) -> Iterable[str]:
+        for factor in self.factors:
+            yield from factor.refs()
+
+    def latex(self, printer: Printer) -> str:
+        return " \\cdot ".join(factor.wrapped(printer, _PRODUCT) for factor in self.factors)
+
+
+@dataclass(frozen=True)
+class Div(Expr):
+    numerator: Expr
+    denominator: Expr
+
+    def evaluate(self, env: Mapping[str, float]) -> float:
+        return self.numerator.evaluate(env) / self.denominator.evaluate(env)
+
+    def refs(self) -> Iterable[str]:
+        yield from self.numerator.refs()
+        yield from self.denominator.refs()
+
+    def latex(self, printer: Printer) -> str:
+        return f"\\frac{{{self.numerator.latex(printer)}}}{{{self.denominator.latex(printer)}}}"
+
+
+@dataclass(frozen=True)
+class Neg(Expr):
+    arg: Expr
+    precedence = _SUM
+
+    def evaluate(self, env: Mapping[str, float]) -> float:
+        return -self.arg.evaluate(env)
+
+    def refs(self) -> Iterable[str]:
+        return self.arg.refs()
+
+    def latex(self, printer: Printer) -> str:
+        return "-" + self.arg.wrapped(printer, _PRODUCT)
+
+
+@dataclass(frozen=True)
+class Pow(Expr):
+    base: Expr
+    exponent: Expr
+    precedence = _POWER
+
+    def evaluate(self, env: Mapping[str, float]) -> float:
+        result = self.base.evaluate(env) ** self.exponent.evaluate(env)
+        if isinstance(result, complex):
+            raise ValueError("a negative number to a fractional power")
+        return result
+
+    def refs(self) -> Iterable[str]:
+        yield from self.base.refs()
+        yield from self.exponent.refs()
+
+    def latex(self, printer: Printer) -> str:
+        return f"{self.base.wrapped(printer, _ATOM)}^{{{self.exponent.latex(printer)}}}"
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _log(x: float) -> float:
+    if x <= 0:
+        raise ValueError(f"log of {x!r}, which is not positive")
+    return math.log(x)
+
+
+_FUNCTIONS: dict[str, Callable[..., float]] = {
+    "exp": math.exp,
+    "log": _log,
+    "sigmoid": _sigmoid,
+    "tanh": math.tanh,
+    "relu": lambda x: x if x > 0 else 0.0,
+    "step": lambda x: 1.0 if x > 0 else 0.0,  # relu'(x), with relu'(0) = 0
+    "abs": abs,
+    "max": max,
+    "min": min,
+}
+
+
+@dataclass(frozen=True)
+class Call(Expr):
+    """A named function; `param` is the slope of leaky_relu and its derivative."""
+
+    function: str
+    args: tuple[Expr, ...]
+    param: float | None = None
+
+    def evaluate(self, env: Mapping[str, float]) -> float:
+        values = [arg.evaluate(env) for arg in self.args]
+        if self.function == "leaky_relu":
+            return values[0] if values[0] > 0 else self.param * values[0]
+        if self.function == "leaky_step":
+            return 1.0 if values[0] > 0 else float(self.param)
+        return _FUNCTIONS[self.function](*values)
+
+    def refs(self) -> Iterable[str]:
+        for arg in self.args:
+            yield from arg.refs()
+
+    def latex(self, printer: Printer) -> str:
+        inner = [arg.latex(printer) for arg in self.args]
+        name = self.function
+        if name == "exp":
+            return f"e^{{{inner[0]}}}"
+        if name == "sigmoid":
+            return f"\\frac{{1}}{{1 + e^{{-{self.args[0].wrapped(printer, _PRODUCT)}}}}}"
+        if name == "log":
+            return f"\\ln\\left({inner[0]}\\right)"
+        if name == "tanh":
+            return f"\\tanh\\left({inner[0]}\\right)"
+        if name == "relu":
+            return f"\\max\\left(0, {inner[0]}\\right)"
+        if name == "abs":
+            return f"\\left|{inner[0]}\\right|"
+        if name in ("max", "min"):
+            return f"\\{name}\\left({', '.join(inner)}\\right)"
+        slope = printer.number_text(float(self.param)) if self.param is not None else ""
+        if name == "leaky_relu":
+            return (f"\\begin{{cases}} {inner[0]} & \\text{{if }} {inner[0]} > 0 \\\\ "
+                    f"{slope} \\cdot {self.args[0].wrapped(printer, _PRODUCT)} & \\text{{otherwise}} \\end{{cases}}")
+        low = slope if name == "leaky_step" else "0"
+        return f"\\begin{{cases}} 1 & \\text{{if }} {inner[0]} > 0 \\\\ {low} & \\text{{otherwise}} \\end{{cases}}"
+
+
+def unique(names: Iterable[str]) -> tuple[str, ...]:
+    """Names in first-seen order, each once."""
+    return tuple(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    expr: Expr | None  # None: a given value
+    value: float
+    inputs: tuple[str, ...]
+
+
+class Graph:
+    """Nodes in the order they were defined, which is always a valid
+    topological order: a node may only refer to names defined before it."""
+
+    def __init__(self, round_to: int | None = None) -> None:
+        self.round_to = round_to
+        self.nodes: dict[str, Node] = {}
+        self.values: dict[str, float] = {}
+
+    def given(self, name: str, value: float) -> Ref:
+        self._add(Node(name, None, float(value), ()))
+        return Ref(name)
+
+    def define(self, name: str, expr: Expr) -> Ref:
+        inputs = unique(expr.refs())
+        for input_name in inputs:
+            if input_name not in self.values:
+                raise GraphError(name, f"uses {input_name} before it is defined")
+        value = evaluate(name, expr, self.values)
+        if self.round_to is not None:
+            value = round(value, self.round_to) + 0.0
+        self._add(Node(name, expr, value, inputs))
+        return Ref(name)
+
+    def _add(self, node: Node) -> None:
+        if node.name in self.nodes:
+            raise GraphError(node.name, "defined twice")
+        self.nodes[node.name] = node
+        self.values[node.name] = node.value
+
+    def recompute(self, name: str, overrides: Mapping[str, float]) -> float:
+        """The node's value from its inputs, where `overrides` replace some."""
+        node = self.nodes[name]
+        if node.expr is None:
+            return node.value
+        env = {key: overrides.get(key, self.values[key]) for key in node.inputs}
+        return evaluate(name, node.expr, env)
+
+
+def evaluate(name: str, expr: Expr, env: Mapping[str, float]) -> float:
+    """Evaluate with every numeric failure turned into a GraphError."""
+    try:
+        value = expr.evaluate(env)
+    except OverflowError:
+        raise GraphError(name, "overflow: the value is too large for a float") from None
+    except ZeroDivisionError:
+        raise GraphError(name, "division by zero") from None
+    except ValueError as error:
+        raise GraphError(name, f"math domain error ({error})") from None
+    if math.isnan(value):
+        raise GraphError(name, "the value is not a number (NaN)")
+    if math.isinf(value):
+        raise GraphError(name, "overflow: the value is infinite")
+    return value
