@@ -292,11 +292,13 @@ class _NetworkBuilder:
         for k in range(above.size):
             weight = self.names.weights[l + 1][k][j]
             path = trace.define(f"{p}dnet_{above.neuron(k)}/dout_{layer.neuron(j)}", self._path_weight(p, weight, params, gradients),
-                                "dnet_dout", weight=weight, convention=self.spec.hidden_deltas_use, **ctx)
+                                "dnet_dout", weight=weight, convention=self.spec.hidden_deltas_use,
+                                neuron=layer.neuron(j), above=above.neuron(k), **ctx)
             parts.append(trace.define(f"{p}dE_{above.neuron(k)}/dout_{layer.neuron(j)}",
-                                      Mul((upstream[k], path)), "dE_part", **ctx))  # type: ignore[index]
+                                      Mul((upstream[k], path)), "dE_part", neuron=layer.neuron(j),
+                                      above=above.neuron(k), **ctx))  # type: ignore[index]
         return trace.define(f"{p}dE_total/dout_{layer.neuron(j)}", Add(tuple(parts)) if len(parts) > 1 else parts[0],
-                            "dE_dout_hidden", **ctx)
+                            "dE_dout_hidden", neuron=layer.neuron(j), **ctx)
 
     def _path_weight(self, p: str, weight: str, params: dict[str, Ref], gradients: dict[str, Ref]) -> Expr:
         """The weight a hidden delta goes back through: the original one, or
@@ -334,8 +336,10 @@ class _NetworkBuilder:
         layer = self.spec.layers[l]
         for i, weight in enumerate(self.names.weights[l][j]):
             source = below[(i + 1) % len(below)] if self.mistakes.wrong_input_neuron and len(below) > 1 else below[i]
-            local = trace.define(f"{p}dnet_{layer.neuron(j)}/d{weight}", source, "dnet_dw", weight=weight, **ctx)
-            gradients[weight] = trace.define(f"{p}dE_total/d{weight}", Mul((*chain, local)), "grad_w", weight=weight, **ctx)
+            local = trace.define(f"{p}dnet_{layer.neuron(j)}/d{weight}", source, "dnet_dw", weight=weight,
+                                 neuron=layer.neuron(j), source=source.name, **ctx)
+            gradients[weight] = trace.define(f"{p}dE_total/d{weight}", Mul((*chain, local)), "grad_w", weight=weight,
+                                             neuron=layer.neuron(j), **ctx)
             if self.bare:
                 trace.define(f"{weight}+", self._update_expr(params[weight], gradients[weight]), "update", parameter=weight)
 
@@ -347,7 +351,7 @@ class _NetworkBuilder:
         pairs = [(bias, Add(tuple(deltas)) if len(deltas) > 1 else deltas[0])] if isinstance(bias, str) \
             else [(name, Mul((delta, Num(1.0)))) for name, delta in zip(bias, deltas)]
         for name, expr in pairs:
-            gradients[name] = trace.define(f"{p}dE_total/d{name}", expr, "grad_b", shared=isinstance(bias, str), **ctx)
+            gradients[name] = trace.define(f"{p}dE_total/d{name}", expr, "grad_b", shared=isinstance(bias, str), parameter=name, **ctx)
             if self.bare and self.spec.update_biases:
                 trace.define(f"{name}+", self._update_expr(params[name], gradients[name]), "update", parameter=name)
 

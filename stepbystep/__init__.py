@@ -1,0 +1,9 @@
+"""stepbystep: step-by-step numeric worked examples of backpropagation."""
+from __future__ import annotations
+
+from .api import Walkthrough, build, from_dict, load
+from .graph import GraphError
+from .spec import SpecError, load_spec, parse_spec
+
+__all__ = ["Walkthrough", "build", "from_dict", "load", "load_spec", "parse_spec", "SpecError", "GraphError"]
+__version__ = "0.1.0"

@@ -1,0 +1,137 @@
+"""The command line: arguments in, one document or one clean error out.
+
+Library errors (a refused spec, a value that overflows) become one line
+`stepbystep: error: …` and exit code 2 here, at the boundary; nothing below
+this module prints or exits.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable, NoReturn, Sequence
+
+EXIT_OK, EXIT_WRONG, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input or usage: reported as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= 15:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 15, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="stepbystep", description="Step-by-step numeric worked examples of backpropagation.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    render = commands.add_parser("render", help="write the walkthrough (Markdown or HTML)")
+    render.add_argument("spec", metavar="SPEC")
+    render.add_argument("--format", choices=("md", "html"), default="md")
+    render.add_argument("--fragment", action="store_true", help="HTML: an embeddable piece, no <html>/<head>/<body>")
+    render.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
+    render.add_argument("--precision", type=_non_negative, default=None, metavar="N",
+                        help="decimals printed (default 9; with --round K, K)")
+    render.add_argument("--round", type=_non_negative, default=None, metavar="K",
+                        help="hand-calculation mode: round every value to K decimals as it is computed")
+    render.set_defaults(run=_render)
+
+    answers = commands.add_parser("answers", help="every named value as one JSON object")
+    answers.add_argument("spec", metavar="SPEC")
+    answers.add_argument("--format", choices=("json",), default="json")
+    answers.add_argument("--round", type=_non_negative, default=None, metavar="K")
+    answers.set_defaults(run=_answers)
+    return parser
+
+
+def _render(args: argparse.Namespace) -> int:
+    from . import api
+
+    walkthrough = api.load(args.spec, round_to=args.round)
+    precision = args.precision if args.precision is not None else None
+    if args.format == "html" or args.fragment:
+        raise UsageError("--format html is not available in this version")
+    _emit(walkthrough.markdown(precision=precision), args.output)
+    return EXIT_OK
+
+
+def _answers(args: argparse.Namespace) -> int:
+    from . import api
+
+    walkthrough = api.load(args.spec, round_to=args.round)
+    _emit(json.dumps(walkthrough.answers(), indent=2) + "\n", None)
+    return EXIT_OK
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_atomically(Path(output), text)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path`, then rename: a reader never
+    sees half a file and a failure leaves no file behind."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise UsageError(f"{path}: the folder {directory} does not exist")
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `stepbystep` and `python -m stepbystep`."""
+    from .graph import GraphError
+    from .spec import SpecError
+
+    handled: tuple[type[BaseException], ...] = (UsageError, SpecError)
+    try:
+        args = build_parser().parse_args(argv)
+        run: Callable[[argparse.Namespace], int] = args.run
+        return run(args)
+    except handled as error:
+        return _fail(str(error))
+    except GraphError as error:
+        spec = getattr(locals().get("args"), "spec", None)
+        return _fail(f"{spec}: {error}" if spec else str(error))
+    except BrokenPipeError:
+        return EXIT_OK
+    except OSError as error:
+        return _fail(f"{error.filename or ''}: {error.strerror}".lstrip(": "))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # a bug of ours: still one line, never a traceback
+        return _fail(f"internal error ({type(error).__name__}: {error}); please report this with the spec file")
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"stepbystep: error: {' '.join(message.split())}\n")
+    return EXIT_USAGE
+
+
+def run() -> NoReturn:
+    sys.exit(main())

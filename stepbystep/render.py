@@ -1,0 +1,252 @@
+"""From a trace to a document: Jinja templates fed with formatted steps.
+
+The templates never compute; this module formats what the trace holds
+(symbols, formulas, numbers at the chosen precision) into plain records and
+lets one walkthrough template hold the prose for every output format.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .graph import Printer
+from .latex import DEFAULT_PRECISION, format_number, number_latex, split_prefix, symbol
+from .trace import Section, Step, Trace
+
+# One equation per line up to this many LaTeX characters; longer ones are
+# broken into an aligned block (formula / numbers / value) so they fit a page.
+ONE_LINE_LIMIT = 75
+_COMMAND = re.compile(r"\\[a-zA-Z]+|[{}]")
+
+
+def template_dir() -> Path:
+    """Templates ship inside the wheel as `_templates`; a source checkout or
+    editable install finds them at the top of the repository."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_templates", here.parent / "templates"):
+        if (candidate / "walkthrough.md.j2").is_file():
+            return candidate
+    raise FileNotFoundError("the stepbystep templates are missing from this installation")
+
+
+@dataclass(frozen=True)
+class StepView:
+    name: str
+    bare: str           # the name without its step/sample prefix
+    kind: str
+    symbol: str
+    formula: str        # the right-hand side with symbols ('' for a given value)
+    substituted: str    # the right-hand side with numbers ('' when it adds nothing)
+    value: str          # the value as LaTeX
+    text: str           # the value as plain text
+    equation: str       # the whole display equation, ready for $$ … $$
+    note: str | None
+    first: bool         # first step of its kind in its section: the prose goes here
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SectionView:
+    kind: str
+    title: str
+    level: int
+    steps: list[StepView]
+    context: dict[str, Any]
+
+    @property
+    def computed(self) -> list[StepView]:
+        return [step for step in self.steps if step.kind != "given"]
+
+    @property
+    def givens(self) -> list[StepView]:
+        return [step for step in self.steps if step.kind == "given"]
+
+
+class Formatter:
+    """Symbols and numbers for one document, at one precision."""
+
+    def __init__(self, trace: Trace, precision: int = DEFAULT_PRECISION) -> None:
+        self.trace = trace
+        self.precision = precision
+        values = trace.graph.values
+        self.symbolic = Printer(self.symbol, self.number)
+        self.substituting = Printer(self.symbol, self.number, values.__getitem__)
+
+    def symbol(self, name: str) -> str:
+        prefix, bare = split_prefix(name)
+        sample = None
+        for part in prefix.split("."):
+            if part.startswith("sample") and part[6:].isdigit():
+                sample = int(part[6:])
+        return symbol(bare, sample)
+
+    def number(self, value: float) -> str:
+        return number_latex(value, self.precision)
+
+    def text(self, value: float) -> str:
+        return format_number(value, self.precision)
+
+    def step(self, step: Step, first: bool) -> StepView:
+        left = self.symbol(step.name)
+        value = self.number(step.value)
+        formula = substituted = ""
+        if step.expr is not None:
+            formula = step.expr.latex(self.symbolic)
+            substituted = step.expr.latex(self.substituting)
+            if substituted == value or substituted == formula:
+                substituted = ""
+        parts = [left] + [part for part in (formula, substituted) if part] + [value]
+        if sum(_visible_length(part) for part in parts) <= ONE_LINE_LIMIT:
+            equation = " = ".join(parts)
+        else:
+            equation = "\\begin{aligned}\n" + f"{left} &= " + " \\\\\n&= ".join(parts[1:]) + "\n\\end{aligned}"
+        return StepView(step.name, split_prefix(step.name)[1], step.kind, left, formula, substituted, value, self.text(step.value),
+                        equation, step.note, first, step.context)
+
+    def section(self, section: Section) -> SectionView:
+        seen: set[str] = set()
+        views = []
+        for step in section.steps:
+            views.append(self.step(step, step.kind not in seen))
+            seen.add(step.kind)
+        return SectionView(section.kind, section.title, section.level, views, section.context)
+
+
+def _visible_length(latex: str) -> int:
+    """Roughly how many characters a reader sees: commands and braces removed."""
+    return len(_COMMAND.sub("", latex))
+
+
+def document_context(trace: Trace, precision: int = DEFAULT_PRECISION) -> dict[str, Any]:
+    """Everything a walkthrough template may use, already formatted."""
+    formatter = Formatter(trace, precision)
+    sections = [formatter.section(section) for section in trace.sections]
+    facts = trace.facts
+    rows = parameter_rows(trace, formatter)
+    return {
+        "title": trace.title,
+        "sections": sections,
+        "facts": facts,
+        "conventions": conventions(facts),
+        "parameter_rows": rows,
+        "paths": {row["name"]: row["path"] for row in rows},
+        "precision": precision,
+        "symbol": formatter.symbol,
+        "number": formatter.number,
+        "text": formatter.text,
+        "value": trace.value,
+    }
+
+
+def conventions(facts: dict[str, Any]) -> list[str]:
+    """The conventions of this walkthrough, each a sentence, Mazur's noted."""
+    spec = facts["spec"]
+    lines = []
+    loss_text = {
+        "half_sse": r"$E_{total} = \sum_k \frac{1}{2}(target_k - out_k)^2$ (squared error with ½, as in Mazur's post)",
+        "sse": r"$E_{total} = \sum_k (target_k - out_k)^2$ (squared error without the ½ that Mazur uses)",
+        "mse": r"$E_{total} = \frac{1}{K}\sum_k (target_k - out_k)^2$ (mean squared error over the K outputs; Mazur uses ½ and no mean)",
+        "bce": r"$E_{total} = -[target \ln out + (1 - target) \ln(1 - out)]$ (binary cross-entropy on one sigmoid output)",
+        "cross_entropy": r"$E_{total} = -\sum_k target_k \ln out_k$ (cross-entropy on a softmax output)",
+    }[spec.loss]
+    lines.append(f"Loss: {loss_text}.")
+    if len(spec.samples) > 1:
+        lines.append(f"Several samples in one step: their losses and gradients are combined by their {spec.reduction}"
+                     + (" (the gradient is divided by the number of samples)." if spec.reduction == "mean" else "."))
+    activations = ", ".join(f"{layer.name}: {layer.activation}" for layer in spec.layers[1:])
+    lines.append(f"Activations: {activations}" + ("" if all(layer.activation == "sigmoid" for layer in spec.layers[1:])
+                                                   else " (Mazur's post uses sigmoid everywhere)") + ".")
+    kinds = set()
+    for layer in spec.layers[1:]:
+        kinds.add("none" if layer.bias is None else "per-neuron" if isinstance(layer.bias, tuple) else "shared")
+    bias_text = {"shared": "one bias shared by all neurons of a layer (b1, b2, …), as in Mazur's post",
+                 "per-neuron": "one bias per neuron (b_h1, b_o1, …); Mazur's post shares one bias per layer",
+                 "none": "no bias"}
+    lines.append("Biases: " + "; ".join(bias_text[kind] for kind in sorted(kinds)) + ".")
+    if any(kind != "none" for kind in kinds):
+        lines.append("Biases are updated like the weights (Mazur's post keeps them fixed)." if spec.update_biases
+                     else "Biases are not updated, as in Mazur's post; their gradients are shown for completeness.")
+    if spec.hidden_deltas_use == "original_weights":
+        lines.append("Hidden-layer deltas are sent back through the original weights, before this step's update "
+                     "(Mazur's post, and true gradient descent).")
+    else:
+        lines.append("Hidden-layer deltas are sent back through weights already moved by this sample's update "
+                     "(the older code of Mazur's post; not the true gradient).")
+    lines.append(f"Learning rate: $\\eta = {format_number(spec.learning_rate)}$; every update is "
+                 r"$w^{+} = w - \eta \cdot \frac{\partial E_{total}}{\partial w}$.")
+    if facts.get("round_to") is not None:
+        lines.append(f"Hand-calculation mode: every value is rounded to {facts['round_to']} decimals as soon as it is "
+                     "computed, and the rounded value is used from then on, as with a calculator.")
+    return lines
+
+
+def parameter_rows(trace: Trace, formatter: Formatter) -> list[dict[str, str]]:
+    """Each parameter before and after the run, for the closing table."""
+    facts = trace.facts
+    spec = facts["spec"]
+    names = facts["parameters"]
+    steps = facts["steps"]
+    rows = []
+    values = trace.graph.values
+    for l, layer in enumerate(spec.layers[1:], start=1):
+        below = spec.layers[l - 1]
+        for j, row in enumerate(names.weights[l]):
+            for i, weight in enumerate(row):
+                rows.append({"name": weight, "symbol": formatter.symbol(weight),
+                             "path": f"{below.neuron(i)} → {layer.neuron(j)}",
+                             "before": formatter.text(facts["initial"][weight]),
+                             "after": formatter.text(values[f"after{steps}.{weight}"])})
+        bias = names.biases[l]
+        for j, name in enumerate([bias] if isinstance(bias, str) else list(bias or [])):
+            rows.append({"name": name, "symbol": formatter.symbol(name),
+                         "path": f"bias of {layer.name}" if isinstance(bias, str) else f"bias of {layer.neuron(j)}",
+                         "before": formatter.text(facts["initial"][name]),
+                         "after": formatter.text(values[f"after{steps}.{name}"])})
+    return rows
+
+
+@lru_cache(maxsize=None)
+def _environment(directory: str, autoescape: bool) -> Any:
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(directory),
+        undefined=jinja2.StrictUndefined,
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["md_text"] = markdown_text
+    return environment
+
+
+def markdown_text(text: str) -> str:
+    """Untrusted plain text (titles, notes) made inert in Markdown: HTML
+    special characters become entities and Markdown syntax is escaped."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    out = []
+    for char in text:
+        out.append("\\" + char if char in "\\`*_[]#|$" else char)
+    return "".join(out).replace("\n", " ")
+
+
+def render_markdown(trace: Trace, precision: int = DEFAULT_PRECISION) -> str:
+    """The walkthrough as Markdown with $…$ / $$…$$ math."""
+    template = _environment(str(template_dir()), False).get_template("walkthrough.md.j2")
+    text = template.render(document_context(trace, precision))
+    return _tidy(text)
+
+
+def _tidy(text: str) -> str:
+    """At most one blank line in a row, one newline at the end."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        line = line.rstrip()
+        if not line and (not lines or not lines[-1]):
+            continue
+        lines.append(line)
+    return "\n".join(lines).strip() + "\n"
