@@ -150,7 +150,7 @@ class _NetworkBuilder:
             else:
                 scratch = TraceBuilder(Graph(self.round_to))
                 losses.append(scratch.graph.values[self._after(scratch, number, values, None).name])
-                self.trace.section("after", f"After {number} update(s)", 2, step=number)
+                self.trace.section("after", f"After {_updates_text(number)}", 2, step=number)
                 self.trace.given(f"after{number}.E_total", losses[-1], "after_total", summary=True)
         return self.trace.finish(spec.title or "A step by step backpropagation example", self._facts())
 
@@ -209,7 +209,7 @@ class _NetworkBuilder:
         sample = spec.samples[index]
         sample_number = None if self.bare else index + 1
         ctx = {"sample": sample_number, "step": number}
-        trace.section("sample", "The sample" if self.bare else f"Step {number}, sample {index + 1}", 2 if self.bare else 3, **ctx)
+        trace.section("sample", "The sample" if self.bare else f"Sample {index + 1}", 2 if self.bare else 3, **ctx)
         inputs = [trace.given(f"{p}{spec.layers[0].neuron(i)}", x, "given", role="input", **ctx)
                   for i, x in enumerate(sample.inputs)]
         output_layer = spec.layers[-1]
@@ -225,7 +225,7 @@ class _NetworkBuilder:
         layers = self.spec.layers
         outs = [inputs]
         for l, layer in enumerate(layers[1:], start=1):
-            trace.section("forward", f"{heading}: layer {layer.name}", 3, layer=layer.name,
+            trace.section("forward", f"{heading}: layer {layer.name}", self._depth(ctx), layer=layer.name,
                           activation=layer.activation, first=l == 1, **ctx)
             nets = []
             for j in range(layer.size):
@@ -240,12 +240,19 @@ class _NetworkBuilder:
                          for j in range(layer.size)])
         return outs
 
+    def _depth(self, ctx: dict) -> int:
+        """Heading level: the top level for Mazur's one step on one sample,
+        under "After …" one deeper, under a sample's own heading deeper still."""
+        if ctx.get("sample") is not None:
+            return 4
+        return 3 if ctx.get("after") or not self.bare else 2
+
     def _bias_name(self, l: int, j: int) -> str | None:
         bias = self.names.biases[l]
         return bias if isinstance(bias, str) or bias is None else bias[j]
 
     def _error(self, trace: TraceBuilder, p: str, outs: list[Ref], targets: list[Ref], ctx: dict) -> Ref:
-        trace.section("error", "The total error", 3, loss=self.spec.loss, **ctx)
+        trace.section("error", "The total error", self._depth(ctx), loss=self.spec.loss, **ctx)
         layer = self.spec.layers[-1]
         terms = [trace.define(f"{p}E_{layer.neuron(k)}", _loss_term(self.spec.loss, t, o, len(outs)), "loss_term",
                               loss=self.spec.loss, **ctx)
@@ -261,7 +268,7 @@ class _NetworkBuilder:
             layer = layers[l]
             is_output = l == len(layers) - 1
             trace.section("output_layer" if is_output else "hidden_layer",
-                          f"The backward pass: {'output' if is_output else 'hidden'} layer {layer.name}", 3,
+                          f"The backward pass: {'output' if is_output else 'hidden'} layer {layer.name}", self._depth(ctx),
                           layer=layer.name, activation=layer.activation, loss=self.spec.loss,
                           hidden_deltas_use=self.spec.hidden_deltas_use, **ctx)
             groups = [list(range(layer.size))] if layer.activation == "softmax" else [[j] for j in range(layer.size)]
@@ -357,7 +364,7 @@ class _NetworkBuilder:
 
     def _input_gradients(self, trace: TraceBuilder, p: str, deltas: list[Ref], params: dict[str, Ref], ctx: dict) -> None:
         """dE_total/di: reported for the curious, always through the original weights."""
-        trace.section("inputs", "The gradient with respect to the inputs", 3, **ctx)
+        trace.section("inputs", "The gradient with respect to the inputs", self._depth(ctx), **ctx)
         first = self.spec.layers[1]
         for i in range(self.spec.layers[0].size):
             terms = tuple(Mul((deltas[j], params[self.names.weights[1][j][i]])) for j in range(first.size))
@@ -369,7 +376,7 @@ class _NetworkBuilder:
                params: dict[str, Ref] | None) -> Ref:
         """The forward pass over all samples with the updated parameters."""
         prefix = f"after{number}."
-        trace.section("after", f"After {number} update{'s' if number > 1 else ''}", 2, step=number)
+        trace.section("after", f"After {_updates_text(number)}", 2, step=number)
         after_params = {}
         for name in self.names.all_names():
             after_params[name] = (trace.define(prefix + name, params[name], "given", parameter=True) if params is not None
@@ -379,6 +386,8 @@ class _NetworkBuilder:
         for index, sample in enumerate(self.spec.samples):
             p = f"{prefix}sample{index + 1}." if several else prefix
             ctx = {"sample": index + 1 if several else None, "step": number, "after": True}
+            if several:
+                trace.section("sample", f"Sample {index + 1} with the updated parameters", 3, **ctx)
             inputs = [trace.given(f"{p}{self.spec.layers[0].neuron(i)}", x, "given", role="input", **ctx)
                       for i, x in enumerate(sample.inputs)]
             targets = [trace.given(f"{p}target_{self.spec.layers[-1].neuron(k)}", t, "given", role="target", **ctx)
@@ -387,7 +396,7 @@ class _NetworkBuilder:
             losses.append(self._error(trace, p, outs[-1], targets, ctx))
         if not several:
             return losses[0]
-        trace.section("after_total", f"The total error after {number} update(s)", 3, step=number)
+        trace.section("after_total", f"The total error after {_updates_text(number)}", 3, step=number)
         return trace.define(prefix + "E_total", self._reduce(losses), "after_total")
 
     def _facts(self) -> dict:
@@ -400,6 +409,10 @@ class _NetworkBuilder:
             "initial": initial_values(spec, self.names),
             "round_to": self.round_to,
         }
+
+
+def _updates_text(number: int) -> str:
+    return "one update" if number == 1 else f"{number:,} updates"
 
 
 @dataclass(frozen=True)
