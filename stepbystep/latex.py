@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 DEFAULT_PRECISION = 9
 # Below this magnitude fixed decimals would hide the digits, so scientific.
@@ -75,6 +76,7 @@ def _escape(text: str) -> str:
     return re.sub(r"([\\{}_&%$#^~])", r"\\\1", text)
 
 
+@lru_cache(maxsize=65536)
 def symbol(name: str, sample: int | None = None) -> str:
     """The LaTeX symbol of a bare value name (no step/sample prefix).
 
