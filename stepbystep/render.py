@@ -138,7 +138,33 @@ def document_context(trace: Trace, precision: int = DEFAULT_PRECISION) -> dict[s
         "number": formatter.number,
         "text": formatter.text,
         "value": trace.value,
+        "figures": figures(trace, formatter),
     }
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A picture in the walkthrough, the hook for diagrams and plots.
+
+    `svg` is inline SVG text made by our own code (trusted; the HTML page shows
+    it as is); `markdown` is what the Markdown shows instead ('' for nothing,
+    e.g. when a table already holds the same numbers). `place` says where it
+    goes: "start" (after the conventions), "network" (in the network section)
+    or "end" (after the closing table).
+    """
+
+    id: str
+    title: str
+    svg: str
+    markdown: str = ""
+    place: str = "end"
+
+
+def figures(trace: Trace, formatter: Formatter) -> list[Figure]:
+    """Every figure of this walkthrough; add new kinds of figure here."""
+    from .diagram import network_figures
+
+    return network_figures(trace, formatter)
 
 
 def conventions(facts: dict[str, Any]) -> list[str]:
@@ -236,9 +262,14 @@ def markdown_text(text: str) -> str:
 
 def render_markdown(trace: Trace, precision: int = DEFAULT_PRECISION) -> str:
     """The walkthrough as Markdown with $…$ / $$…$$ math."""
+    return walkthrough_markdown(document_context(trace, precision))
+
+
+def walkthrough_markdown(context: dict[str, Any]) -> str:
+    """The walkthrough template rendered from an already-built context (the
+    HTML renderer swaps each figure's Markdown for a placeholder first)."""
     template = _environment(str(template_dir()), False).get_template("walkthrough.md.j2")
-    text = template.render(document_context(trace, precision))
-    return _tidy(text)
+    return _tidy(template.render(context))
 
 
 def _tidy(text: str) -> str:
