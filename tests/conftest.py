@@ -3,6 +3,8 @@ run the command line in-process and see exactly what it printed."""
 from __future__ import annotations
 
 import copy
+import math
+import random
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,3 +48,94 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+# -- random dense networks (shared by the gradient and property tests) --------
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
+LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
+LAYER_NAMES = ("x", "u", "v", "p", "q", "k2", "m", "z")
+
+
+def _uniform(rng: random.Random, low: float = -1.0, high: float = 1.0) -> float:
+    return round(rng.uniform(low, high), rng.choice((2, 3, 17)))
+
+
+def random_network_spec(rng: random.Random, *, custom_names: bool = True,
+                        hidden_deltas_use: str = "original_weights",
+                        training: bool = False) -> dict[str, Any]:
+    """A valid spec dict: 1-3 hidden layers of width 1-4, every activation,
+    loss, bias policy and reduction, 1-3 samples, within the spec's rules
+    (bce: one sigmoid output, targets in [0, 1]; cross_entropy: softmax
+    output, targets >= 0 summing to 1)."""
+    loss = rng.choice(LOSSES)
+    hidden = rng.randint(1, 3)
+    sizes = [rng.randint(1, 4)] + [rng.randint(1, 4) for _ in range(hidden)]
+    activations = [rng.choice(ACTIVATIONS) for _ in range(hidden)]
+    if loss == "bce":
+        output_size, output_activation = 1, "sigmoid"
+    elif loss == "cross_entropy":
+        output_size, output_activation = rng.randint(2, 4), "softmax"
+    else:
+        output_activation = rng.choice(ACTIVATIONS)
+        output_size = rng.randint(2 if output_activation == "softmax" else 1, 4)
+    sizes.append(output_size)
+    activations.append(output_activation)
+    for index, activation in enumerate(activations, start=1):
+        if activation == "softmax" and sizes[index] < 2:
+            sizes[index] = 2
+    names = rng.sample(LAYER_NAMES, len(sizes)) if custom_names and rng.random() < 0.4 else None
+    layers: list[dict[str, Any]] = [{"size": sizes[0]}]
+    for index, activation in enumerate(activations, start=1):
+        layer: dict[str, Any] = {
+            "activation": activation,
+            "weights": [[_uniform(rng) for _ in range(sizes[index - 1])] for _ in range(sizes[index])],
+        }
+        bias_kind = rng.choice(("shared", "per-neuron", "none"))
+        if bias_kind == "shared":
+            layer["bias"] = _uniform(rng)
+        elif bias_kind == "per-neuron":
+            layer["bias"] = [_uniform(rng) for _ in range(sizes[index])]
+        if activation == "leaky_relu" and rng.random() < 0.5:
+            layer["negative_slope"] = round(rng.uniform(0, 0.5), 3)
+        if rng.random() < 0.5:
+            layer["size"] = sizes[index]
+        layers.append(layer)
+    if names:
+        for layer, name in zip(layers, names):
+            layer["name"] = name
+    samples = []
+    for _ in range(rng.randint(1, 3)):
+        if loss == "bce":
+            targets = [rng.choice((0.0, 1.0, round(rng.random(), 3)))]
+        elif loss == "cross_entropy":
+            if rng.random() < 0.5:
+                targets = [0.0] * output_size
+                targets[rng.randrange(output_size)] = 1.0
+            else:
+                raw = [rng.random() for _ in range(output_size)]
+                targets = [value / math.fsum(raw) for value in raw]
+                targets[-1] = 1.0 - math.fsum(targets[:-1])
+        else:
+            targets = [_uniform(rng) for _ in range(output_size)]
+        samples.append({"inputs": [_uniform(rng) for _ in range(sizes[0])], "targets": targets})
+    spec: dict[str, Any] = {
+        "learning_rate": rng.choice((0.5, 0.1, 1.0, round(rng.uniform(0.01, 2), 3))),
+        "loss": loss,
+        "reduction": rng.choice(("sum", "mean")),
+        "update_biases": rng.choice((True, False)),
+        "hidden_deltas_use": hidden_deltas_use,
+        "layers": layers,
+        "samples": samples,
+    }
+    if rng.random() < 0.3:
+        spec["title"] = rng.choice(("A net", "<b>bold</b> & $x$", "ünïcode — net", "*stars* _under_ `code`"))
+    if training:
+        mode = rng.choice(("batch", "online", "minibatch"))
+        table: dict[str, Any] = {"mode": mode, "epochs": rng.randint(1, 3)}
+        if mode == "minibatch":
+            table["batch_size"] = rng.randint(1, 3)
+        steps = table["epochs"] * {"batch": 1, "online": len(samples),
+                                   "minibatch": -(-len(samples) // table.get("batch_size", 1))}[mode]
+        table["record"] = sorted(rng.sample(range(1, steps + 1), rng.randint(1, min(steps, 2))))
+        spec["training"] = table
+    return spec

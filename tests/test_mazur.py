@@ -220,3 +220,16 @@ def test_copied_table_matches_the_shared_file() -> None:
         assert rows[row] == entry, row
     # every ok row of the file is tested here
     assert {row for row, (_, _, status) in rows.items() if status == "ok"} == set(OK_ROWS)
+
+
+def test_updated_weights_convention_reproduces_the_posts_old_number(mazur_spec) -> None:
+    """The errata: 0.291027924 is what the older code's convention (hidden
+    deltas through the updated w5…w8) gives: 0.2910279239 in mazur-2015.md."""
+    import stepbystep
+
+    mazur_spec["hidden_deltas_use"] = "updated_weights"
+    walk = stepbystep.from_dict(mazur_spec)
+    assert round(walk.value("after1.E_total"), 10) == 0.2910279239
+    assert f"{walk.value('after1.E_total'):.9f}" == "0.291027924"
+    # the path weight reported is the moved one, w5+ (SPEC §1)
+    assert walk.value("dnet_o1/dout_h1") == walk.value("w5+")

@@ -1,0 +1,313 @@
+"""Every gradient of random dense networks against independent oracles.
+
+Oracle 1: central finite differences (fourth-order, five points) of a tiny
+forward pass written here in plain Python, sharing nothing with stepbystep's
+graph. Oracle 2: PyTorch autograd in float64 where torch is installed.
+Covered: every activation, loss, bias policy, update_biases on and off,
+1-3 samples with sum and mean reduction (SPEC §2 names: bare for one sample,
+`step1.` / `step1.sample{n}.` otherwise).
+"""
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pytest
+
+import stepbystep
+from conftest import ACTIVATIONS, LOSSES, random_network_spec
+
+SEEDS = range(120)
+STEP = 1e-4          # finite-difference step
+KINK = 1e-4          # relu/leaky_relu net inputs must stay this far from 0
+
+
+# -- the network as the spec describes it, read independently ---------------
+@dataclass(frozen=True)
+class DenseLayer:
+    neurons: tuple[str, ...]
+    activation: str
+    slope: float
+    weights: tuple[tuple[str, ...], ...]   # names, [neuron][input]
+    biases: tuple[str | None, ...]         # a name per neuron (shared: the same name)
+
+
+@dataclass(frozen=True)
+class Net:
+    inputs: tuple[str, ...]
+    layers: tuple[DenseLayer, ...]
+    params: dict[str, float]
+    loss: str
+    reduction: str
+    eta: float
+    samples: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]
+    update_biases: bool
+
+    @property
+    def bare(self) -> bool:
+        return len(self.samples) == 1
+
+
+def neuron_names(name: str, size: int) -> tuple[str, ...]:
+    joiner = "_" if name[-1].isdigit() else ""
+    return tuple(f"{name}{joiner}{index}" for index in range(1, size + 1))
+
+
+def read_net(spec: dict[str, Any]) -> Net:
+    raw_layers = spec["layers"]
+    hidden = len(raw_layers) - 2
+    defaults = ["i"] + (["h"] if hidden == 1 else [f"h{n}" for n in range(1, hidden + 1)]) + ["o"]
+    params: dict[str, float] = {}
+    counter = 0
+    sizes = [raw_layers[0]["size"]] + [len(layer["weights"]) for layer in raw_layers[1:]]
+    layers = []
+    for index, raw in enumerate(raw_layers[1:], start=1):
+        neurons = neuron_names(raw.get("name", defaults[index]), sizes[index])
+        rows = []
+        for row in raw["weights"]:
+            names = []
+            for weight in row:
+                counter += 1
+                params[f"w{counter}"] = float(weight)
+                names.append(f"w{counter}")
+            rows.append(tuple(names))
+        bias = raw.get("bias")
+        if bias is None:
+            biases: tuple[str | None, ...] = (None,) * sizes[index]
+        elif isinstance(bias, list):
+            biases = tuple(f"b_{neuron}" for neuron in neurons)
+            params.update(zip(biases, map(float, bias)))  # type: ignore[arg-type]
+        else:
+            biases = (f"b{index}",) * sizes[index]
+            params[f"b{index}"] = float(bias)
+        layers.append(DenseLayer(neurons, raw["activation"], raw.get("negative_slope", 0.01), tuple(rows), biases))
+    inputs = neuron_names(raw_layers[0].get("name", "i"), sizes[0])
+    samples = tuple((tuple(s["inputs"]), tuple(s["targets"])) for s in spec["samples"])
+    return Net(inputs, tuple(layers), params, spec["loss"], spec.get("reduction", "sum"),
+               spec["learning_rate"], samples, spec.get("update_biases", True))
+
+
+# -- oracle 1: plain-Python forward pass and finite differences --------------
+def activate(kind: str, nets: list[float], slope: float) -> list[float]:
+    if kind == "sigmoid":
+        return [1 / (1 + math.exp(-z)) for z in nets]
+    if kind == "tanh":
+        return [math.tanh(z) for z in nets]
+    if kind == "relu":
+        return [max(z, 0.0) for z in nets]
+    if kind == "leaky_relu":
+        return [z if z > 0 else slope * z for z in nets]
+    if kind == "linear":
+        return list(nets)
+    top = max(nets)
+    exps = [math.exp(z - top) for z in nets]
+    return [e / math.fsum(exps) for e in exps]
+
+
+def sample_loss(loss: str, outs: list[float], targets: tuple[float, ...]) -> float:
+    pairs = list(zip(targets, outs))
+    if loss == "half_sse":
+        return math.fsum(0.5 * (t - o) ** 2 for t, o in pairs)
+    if loss == "sse":
+        return math.fsum((t - o) ** 2 for t, o in pairs)
+    if loss == "mse":
+        return math.fsum((t - o) ** 2 for t, o in pairs) / len(pairs)
+    if loss == "bce":
+        return math.fsum(-(t * math.log(o) + (1 - t) * math.log(1 - o)) for t, o in pairs)
+    return math.fsum(-t * math.log(o) for t, o in pairs if t != 0)
+
+
+def forward(net: Net, params: dict[str, float], x: tuple[float, ...],
+            kinks: list[float] | None = None) -> list[float]:
+    outs = list(x)
+    for layer in net.layers:
+        nets = [math.fsum([params[w] * o for w, o in zip(row, outs)] + ([params[b]] if b else []))
+                for row, b in zip(layer.weights, layer.biases)]
+        if kinks is not None and layer.activation in ("relu", "leaky_relu"):
+            kinks.extend(nets)
+        outs = activate(layer.activation, nets, layer.slope)
+    return outs
+
+
+def reduce(net: Net, values: list[float]) -> float:
+    return math.fsum(values) / (len(values) if net.reduction == "mean" else 1)
+
+
+def step_loss(net: Net, params: dict[str, float]) -> float:
+    return reduce(net, [sample_loss(net.loss, forward(net, params, x), t) for x, t in net.samples])
+
+
+def central_difference(function: Callable[[float], float], at: float) -> float:
+    """Five-point stencil: error O(h^4), far below the 1e-6 asked for."""
+    h = STEP
+    return (-function(at + 2 * h) + 8 * function(at + h) - 8 * function(at - h) + function(at - 2 * h)) / (12 * h)
+
+
+def safe_from_kinks(net: Net) -> bool:
+    """No relu/leaky_relu net input near 0 (the derivative jumps there)."""
+    kinks: list[float] = []
+    for x, _ in net.samples:
+        forward(net, net.params, x, kinks)
+    return all(abs(z) > KINK for z in kinks)
+
+
+def fd_parameter_gradients(net: Net) -> dict[str, float]:
+    def loss_with(name: str) -> Callable[[float], float]:
+        return lambda value: step_loss(net, {**net.params, name: value})
+
+    return {name: central_difference(loss_with(name), value) for name, value in net.params.items()}
+
+
+def fd_input_gradients(net: Net, n: int) -> list[float]:
+    x, targets = net.samples[n]
+    found = []
+    for i in range(len(x)):
+        def loss_at(value: float, i: int = i) -> float:
+            moved = tuple(value if k == i else v for k, v in enumerate(x))
+            return sample_loss(net.loss, forward(net, net.params, moved), targets)
+        found.append(central_difference(loss_at, x[i]))
+    return found
+
+
+# -- test cases ----------------------------------------------------------------
+def draw(seed: int) -> tuple[dict[str, Any], Net]:
+    """A random spec whose relu kinks are not within reach of the stencil."""
+    rng = random.Random(seed)
+    while True:
+        spec = random_network_spec(rng)
+        net = read_net(spec)
+        if safe_from_kinks(net):
+            return spec, net
+
+
+def names(net: Net) -> tuple[str, str]:
+    """Prefixes of step-level and per-sample values (SPEC §2)."""
+    return ("", "") if net.bare else ("step1.", "step1.sample{n}.")
+
+
+def close(found: float, expected: float, rel: float, floor: float) -> bool:
+    return abs(found - expected) <= rel * abs(expected) + floor
+
+
+@pytest.fixture(scope="module")
+def cases() -> dict[int, tuple[dict[str, Any], Net, dict[str, float]]]:
+    built = {}
+    for seed in SEEDS:
+        spec, net = draw(seed)
+        built[seed] = (spec, net, stepbystep.from_dict(spec).answers())
+    return built
+
+
+def test_the_cases_cover_every_convention(cases) -> None:
+    seen: set[str] = set()
+    for spec, net, _ in cases.values():
+        seen.update(layer["activation"] for layer in spec["layers"][1:])
+        seen.add(spec["loss"])
+        seen.add(f"reduction={spec['reduction']}")
+        seen.add(f"update_biases={spec['update_biases']}")
+        seen.add(f"samples={len(spec['samples'])}")
+        seen.add(f"hidden={len(spec['layers']) - 2}")
+        for layer in spec["layers"][1:]:
+            seen.add("bias=" + ("none" if "bias" not in layer else "list" if isinstance(layer["bias"], list) else "shared"))
+    expected = {*ACTIVATIONS, *LOSSES, "reduction=sum", "reduction=mean", "update_biases=True",
+                "update_biases=False", "samples=1", "samples=2", "samples=3", "hidden=1", "hidden=2",
+                "hidden=3", "bias=none", "bias=list", "bias=shared"}
+    assert expected <= seen
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_gradients_match_finite_differences(seed: int, cases) -> None:
+    spec, net, answers = cases[seed]
+    step, sample = names(net)
+    for name, expected in fd_parameter_gradients(net).items():
+        found = answers[f"{step}dE_total/d{name}"]
+        assert close(found, expected, 1e-6, 1e-9), (name, found, expected, spec)
+    for n in range(len(net.samples)):
+        prefix = sample.format(n=n + 1)
+        for neuron, expected in zip(net.inputs, fd_input_gradients(net, n)):
+            found = answers[f"{prefix}dE_total/d{neuron}"]
+            assert close(found, expected, 1e-6, 1e-9), (neuron, n, found, expected, spec)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_losses_updates_and_error_after_the_step(seed: int, cases) -> None:
+    spec, net, answers = cases[seed]
+    step, sample = names(net)
+    assert math.isclose(answers[f"{step}E_total"], step_loss(net, net.params), rel_tol=1e-12, abs_tol=1e-15)
+    for n, (x, targets) in enumerate(net.samples):
+        own = sample_loss(net.loss, forward(net, net.params, x), targets)
+        assert math.isclose(answers[f"{sample.format(n=n + 1)}E_total"], own, rel_tol=1e-12, abs_tol=1e-15)
+    gradients = fd_parameter_gradients(net)
+    updated = dict(net.params)
+    for name, value in net.params.items():
+        moves = name.startswith("w") or net.update_biases
+        if moves:
+            updated[name] = value - net.eta * gradients[name]
+            found = answers[f"{step}{name}+"]
+            assert close(found, updated[name], 0, net.eta * (1e-6 * abs(gradients[name]) + 1e-9)), (name, spec)
+        else:
+            assert f"{step}{name}+" not in answers
+        assert close(answers[f"after1.{name}"], updated[name], 0, net.eta * (1e-6 * abs(gradients[name]) + 1e-9))
+    assert close(answers["after1.E_total"], step_loss(net, updated), 1e-7, 1e-12), spec
+
+
+# -- oracle 2: PyTorch autograd in float64 -------------------------------------
+def torch_gradients(net: Net) -> tuple[dict[str, float], list[list[float]]]:
+    torch = pytest.importorskip("torch")
+    params = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True) for name, value in net.params.items()}
+    inputs = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x, _ in net.samples]
+    losses = []
+    for x, (_, targets) in zip(inputs, net.samples):
+        outs = x
+        for layer in net.layers:
+            weights = torch.stack([torch.stack([params[w] for w in row]) for row in layer.weights])
+            nets = weights @ outs
+            if layer.biases[0] is not None:
+                nets = nets + torch.stack([params[b] for b in layer.biases])  # type: ignore[index]
+            outs = {
+                "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda z: z,
+                "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, layer.slope),
+                "softmax": lambda z: torch.softmax(z, dim=0),
+            }[layer.activation](nets)
+        t = torch.tensor(targets, dtype=torch.float64)
+        terms = {
+            "half_sse": lambda: 0.5 * (t - outs) ** 2,
+            "sse": lambda: (t - outs) ** 2,
+            "mse": lambda: (t - outs) ** 2 / len(targets),
+            "bce": lambda: -(t * torch.log(outs) + (1 - t) * torch.log(1 - outs)),
+            "cross_entropy": lambda: -t * torch.log(outs),
+        }[net.loss]()
+        losses.append(terms.sum())
+    total = torch.stack(losses).sum() / (len(losses) if net.reduction == "mean" else 1)
+    grads = torch.autograd.grad(total, list(params.values()), retain_graph=True)
+    by_name = {name: float(grad) for name, grad in zip(params, grads)}
+    per_sample = [[float(g) for g in torch.autograd.grad(loss, x, retain_graph=True)[0]] for loss, x in zip(losses, inputs)]
+    return by_name, per_sample
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_gradients_match_pytorch(seed: int, cases) -> None:
+    pytest.importorskip("torch")
+    spec, net, answers = cases[seed]
+    step, sample = names(net)
+    by_name, per_sample = torch_gradients(net)
+    for name, expected in by_name.items():
+        found = answers[f"{step}dE_total/d{name}"]
+        assert close(found, expected, 1e-10, 1e-15), (name, found, expected, spec)
+    for n, gradients in enumerate(per_sample):
+        prefix = sample.format(n=n + 1)
+        for neuron, expected in zip(net.inputs, gradients):
+            found = answers[f"{prefix}dE_total/d{neuron}"]
+            assert close(found, expected, 1e-10, 1e-15), (neuron, n, found, expected, spec)
+
+
+def test_mazur_gradients_match_pytorch(mazur_spec) -> None:
+    """The published network itself, through the same oracle."""
+    pytest.importorskip("torch")
+    net = read_net(mazur_spec)
+    by_name, _ = torch_gradients(net)
+    answers = stepbystep.from_dict(mazur_spec).answers()
+    for name, expected in by_name.items():
+        assert close(answers[f"dE_total/d{name}"], expected, 1e-12, 1e-16), name
