@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
-from .graph import Add, Call, Div, Expr, Graph, Mul, Neg, Num, Pow, Ref, Sub
+from typing import TYPE_CHECKING
+from .graph import Add, Call, Div, Expr, Graph, GraphError, Mul, Neg, Num, Pow, Ref, Sub
 from .spec import Layer, NetworkSpec, steps_per_epoch
 from .trace import Trace, TraceBuilder
+
+if TYPE_CHECKING:
+    from .fastpath import SampleTemplate, Trainer
 
 ETA = r"\eta"
 
@@ -126,33 +130,105 @@ class _NetworkBuilder:
         self.eta = Num(spec.learning_rate, ETA)
         self.plan = training_plan(spec)
         self.bare = len(self.plan) == 1 and len(self.plan[0]) == 1
+        self._fast: Trainer | None = None
 
     # -- the whole run ------------------------------------------------------
     def build(self) -> Trace:
+        """Recorded steps go into the traced graph; every stretch of steps in
+        between runs on the fast path (fastpath.py), proven equal by a test.
+        after{N}.E_total of every step is a given node, one section per stretch."""
         spec = self.spec
         values = initial_values(spec, self.names)
         params: dict[str, Ref] | None = None
-        losses: list[float] = []
         recorded = set(spec.training.record)
-        for number, batch in enumerate(self.plan, start=1):
+        total = len(self.plan)
+        number = 1
+        while number <= total:
             if number in recorded:
-                updated = self._step(self.trace, number, batch, values, params)
+                updated = self._step(self.trace, number, self.plan[number - 1], values, params)
                 values = {name: self.graph.values[ref.name] for name, ref in updated.items()}
                 params = updated
-            else:
-                scratch = TraceBuilder(Graph(self.round_to))
-                updated = self._step(scratch, number, batch, values, None)
-                values = {name: scratch.graph.values[ref.name] for name, ref in updated.items()}
-                params = None
-            last = number == len(self.plan)
-            if last:
-                self._after(self.trace, number, values, params)
-            else:
-                scratch = TraceBuilder(Graph(self.round_to))
-                losses.append(scratch.graph.values[self._after(scratch, number, values, None).name])
-                self.trace.section("after", f"After {_updates_text(number)}", 2, step=number)
-                self.trace.given(f"after{number}.E_total", losses[-1], "after_total", summary=True)
+                if number < total:
+                    loss = self._fast_loss(number, values)
+                    self.trace.section("after", f"After {number} update(s)", 2, step=number)
+                    self.trace.given(f"after{number}.E_total", loss, "after_total", summary=True)
+                number += 1
+                continue
+            end = min([step for step in recorded if step > number] + [total + 1])
+            values, losses = self._run_fast(number, end, values)
+            self.trace.section("losses", f"Steps {number} to {end - 1}", 2, first=number, last=end - 1)
+            for offset, loss in enumerate(losses):
+                if number + offset < total:
+                    self.trace.given(f"after{number + offset}.E_total", loss, "after_total", summary=True)
+            params = None
+            number = end
+        self._after(self.trace, total, values, params)
         return self.trace.finish(spec.title or "A step by step backpropagation example", self._facts())
+
+    # -- the fast path -------------------------------------------------------------
+    def _fast_loss(self, number: int, values: dict[str, float]) -> float:
+        from .fastpath import FastPathFailure
+
+        try:
+            return self._trainer().loss(values)
+        except FastPathFailure:
+            return self._graph_loss(number, values)  # raises the GraphError that names the value
+
+    def _trainer(self) -> "Trainer":
+        if self._fast is None:
+            from .fastpath import Conventions, make_trainer
+
+            names = tuple(self.names.all_names())
+            conventions = Conventions(self.spec.learning_rate, self.spec.reduction,
+                                      tuple(self._updates(name) for name in names),
+                                      self.mistakes.wrong_sign, self.round_to)
+            self._fast = make_trainer(self.spec, names, conventions,
+                                      self.round_to is None and self.mistakes == NO_MISTAKES, self._sample_template)
+        return self._fast
+
+    def _sample_template(self) -> "SampleTemplate":
+        """One sample's graph, built exactly as in a recorded step, for compiling."""
+        from .fastpath import SampleTemplate
+
+        builder = _NetworkBuilder(self.spec, self.round_to, self.mistakes)
+        builder.bare = False
+        trace = TraceBuilder(Graph(self.round_to))
+        names = self.names.all_names()
+        # Any values that evaluate will do: the template only provides the expressions.
+        try:
+            params = {name: trace.given(name, 0.0) for name in names}
+            outcome = builder._sample(trace, "", 0, params, 1)
+        except GraphError:
+            trace = TraceBuilder(Graph(self.round_to))
+            start = initial_values(self.spec, self.names)
+            params = {name: trace.given(name, start[name]) for name in names}
+            outcome = builder._sample(trace, "", 0, params, 1)
+        inputs = tuple(self.spec.layers[0].neuron(i) for i in range(self.spec.layers[0].size))
+        output = self.spec.layers[-1]
+        targets = tuple(f"target_{output.neuron(k)}" for k in range(output.size))
+        return SampleTemplate(trace.graph, tuple(names), inputs, targets, outcome.loss.name,
+                              tuple(outcome.gradients[name].name for name in names))
+
+    def _run_fast(self, first: int, end: int, values: dict[str, float]) -> tuple[dict[str, float], list[float]]:
+        """Steps first..end-1 on the fast path; a step that is not finite is
+        replayed in the graph, which names the value that failed."""
+        from .fastpath import FastPathFailure
+
+        batches = self.plan[first - 1:end - 1]
+        try:
+            return self._trainer().run(values, batches)
+        except FastPathFailure as failure:
+            number = first + failure.offset
+            scratch = TraceBuilder(Graph(self.round_to))
+            updated = self._step(scratch, number, self.plan[number - 1], failure.values, None)
+            after = {name: scratch.graph.values[ref.name] for name, ref in updated.items()}
+            self._graph_loss(number, after)
+            raise GraphError(f"step{number}", "a value is not finite (overflow or NaN); "
+                                              "the learning rate may be too high") from None
+
+    def _graph_loss(self, number: int, values: dict[str, float]) -> float:
+        scratch = TraceBuilder(Graph(self.round_to))
+        return scratch.graph.values[self._after(scratch, number, values, None).name]
 
     # -- one training step -----------------------------------------------------
     def _step(self, trace: TraceBuilder, number: int, batch: tuple[int, ...],

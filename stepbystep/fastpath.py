@@ -1,0 +1,259 @@
+"""Training steps that are not shown in full, computed without the traced graph.
+
+A 10,000-step run cannot afford a named node per number, yet every step must
+give the same numbers the traced graph would. Two engines, chosen by size:
+
+- small nets (and any run in hand-calculation mode or with a student mistake
+  switched on): the graph of ONE sample, built by nn.py exactly as for a
+  recorded step, is compiled into a straight-line Python function over plain
+  floats. Same expressions, same order of operations (`math.fsum` for sums,
+  the same rounding after every node), so the numbers are bit-for-bit those
+  of the graph; the reduction and the update follow nn.py's formulas;
+- larger nets without rounding or mistakes: numpy, vectorized over the
+  samples of a step (columns = samples), the same conventions written as
+  matrices. Equal to the graph up to the order of additions (~1e-15).
+
+Any non-finite number (overflow, log of 0, NaN) stops the run with
+`FastPathFailure`; nn.py then replays that step in the traced graph, which
+names the value that failed. numpy is imported only when it is used.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from .graph import _FUNCTIONS, Add, Call, Div, Expr, Graph, Mul, Neg, Num, Pow, Ref, Sub
+
+# Above this many weights the numpy engine is faster than compiled scalars
+# (measured: tests/benchmarks/test_bench_training.py).
+NUMPY_FROM_WEIGHTS = 48
+
+
+class FastPathFailure(Exception):
+    """A step produced a number that is not finite; replay it in the graph."""
+
+    def __init__(self, offset: int, values: dict[str, float]) -> None:
+        super().__init__(f"step {offset + 1} of the run is not finite")
+        self.offset = offset      # index into the batches given to run()
+        self.values = values      # the parameters at the start of that step
+
+
+@dataclass(frozen=True)
+class SampleTemplate:
+    """The graph of one sample's forward and backward pass (built by nn.py)."""
+
+    graph: Graph
+    parameters: tuple[str, ...]   # given nodes: the parameters, in order
+    inputs: tuple[str, ...]       # given nodes: the inputs
+    targets: tuple[str, ...]      # given nodes: the targets
+    loss: str                     # the sample's E_total
+    gradients: tuple[str, ...]    # dE_total/d<parameter>, in parameter order
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """What the reduction and the update need to know about the spec."""
+
+    learning_rate: float
+    reduction: str                # sum | mean
+    updated: tuple[bool, ...]     # per parameter: is it updated?
+    wrong_sign: bool              # the `wrong_sign` mistake: w + eta * grad
+    round_to: int | None
+
+
+class Trainer:
+    """Runs training steps on plain values: `run` for a stretch of steps,
+    `loss` for the total loss over all samples (after{N}.E_total)."""
+
+    names: tuple[str, ...]
+
+    def run(self, values: dict[str, float], batches: Sequence[tuple[int, ...]]) -> tuple[dict[str, float], list[float]]:
+        """The parameters after the steps, and the loss after each step."""
+        raise NotImplementedError
+
+    def loss(self, values: dict[str, float]) -> float:
+        raise NotImplementedError
+
+
+def make_trainer(spec: Any, names: tuple[str, ...], conventions: Conventions, plain: bool,
+                 template: Callable[[], SampleTemplate]) -> Trainer:
+    """numpy for larger nets when no rounding or mistake asks for exact
+    replay of the graph's arithmetic; compiled scalars otherwise."""
+    if plain and spec.weight_count >= NUMPY_FROM_WEIGHTS:
+        from .fastpath_numpy import NumpyTrainer
+
+        return NumpyTrainer(spec, names, conventions)
+    return ScalarTrainer(spec, conventions, template())
+
+
+# -- compiled scalars ------------------------------------------------------------
+class ScalarTrainer(Trainer):
+    def __init__(self, spec: Any, conventions: Conventions, template: SampleTemplate) -> None:
+        self.names = template.parameters
+        self.conventions = conventions
+        self.samples = [(tuple(s.inputs), tuple(s.targets)) for s in spec.samples]
+        self.sample_step = compile_sample(template, conventions.round_to)
+        self.sample_loss = compile_sample(template, conventions.round_to, loss_only=True)
+        self.rounder = _rounder(conventions.round_to)
+
+    def loss(self, values: dict[str, float]) -> float:
+        params = [values[name] for name in self.names]
+        try:
+            losses = [self.sample_loss(params, x, t) for x, t in self.samples]
+        except (OverflowError, ZeroDivisionError, ValueError):
+            raise FastPathFailure(0, values) from None
+        total = self._reduce(losses)
+        if not math.isfinite(total):
+            raise FastPathFailure(0, values)
+        return total
+
+    def _reduce(self, values: list[float]) -> float:
+        """nn._reduce: one value alone under sum is itself; else fsum (/ n)."""
+        if len(values) == 1 and self.conventions.reduction == "sum":
+            return self.rounder(values[0])
+        total = math.fsum(values) if len(values) > 1 else values[0]
+        if self.conventions.reduction == "mean":
+            total = total / float(len(values))
+        return self.rounder(total)
+
+    def run(self, values: dict[str, float], batches: Sequence[tuple[int, ...]]) -> tuple[dict[str, float], list[float]]:
+        conventions = self.conventions
+        eta, sign = conventions.learning_rate, (1.0 if conventions.wrong_sign else -1.0)
+        rounder, reduce_, step = self.rounder, self._reduce, self.sample_step
+        updated = conventions.updated
+        samples = self.samples
+        count = len(samples)
+        params = [values[name] for name in self.names]
+        losses: list[float] = []
+        pending = False  # the previous step's after-loss waits for this step's forward pass
+        for offset, batch in enumerate(batches):
+            try:
+                outcomes = [step(params, *samples[index]) for index in batch]
+            except (OverflowError, ZeroDivisionError, ValueError):
+                raise FastPathFailure(offset, dict(zip(self.names, params))) from None
+            step_loss = reduce_([outcome[0] for outcome in outcomes])
+            if pending:
+                if len(batch) == count:
+                    losses.append(step_loss)   # the same numbers: every sample, same parameters
+                else:
+                    losses.append(self.loss(dict(zip(self.names, params))))
+            new = []
+            for position, (value, moves) in enumerate(zip(params, updated)):
+                if not moves:
+                    new.append(value)
+                    continue
+                gradient = reduce_([outcome[1][position] for outcome in outcomes])
+                change = eta * gradient
+                new.append(rounder(value + change if sign > 0 else value - change))
+            if not math.isfinite(step_loss + math.fsum(new)):
+                raise FastPathFailure(offset, dict(zip(self.names, params)))
+            params = new
+            pending = True
+        result = dict(zip(self.names, params))
+        if pending:
+            losses.append(self.loss(result))
+        return result, losses
+
+
+def _rounder(round_to: int | None) -> Callable[[float], float]:
+    if round_to is None:
+        return lambda value: value
+    return lambda value: round(value, round_to) + 0.0
+
+
+def compile_sample(template: SampleTemplate, round_to: int | None, loss_only: bool = False) -> Callable[..., Any]:
+    """Straight-line Python for the template's nodes that the loss (and the
+    gradients) need: `f(params, inputs, targets) -> (loss, gradients)`."""
+    graph = template.graph
+    wanted = [template.loss] + ([] if loss_only else list(template.gradients))
+    needed = _needed(graph, wanted)
+    variables: dict[str, str] = {}
+    lines = ["def sample(P, X, T):"]
+    sources = [(template.parameters, "P"), (template.inputs, "X"), (template.targets, "T")]
+    for names, holder in sources:
+        for index, name in enumerate(names):
+            variables[name] = f"v{len(variables)}"
+            if name in needed:
+                lines.append(f"    {variables[name]} = {holder}[{index}]")
+    for name, node in graph.nodes.items():
+        if name not in needed or node.expr is None:
+            continue
+        if isinstance(node.expr, Ref) and round_to is None:
+            variables[name] = variables[node.expr.name]   # a copy: no code
+            continue
+        variables[name] = f"v{len(variables)}"
+        source = _python(node.expr, variables)
+        if round_to is not None:
+            source = f"round({source}, {round_to}) + 0.0"
+        lines.append(f"    {variables[name]} = {source}")
+    if loss_only:
+        lines.append(f"    return {variables[template.loss]}")
+    else:
+        gradients = ", ".join(variables[name] for name in template.gradients)
+        lines.append(f"    return {variables[template.loss]}, ({gradients},)")
+    namespace: dict[str, Any] = {"fsum": math.fsum, "exp": math.exp, "tanh": math.tanh,
+                                 "_log": _FUNCTIONS["log"], "_call": _FUNCTIONS}
+    exec(compile("\n".join(lines), "<stepbystep.fastpath>", "exec"), namespace)  # our own generated code
+    return namespace["sample"]
+
+
+def _needed(graph: Graph, wanted: list[str]) -> set[str]:
+    needed: set[str] = set()
+    stack = list(wanted)
+    while stack:
+        name = stack.pop()
+        if name not in needed:
+            needed.add(name)
+            stack.extend(graph.nodes[name].inputs)
+    return needed
+
+
+def _python(expr: Expr, variables: dict[str, str]) -> str:
+    """The expression as Python source doing the same float operations in the
+    same order as Expr.evaluate (graph.py)."""
+    if isinstance(expr, Ref):
+        return variables[expr.name]
+    if isinstance(expr, Num):
+        return f"({float(expr.value)!r})"
+    if isinstance(expr, Add):
+        return "fsum((" + "".join(_python(term, variables) + ", " for term in expr.terms) + "))"
+    if isinstance(expr, Sub):
+        return f"({_python(expr.left, variables)} - {_python(expr.right, variables)})"
+    if isinstance(expr, Mul):
+        return "(" + " * ".join(_python(factor, variables) for factor in expr.factors) + ")"
+    if isinstance(expr, Div):
+        return f"({_python(expr.numerator, variables)} / {_python(expr.denominator, variables)})"
+    if isinstance(expr, Neg):
+        return f"(-{_python(expr.arg, variables)})"
+    if isinstance(expr, Pow):
+        return f"({_python(expr.base, variables)} ** {_python(expr.exponent, variables)})"
+    if isinstance(expr, Call):
+        return _call(expr, variables)
+    raise TypeError(f"no fast path for {type(expr).__name__}")
+
+
+def _call(expr: Call, variables: dict[str, str]) -> str:
+    args = [_python(arg, variables) for arg in expr.args]
+    x = args[0]
+    simple = isinstance(expr.args[0], Ref)  # inlined forms read x more than once
+    function = expr.function
+    if function == "exp":
+        return f"exp({x})"
+    if function == "tanh":
+        return f"tanh({x})"
+    if function == "log":
+        return f"_log({x})"
+    if simple and function == "sigmoid":
+        return f"(1.0 / (1.0 + exp(-{x})) if {x} >= 0 else exp({x}) / (1.0 + exp({x})))"
+    if simple and function == "relu":
+        return f"({x} if {x} > 0 else 0.0)"
+    if function == "step":
+        return f"(1.0 if {x} > 0 else 0.0)"
+    if simple and function == "leaky_relu":
+        return f"({x} if {x} > 0 else {float(expr.param)!r} * {x})"
+    if function == "leaky_step":
+        return f"(1.0 if {x} > 0 else {float(expr.param)!r})"
+    if function in ("leaky_relu",):
+        return f"(lambda x: x if x > 0 else {float(expr.param)!r} * x)({x})"
+    return f"_call[{function!r}](" + ", ".join(args) + ")"
