@@ -12,7 +12,10 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Callable, NoReturn, Sequence
+from typing import TYPE_CHECKING, Callable, NoReturn, Sequence
+
+if TYPE_CHECKING:
+    from . import api
 
 EXIT_OK, EXIT_WRONG, EXIT_USAGE = 0, 1, 2
 
@@ -50,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="decimals printed (default 9; with --round K, K)")
     render.add_argument("--round", type=_non_negative, default=None, metavar="K",
                         help="hand-calculation mode: round every value to K decimals as it is computed")
+    render.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
+                        help="computation graphs: the backward pass (default) or forward-mode tangents")
+    render.add_argument("--wrt", metavar="INPUT", help="computation graphs, --mode forward: the input to differentiate by")
+    render.add_argument("--gradient-check", action="store_true",
+                        help="computation graphs: check each gradient against a central difference")
     render.set_defaults(run=_render)
 
     answers = commands.add_parser("answers", help="every named value as one JSON object")
@@ -60,10 +68,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _render(args: argparse.Namespace) -> int:
+def _load_for_render(args: argparse.Namespace) -> "api.Walkthrough":
+    """A network, or a graph with the graph-only options (--mode, --wrt, --gradient-check)."""
     from . import api
 
-    walkthrough = api.load(args.spec, round_to=args.round)
+    if args.mode == "reverse" and args.wrt is None and not args.gradient_check:
+        return api.load(args.spec, round_to=args.round)
+    from .expr import build_graph_trace
+    from .spec import GraphSpec, load_spec
+
+    spec = load_spec(args.spec)
+    if not isinstance(spec, GraphSpec):
+        raise UsageError("--mode, --wrt and --gradient-check are for computation-graph specs (inputs and nodes)")
+    if args.mode == "forward" and args.wrt is None:
+        raise UsageError("--mode forward needs --wrt INPUT, the input to differentiate by")
+    if args.mode == "reverse" and args.wrt is not None:
+        raise UsageError("--wrt goes with --mode forward")
+    trace = build_graph_trace(spec, args.round, mode=args.mode, wrt=args.wrt, gradient_check=args.gradient_check)
+    return api.Walkthrough(spec, trace, args.round)
+
+
+def _render(args: argparse.Namespace) -> int:
+    walkthrough = _load_for_render(args)
     precision = args.precision if args.precision is not None else None
     if args.format == "html" or args.fragment:
         raise UsageError("--format html is not available in this version")

@@ -190,7 +190,7 @@ def build_graph_trace(spec: GraphSpec, round_to: int | None = None, mode: str = 
     trace = TraceBuilder(graph, spec.notes)
     trace.section("graph_inputs", "The inputs", 2)
     for name, value in spec.inputs:
-        trace.given(name, value, "input")
+        trace.given(name, value, role="input")
     trace.section("graph_forward", "The forward pass", 2)
     sources = dict(spec.nodes)
     for name, expr in parsed:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .graph import Printer
+from .graph import TANGENT_PREFIX, Printer
 from .latex import DEFAULT_PRECISION, format_number, number_latex, split_prefix, symbol
 from .trace import Section, Step, Trace
 
@@ -77,6 +77,8 @@ class Formatter:
 
     def symbol(self, name: str) -> str:
         prefix, bare = split_prefix(name)
+        if prefix == TANGENT_PREFIX:  # forward mode: the tangent of q is \dot{q}
+            return f"\\dot{{{symbol(bare[1:].partition('/d')[0])}}}"
         sample = None
         for part in prefix.split("."):
             if part.startswith("sample") and part[6:].isdigit():
@@ -98,7 +100,7 @@ class Formatter:
             substituted = step.expr.latex(self.substituting)
             if substituted == value or substituted == formula:
                 substituted = ""
-        parts = [left] + [part for part in (formula, substituted) if part] + [value]
+        parts = [left] + [part for part in (formula, substituted) if part and part != value] + [value]
         if sum(_visible_length(part) for part in parts) <= ONE_LINE_LIMIT:
             equation = " = ".join(parts)
         else:
@@ -125,6 +127,10 @@ def document_context(trace: Trace, precision: int = DEFAULT_PRECISION) -> dict[s
     formatter = Formatter(trace, precision)
     sections = [formatter.section(section) for section in trace.sections]
     facts = trace.facts
+    if facts.get("kind") == "graph":  # a computation graph: its own template, no network tables
+        return {"template": "graph.md.j2", "title": trace.title, "sections": sections, "facts": facts,
+                "precision": precision, "symbol": formatter.symbol, "number": formatter.number,
+                "text": formatter.text, "value": trace.value, "figures": figures(trace, formatter)}
     rows = parameter_rows(trace, formatter)
     return {
         "title": trace.title,
@@ -162,9 +168,10 @@ class Figure:
 
 def figures(trace: Trace, formatter: Formatter) -> list[Figure]:
     """Every figure of this walkthrough; add new kinds of figure here."""
+    from .circuit import circuit_figures
     from .diagram import network_figures
 
-    return network_figures(trace, formatter)
+    return network_figures(trace, formatter) + circuit_figures(trace, formatter)
 
 
 def conventions(facts: dict[str, Any]) -> list[str]:
@@ -268,7 +275,7 @@ def render_markdown(trace: Trace, precision: int = DEFAULT_PRECISION) -> str:
 def walkthrough_markdown(context: dict[str, Any]) -> str:
     """The walkthrough template rendered from an already-built context (the
     HTML renderer swaps each figure's Markdown for a placeholder first)."""
-    template = _environment(str(template_dir()), False).get_template("walkthrough.md.j2")
+    template = _environment(str(template_dir()), False).get_template(context.get("template", "walkthrough.md.j2"))
     return _tidy(template.render(context))
 
 
