@@ -139,3 +139,18 @@ def random_network_spec(rng: random.Random, *, custom_names: bool = True,
         table["record"] = sorted(rng.sample(range(1, steps + 1), rng.randint(1, min(steps, 2))))
         spec["training"] = table
     return spec
+
+
+def layer_neurons(spec: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Neuron names of every layer (SPEC §2), read from a spec dict here,
+    independently of stepbystep: `i1`, `h2`, or `k2_1` after a digit."""
+    raw_layers = spec["layers"]
+    hidden = len(raw_layers) - 2
+    defaults = ["i"] + (["h"] if hidden == 1 else [f"h{n}" for n in range(1, hidden + 1)]) + ["o"]
+    found = []
+    for index, layer in enumerate(raw_layers):
+        name = layer.get("name", defaults[index])
+        size = layer["size"] if index == 0 else len(layer["weights"])
+        joiner = "_" if name[-1].isdigit() else ""
+        found.append(tuple(f"{name}{joiner}{n}" for n in range(1, size + 1)))
+    return found

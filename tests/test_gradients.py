@@ -17,7 +17,7 @@ from typing import Any, Callable
 import pytest
 
 import stepbystep
-from conftest import ACTIVATIONS, LOSSES, random_network_spec
+from conftest import ACTIVATIONS, LOSSES, layer_neurons, random_network_spec
 
 SEEDS = range(120)
 STEP = 1e-4          # finite-difference step
@@ -50,21 +50,15 @@ class Net:
         return len(self.samples) == 1
 
 
-def neuron_names(name: str, size: int) -> tuple[str, ...]:
-    joiner = "_" if name[-1].isdigit() else ""
-    return tuple(f"{name}{joiner}{index}" for index in range(1, size + 1))
-
-
 def read_net(spec: dict[str, Any]) -> Net:
     raw_layers = spec["layers"]
-    hidden = len(raw_layers) - 2
-    defaults = ["i"] + (["h"] if hidden == 1 else [f"h{n}" for n in range(1, hidden + 1)]) + ["o"]
+    neurons_of = layer_neurons(spec)
     params: dict[str, float] = {}
     counter = 0
     sizes = [raw_layers[0]["size"]] + [len(layer["weights"]) for layer in raw_layers[1:]]
     layers = []
     for index, raw in enumerate(raw_layers[1:], start=1):
-        neurons = neuron_names(raw.get("name", defaults[index]), sizes[index])
+        neurons = neurons_of[index]
         rows = []
         for row in raw["weights"]:
             names = []
@@ -83,7 +77,7 @@ def read_net(spec: dict[str, Any]) -> Net:
             biases = (f"b{index}",) * sizes[index]
             params[f"b{index}"] = float(bias)
         layers.append(DenseLayer(neurons, raw["activation"], raw.get("negative_slope", 0.01), tuple(rows), biases))
-    inputs = neuron_names(raw_layers[0].get("name", "i"), sizes[0])
+    inputs = neurons_of[0]
     samples = tuple((tuple(s["inputs"]), tuple(s["targets"])) for s in spec["samples"])
     return Net(inputs, tuple(layers), params, spec["loss"], spec.get("reduction", "sum"),
                spec["learning_rate"], samples, spec.get("update_biases", True))
