@@ -96,6 +96,7 @@ class ScalarTrainer(Trainer):
         self.sample_step = compile_sample(template, conventions.round_to)
         self.sample_loss = compile_sample(template, conventions.round_to, loss_only=True)
         self.rounder = _rounder(conventions.round_to)
+        self.update = compile_update(conventions)
 
     def loss(self, values: dict[str, float]) -> float:
         params = [values[name] for name in self.names]
@@ -118,10 +119,7 @@ class ScalarTrainer(Trainer):
         return self.rounder(total)
 
     def run(self, values: dict[str, float], batches: Sequence[tuple[int, ...]]) -> tuple[dict[str, float], list[float]]:
-        conventions = self.conventions
-        eta, sign = conventions.learning_rate, (1.0 if conventions.wrong_sign else -1.0)
-        rounder, reduce_, step = self.rounder, self._reduce, self.sample_step
-        updated = conventions.updated
+        reduce_, step, update = self._reduce, self.sample_step, self.update
         samples = self.samples
         count = len(samples)
         params = [values[name] for name in self.names]
@@ -129,24 +127,22 @@ class ScalarTrainer(Trainer):
         pending = False  # the previous step's after-loss waits for this step's forward pass
         for offset, batch in enumerate(batches):
             try:
-                outcomes = [step(params, *samples[index]) for index in batch]
+                if len(batch) == 1:
+                    step_loss, gradients = step(params, *samples[batch[0]])
+                    step_loss = reduce_([step_loss])   # x / 1.0 and round(round(x)) change nothing
+                else:
+                    outcomes = [step(params, *samples[index]) for index in batch]
+                    step_loss = reduce_([outcome[0] for outcome in outcomes])
+                    gradients = [reduce_(list(column)) for column in zip(*[outcome[1] for outcome in outcomes])]
             except (OverflowError, ZeroDivisionError, ValueError):
                 raise FastPathFailure(offset, dict(zip(self.names, params))) from None
-            step_loss = reduce_([outcome[0] for outcome in outcomes])
             if pending:
                 if len(batch) == count:
                     losses.append(step_loss)   # the same numbers: every sample, same parameters
                 else:
                     losses.append(self.loss(dict(zip(self.names, params))))
-            new = []
-            for position, (value, moves) in enumerate(zip(params, updated)):
-                if not moves:
-                    new.append(value)
-                    continue
-                gradient = reduce_([outcome[1][position] for outcome in outcomes])
-                change = eta * gradient
-                new.append(rounder(value + change if sign > 0 else value - change))
-            if not math.isfinite(step_loss + math.fsum(new)):
+            new = update(params, gradients)
+            if not math.isfinite(step_loss + sum(new)):
                 raise FastPathFailure(offset, dict(zip(self.names, params)))
             params = new
             pending = True
@@ -154,6 +150,23 @@ class ScalarTrainer(Trainer):
         if pending:
             losses.append(self.loss(result))
         return result, losses
+
+
+def compile_update(conventions: Conventions) -> Callable[[list[float], Sequence[float]], list[float]]:
+    """`update(params, gradients)`: w - eta * g (w + eta * g with the wrong-sign
+    mistake) for the parameters that move, rounded as the graph rounds."""
+    eta = repr(float(conventions.learning_rate))
+    sign = "+" if conventions.wrong_sign else "-"
+    items = []
+    for position, moves in enumerate(conventions.updated):
+        if not moves:
+            items.append(f"P[{position}]")
+            continue
+        item = f"P[{position}] {sign} {eta} * G[{position}]"
+        items.append(item if conventions.round_to is None else f"round({item}, {conventions.round_to}) + 0.0")
+    namespace: dict[str, Any] = {}
+    exec(compile("def update(P, G):\n    return [" + ", ".join(items) + "]", "<stepbystep.fastpath>", "exec"), namespace)
+    return namespace["update"]
 
 
 def _rounder(round_to: int | None) -> Callable[[float], float]:

@@ -30,6 +30,7 @@ class Mistakes:
     no_activation_derivative: bool = False  # dout/dnet taken as 1
     derivative_from_net: bool = False       # sigma'(net) = net (1 - net)
     wrong_input_neuron: bool = False        # dnet/dw uses another neuron's output
+    half_twice: bool = False                # the loss and its derivative taken times 1/2 once more
 
 
 NO_MISTAKES = Mistakes()
@@ -330,7 +331,7 @@ class _NetworkBuilder:
     def _error(self, trace: TraceBuilder, p: str, outs: list[Ref], targets: list[Ref], ctx: dict) -> Ref:
         trace.section("error", "The total error", self._depth(ctx), loss=self.spec.loss, **ctx)
         layer = self.spec.layers[-1]
-        terms = [trace.define(f"{p}E_{layer.neuron(k)}", _loss_term(self.spec.loss, t, o, len(outs)), "loss_term",
+        terms = [trace.define(f"{p}E_{layer.neuron(k)}", self._halved(_loss_term(self.spec.loss, t, o, len(outs))), "loss_term",
                               loss=self.spec.loss, **ctx)
                  for k, (t, o) in enumerate(zip(targets, outs))]
         return trace.define(f"{p}E_total", Add(tuple(terms)) if len(terms) > 1 else terms[0], "loss_total", **ctx)
@@ -365,8 +366,13 @@ class _NetworkBuilder:
 
     def _loss_gradient(self, trace: TraceBuilder, p: str, layer: Layer, k: int, target: Ref, out: Ref,
                        count: int, ctx: dict) -> Ref:
-        return trace.define(f"{p}dE_total/dout_{layer.neuron(k)}", _loss_derivative(self.spec.loss, target, out, count),
+        return trace.define(f"{p}dE_total/dout_{layer.neuron(k)}",
+                            self._halved(_loss_derivative(self.spec.loss, target, out, count)),
                             "dE_dout", loss=self.spec.loss, **ctx)
+
+    def _halved(self, expr: Expr) -> Expr:
+        """The mistake `half_twice`: 1/2 applied again (E = 1/4 (t - o)^2)."""
+        return Mul((Num(0.5), expr)) if self.mistakes.half_twice else expr
 
     def _hidden_gradient(self, trace: TraceBuilder, p: str, l: int, j: int, upstream: list[Ref] | None,
                          params: dict[str, Ref], gradients: dict[str, Ref], ctx: dict) -> Ref:
@@ -478,13 +484,22 @@ class _NetworkBuilder:
     def _facts(self) -> dict:
         spec = self.spec
         return {
+            "kind": "network",
             "spec": spec,
             "bare": self.bare,
             "steps": len(self.plan),
             "parameters": self.names,
             "initial": initial_values(spec, self.names),
             "round_to": self.round_to,
+            "exact": self._exact_run() if self.round_to is not None else None,
         }
+
+    def _exact_run(self) -> dict[str, float]:
+        """Hand-calculation mode: the same run without rounding (fast path),
+        for the table of how far the rounded weights drift. Key `E_total`: the loss."""
+        exact = _NetworkBuilder(self.spec, None, self.mistakes)
+        values, losses = exact._run_fast(1, len(self.plan) + 1, initial_values(self.spec, self.names))
+        return {**values, "E_total": losses[-1]}
 
 
 def _updates_text(number: int) -> str:

@@ -109,6 +109,8 @@ class Formatter:
                         equation, step.note, first, step.context)
 
     def section(self, section: Section) -> SectionView:
+        if section.kind == "losses":  # thousands of after{N}.E_total: the summary shows a selection
+            return SectionView(section.kind, section.title, section.level, [], section.context)
         seen: set[str] = set()
         views = []
         for step in section.steps:
@@ -145,6 +147,7 @@ def document_context(trace: Trace, precision: int = DEFAULT_PRECISION) -> dict[s
         "text": formatter.text,
         "value": trace.value,
         "figures": figures(trace, formatter),
+        "training": training_context(trace, formatter),
     }
 
 
@@ -171,7 +174,15 @@ def figures(trace: Trace, formatter: Formatter) -> list[Figure]:
     from .circuit import circuit_figures
     from .diagram import network_figures
 
-    return network_figures(trace, formatter) + circuit_figures(trace, formatter)
+    from .summary import training_figures
+
+    return network_figures(trace, formatter) + circuit_figures(trace, formatter) + training_figures(trace, formatter)
+
+
+def training_context(trace: Trace, formatter: Formatter) -> dict[str, Any] | None:
+    from .summary import training_context as context
+
+    return context(trace, formatter)
 
 
 def conventions(facts: dict[str, Any]) -> list[str]:

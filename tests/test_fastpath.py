@@ -75,6 +75,7 @@ def graph_run(data: dict[str, Any], monkeypatch: pytest.MonkeyPatch, round_to: i
     with monkeypatch.context() as patch:
         patch.setattr(nn._NetworkBuilder, "_fast_loss", nn._NetworkBuilder._graph_loss)
         patch.setattr(nn._NetworkBuilder, "_trainer", _no_fast_path)
+        patch.setattr(nn._NetworkBuilder, "_exact_run", lambda self: None)
         return build_trace(parse_spec(data, "t.toml"), round_to, mistakes).answers()
 
 
