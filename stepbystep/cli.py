@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("spec", metavar="SPEC")
     render.add_argument("--format", choices=("md", "html"), default="md")
     render.add_argument("--fragment", action="store_true", help="HTML: an embeddable piece, no <html>/<head>/<body>")
+    render.add_argument("--math", choices=("mathml", "mathjax", "katex"), default=None,
+                        help="HTML: formulas as MathML (default, no JavaScript) or as LaTeX for MathJax/KaTeX")
+    render.add_argument("--template", metavar="FILE",
+                        help="render your own Jinja template (sandboxed) with the walkthrough as its context")
     render.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
     render.add_argument("--precision", type=_non_negative, default=None, metavar="N",
                         help="decimals printed (default 9; with --round K, K)")
@@ -65,7 +69,28 @@ def build_parser() -> argparse.ArgumentParser:
     answers.add_argument("--format", choices=("json",), default="json")
     answers.add_argument("--round", type=_non_negative, default=None, metavar="K")
     answers.set_defaults(run=_answers)
+
+    variants = commands.add_parser("variants", help="randomized variants with answer keys (JSON, Moodle XML, Markdown sheets)")
+    variants.add_argument("spec", metavar="SPEC")
+    variants.add_argument("--count", type=_whole_number(1, 100_000), required=True, metavar="N")
+    variants.add_argument("--seed", type=_whole_number(0, 2**63 - 1), required=True, metavar="S")
+    variants.add_argument("--format", choices=("json", "moodle-xml", "md"), default="json",
+                          help="md: a problem sheet, and with -o FILE a solution sheet FILE-solutions.md beside it")
+    variants.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
+    variants.set_defaults(run=_variants)
     return parser
+
+
+def _whole_number(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {value}")
+        return value
+    return parse
 
 
 def _load_for_render(args: argparse.Namespace) -> "api.Walkthrough":
@@ -91,9 +116,22 @@ def _load_for_render(args: argparse.Namespace) -> "api.Walkthrough":
 def _render(args: argparse.Namespace) -> int:
     walkthrough = _load_for_render(args)
     precision = args.precision if args.precision is not None else None
-    if args.format == "html" or args.fragment:
-        raise UsageError("--format html is not available in this version")
-    _emit(walkthrough.markdown(precision=precision), args.output)
+    if args.fragment and (args.format != "html" or args.template):
+        raise UsageError("--fragment needs --format html (and no --template)")
+    if args.math and args.format != "html" and not args.template:
+        raise UsageError("--math needs --format html or --template")
+    if args.template:
+        from .html import UserTemplateError
+
+        try:
+            text = walkthrough.render_template(args.template, math=args.math or "mathml", precision=precision)
+        except UserTemplateError as error:
+            raise UsageError(str(error)) from None
+    elif args.format == "html":
+        text = walkthrough.html(fragment=args.fragment, math=args.math or "mathml", precision=precision)
+    else:
+        text = walkthrough.markdown(precision=precision)
+    _emit(text, args.output)
     return EXIT_OK
 
 
@@ -102,6 +140,16 @@ def _answers(args: argparse.Namespace) -> int:
 
     walkthrough = api.load(args.spec, round_to=args.round)
     _emit(json.dumps(walkthrough.answers(), indent=2) + "\n", None)
+    return EXIT_OK
+
+
+def _variants(args: argparse.Namespace) -> int:
+    from .spec import load_spec
+    from .variants import export, iter_variants
+
+    files = export(iter_variants(load_spec(args.spec), args.count, args.seed), args.format, args.output)
+    for path, text in files:
+        _emit(text, path)
     return EXIT_OK
 
 

@@ -1,0 +1,167 @@
+"""Variants as a Moodle XML question bank: one Cloze question per variant.
+
+Why Cloze (Moodle's "Embedded answers", `type="cloze"`) and not Numerical:
+a Numerical question holds one number, but a walkthrough asks for several
+(the loss, every updated weight, the loss after the update). Cloze puts all
+of them into one question as NUMERICAL blanks `{1:NUMERICAL:=0.3589:0.00036}`,
+each with its own tolerance and each graded on its own, so one variant is one
+question, and "a random question from this category" gives every student
+their own variant. The whole worked solution is the general feedback.
+
+Moodle's tolerance is absolute (±); the grader's rule is relative plus
+absolute, so each blank gets `atol + rtol·|key|` — the same acceptance
+interval as `stepbystep check` with the same defaults.
+"""
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from html import escape
+from typing import Any, Iterable
+
+from .variants import Variant
+
+# Used only while stepbystep.check (the grader) does not define its own.
+FALLBACK_RTOL = 1e-3
+FALLBACK_ATOL = 1e-6
+PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_STYLE = re.compile(r"<style>.*?</style>\n?", re.S)
+_INLINE_TEX = re.compile(r"(?<!\\)\$([^$\n]+?)(?<!\\)\$")
+
+
+def default_tolerances() -> tuple[float, float]:
+    """(rtol, atol): the grader's defaults, so Moodle and `check` agree."""
+    try:
+        from . import check
+    except ImportError:
+        return FALLBACK_RTOL, FALLBACK_ATOL
+    return (float(getattr(check, "DEFAULT_RTOL", FALLBACK_RTOL)),
+            float(getattr(check, "DEFAULT_ATOL", FALLBACK_ATOL)))
+
+
+def tolerance(value: float, rtol: float, atol: float) -> float:
+    """Moodle's ± for one key: |given - key| <= atol + rtol·|key|."""
+    return atol + rtol * abs(value)
+
+
+def moodle_number(value: float) -> str:
+    """A number as Moodle's Cloze parser reads it (`-?d.d[e±d]`), 10 significant digits."""
+    return format(value, ".10g")
+
+
+def tolerance_text(value: float) -> str:
+    """A tolerance with 3 significant digits, rounded up (never stricter than the grader)."""
+    if value <= 0:
+        return "0"
+    step = 10.0 ** (math.floor(math.log10(value)) - 2)
+    return format(math.ceil(value / step * (1 - 1e-12)) * step, ".3g")
+
+
+def cloze_blank(value: float, rtol: float, atol: float) -> str:
+    """One blank worth 1 mark (the leading 1), right within the tolerance."""
+    return f"{{1:NUMERICAL:={moodle_number(value)}:{tolerance_text(tolerance(value, rtol, atol))}}}"
+
+
+def moodle_xml(variants: Iterable[Variant], rtol: float | None = None, atol: float | None = None,
+               feedback: bool = True) -> str:
+    """The question bank: a category named after the exercise and seed, then
+    one Cloze question per variant."""
+    default_rtol, default_atol = default_tolerances()
+    rtol = default_rtol if rtol is None else rtol
+    atol = default_atol if atol is None else atol
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
+    for number, variant in enumerate(variants):
+        if number == 0:
+            parts.append(_category(variant))
+        parts.append(question_xml(variant, rtol, atol, feedback))
+    parts.append("</quiz>")
+    return _INVALID_XML.sub("\ufffd", "\n".join(parts)) + "\n"
+
+
+def _category(variant: Variant) -> str:
+    seed = variant.id.split("-")[0]
+    title = (variant.base_title or "stepbystep").replace("/", "//")  # a single / separates categories
+    return ("  <question type=\"category\">\n"
+            f"    <category><text>{escape(f'$course$/top/{title} (variants, seed {seed})', quote=False)}</text></category>\n"
+            "  </question>")
+
+
+def question_xml(variant: Variant, rtol: float, atol: float, feedback: bool = True) -> str:
+    from .sheets import problem
+
+    view = problem(variant)
+    blanks = [cloze_blank(q.value, rtol, atol) for q in view.questions]
+    text = question_html(view, blanks, rtol, atol)
+    lines = [
+        '  <question type="cloze">',
+        f"    <name><text>{escape(_name(variant), quote=False)}</text></name>",
+        f'    <questiontext format="html"><text>{cdata(text)}</text></questiontext>',
+    ]
+    if feedback:
+        lines.append(f'    <generalfeedback format="html"><text>{cdata(feedback_html(variant))}</text></generalfeedback>')
+    lines += [f"    <penalty>{PENALTY}</penalty>", "    <hidden>0</hidden>", "  </question>"]
+    return "\n".join(lines)
+
+
+def _name(variant: Variant) -> str:
+    return f"{variant.base_title or 'stepbystep'} (variant {variant.id})"
+
+
+def question_html(view: Any, blanks: list[str], rtol: float, atol: float) -> str:
+    from markupsafe import Markup
+
+    template = _environment().get_template("question.html.j2")
+    return template.render(problem=view, blanks=[Markup(blank) for blank in blanks],
+                           rtol=f"{rtol:g}", atol=f"{atol:g}", percent=f"{rtol * 100:g}").strip()
+
+
+def feedback_html(variant: Variant) -> str:
+    """The worked solution as an HTML fragment with LaTeX for Moodle's
+    MathJax filter (on by default; Moodle's HTML cleaning may drop MathML),
+    without its stylesheet."""
+    try:
+        from .html import render_html
+    except ImportError:  # an installation without the HTML renderer
+        return "<pre>" + escape(variant.walkthrough.markdown(), quote=False) + "</pre>"
+    fragment = str(render_html(variant.trace, fragment=True, math="mathjax"))
+    return _STYLE.sub("", fragment, count=1)  # Moodle cleans <style> out anyway; 1,000 copies add up
+
+
+def cdata(text: str) -> str:
+    """A CDATA section that survives a `]]>` inside the text."""
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def cloze_text(text: Any) -> Any:
+    """Untrusted text in a Cloze question: HTML-escaped, and braces as
+    entities so a title such as `{1:NUMERICAL:=1}` cannot become a blank."""
+    from markupsafe import Markup, escape as markup_escape
+
+    return Markup(str(markup_escape(str(text))).replace("{", "&#123;").replace("}", "&#125;"))
+
+
+def tex_inline(text: Any) -> Any:
+    """`$x$` -> `\\(x\\)`: the delimiters of Moodle's MathJax filter."""
+    from markupsafe import Markup, escape as markup_escape
+
+    return Markup(_INLINE_TEX.sub(r"\\(\1\\)", str(markup_escape(str(text)))))
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    from .render import template_dir
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir() / "variants")),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["cloze_text"] = cloze_text
+    environment.filters["tex_inline"] = tex_inline
+    return environment
