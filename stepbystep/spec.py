@@ -145,7 +145,7 @@ def decode(text: str, source: str) -> dict[str, Any]:
     else:
         try:
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
+        except (tomllib.TOMLDecodeError, ValueError) as error:  # ValueError: an integer of > 4300 digits
             raise SpecError(source, "", f"not valid TOML: {error}") from None
     if not isinstance(data, dict):
         raise SpecError(source, "", "expected a table (a JSON object) at the top level")
@@ -188,14 +188,17 @@ class _Checker:
             raise self.fail(path, f"expected a number, got {_kind(value)}")
         number = float(value) if not isinstance(value, int) or abs(value) < 2**63 else math.inf
         if not math.isfinite(number):
-            raise self.fail(path, f"expected a finite number, got {value!r}")
+            shown = repr(value) if isinstance(value, float) else "a whole number too large for a float"
+            raise self.fail(path, f"expected a finite number, got {shown}")
         return number
 
     def integer(self, value: Any, path: str, low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(path, f"expected a whole number, got {_kind(value)}")
+            shown = repr(value) if isinstance(value, float) else _kind(value)
+            raise self.fail(path, f"expected a whole number, got {shown}")
         if not low <= value <= high:
-            raise self.fail(path, f"expected a whole number from {low} to {high}, got {value}")
+            shown = value if abs(value) < 10**15 else "a far larger number" if value > 0 else "a far smaller number"
+            raise self.fail(path, f"expected a whole number from {low} to {high}, got {shown}")
         return value
 
     def vector(self, value: Any, path: str, length: int) -> tuple[float, ...]:
@@ -474,7 +477,7 @@ def _kind(value: Any) -> str:
     if isinstance(value, str):
         return f"text {value[:40]!r}"
     if isinstance(value, list):
-        return "a list"
+        return "a list" if value else "an empty list"
     if isinstance(value, dict):
         return "a table"
     if value is None:

@@ -3,6 +3,7 @@ run the command line in-process and see exactly what it printed."""
 from __future__ import annotations
 
 import copy
+import json
 import math
 import random
 import tomllib
@@ -154,3 +155,29 @@ def layer_neurons(spec: dict[str, Any]) -> list[tuple[str, ...]]:
         joiner = "_" if name[-1].isdigit() else ""
         found.append(tuple(f"{name}{joiner}{n}" for n in range(1, size + 1)))
     return found
+
+
+def toml_text(data: dict[str, Any]) -> str:
+    """Any dict of TOML-able values as TOML, one `"key" = <inline value>` a
+    line (inline tables and arrays), so even a mangled structure is written
+    faithfully. Floats keep every digit; nan and inf are TOML's own."""
+    def value(item: Any) -> str:
+        if isinstance(item, bool):
+            return "true" if item else "false"
+        if isinstance(item, int):
+            return str(item)
+        if isinstance(item, float):
+            if math.isnan(item):
+                return "nan"
+            if math.isinf(item):
+                return "inf" if item > 0 else "-inf"
+            return repr(item)
+        if isinstance(item, str):  # TOML basic string: JSON's escapes, but no surrogate pairs or raw DEL
+            return json.dumps(item, ensure_ascii=False).replace("\x7f", "\\u007f")
+        if isinstance(item, list):
+            return "[" + ", ".join(value(element) for element in item) + "]"
+        if isinstance(item, dict):
+            return "{" + ", ".join(f"{value(str(k))} = {value(v)}" for k, v in item.items()) + "}"
+        raise TypeError(f"not TOML: {item!r}")
+
+    return "".join(f"{value(str(key))} = {value(item)}\n" for key, item in data.items())
