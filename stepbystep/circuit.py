@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the renderer imports this module, never the reverse at run 
     from .render import Figure, Formatter
     from .trace import Trace
 
-COLUMN, ROW, MARGIN, STUB = 190, 84, 30, 70
+ROW, MARGIN, STUB, GAP = 78, 20, 64, 34  # pixels: row pitch, border, labelled wire, bare wire
 VALUE_COLOUR, GRADIENT_COLOUR = "#1a7f37", "#c62828"
 DIGITS = 4  # decimals in the picture; the text keeps the full precision
 _SYMBOLS = {Add: "+", Sub: "−", Mul: "×", Div: "÷", Pow: "^"}
@@ -75,24 +75,27 @@ def layout(graph: Graph, labels: dict[str, str]) -> dict[str, Placed]:
         for row, name in enumerate(names):
             row_of[name] = float(row)
     tallest = max(len(names) for names in columns.values())
+    widths = {name: 0.0 if graph.nodes[name].expr is None else max(40.0, 8.0 * len(labels[name]) + 18)
+              for name in graph.nodes}
+    left = MARGIN + 8.0 * max(len(name) for name in columns[0])  # room for the input names
     placed = {}
-    for column, names in columns.items():
+    for column in sorted(columns):
+        names = columns[column]
         offset = (tallest - len(names)) * ROW / 2
         for name in names:
-            is_input = graph.nodes[name].expr is None
-            width = max(44.0, 9.0 * len(labels[name]) + 16) if not is_input else 0.0
-            x = MARGIN + column * COLUMN + (50 if column else 0)
-            placed[name] = Placed(name, x, MARGIN + 26 + offset + row_of[name] * ROW, width, labels[name], is_input)
+            y = MARGIN + 26 + offset + row_of[name] * ROW
+            placed[name] = Placed(name, left, y, widths[name], labels[name], graph.nodes[name].expr is None)
+        left += max(widths[name] for name in names) + STUB + GAP
     return placed
 
 
-def circuit_svg(graph: Graph, labels: dict[str, str], gradients: dict[str, str | None], output: str,
+def circuit_svg(graph: Graph, labels: dict[str, str], gradients: dict[str, float | None], output: str,
                 below: str = "gradient") -> str:
-    """The SVG text; `gradients[name]` is the name of the value printed below
-    name's wire (its gradient, or its tangent in forward mode)."""
+    """The SVG text; `gradients[name]` is the number printed below name's
+    wire (its gradient, or its tangent in forward mode; None: nothing)."""
     placed = layout(graph, labels)
     values = graph.values
-    width = max(p.out_x for p in placed.values()) + STUB + MARGIN + 40
+    width = max(p.out_x for p in placed.values()) + STUB + MARGIN
     height = max(p.y for p in placed.values()) + MARGIN + 30
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="sbs-circuit" viewBox="0 0 {width:.0f} {height:.0f}" '
@@ -116,9 +119,9 @@ def circuit_svg(graph: Graph, labels: dict[str, str], gradients: dict[str, str |
         out.append(f'<text x="{middle:.1f}" y="{p.y - 6:.1f}" text-anchor="middle" fill="{VALUE_COLOUR}">'
                    f'{escape(format_number(values[name], DIGITS))}</text>')
         gradient = gradients.get(name)
-        if gradient is not None and gradient in values:
+        if gradient is not None:
             out.append(f'<text x="{middle:.1f}" y="{p.y + 17:.1f}" text-anchor="middle" fill="{GRADIENT_COLOUR}">'
-                       f'{escape(format_number(values[gradient], DIGITS))}</text>')
+                       f'{escape(format_number(gradient, DIGITS))}</text>')
         if p.is_input:
             out.append(f'<text x="{p.x - 4:.1f}" y="{p.y + 4:.1f}" text-anchor="end" font-weight="bold">{escape(name)}</text>')
             continue
@@ -156,7 +159,8 @@ def circuit_figures(trace: "Trace", formatter: "Formatter") -> list["Figure"]:
     else:
         below, gradients = "gradient", {name: f"d{output}/d{name}" for name in keep}
         caption = f"The circuit: each value above its wire, the gradient of {output} below"
-    svg = circuit_svg(forward_graph, labels, gradients, output, below)
+    values = graph.values
+    svg = circuit_svg(forward_graph, labels, {name: values.get(gradients[name]) for name in keep}, output, below)
     return [Figure("circuit", caption, svg, _fallback(trace, keep, gradients, formatter, below), "start")]
 
 

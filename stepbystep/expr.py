@@ -25,7 +25,7 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "relu": (1, 1), "abs": (1, 1), "max": (2, None), "min": (2, None),
 }
 MAX_TEXT = 1000      # characters in one node's expression
-MAX_DEPTH = 60       # nesting of operators and calls
+MAX_DEPTH = 200      # nesting of operators and calls (a long sum counts one level a term)
 MAX_NODES = 300      # inputs plus nodes: beyond this no walkthrough is readable
 TIE_RULE = "first"   # max/min on a tie: the whole gradient goes to the first tied argument
 
