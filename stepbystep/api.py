@@ -33,10 +33,32 @@ class Walkthrough:
         """Every named value in trace order, at full precision."""
         return self.trace.answers()
 
-    def markdown(self, precision: int | None = None) -> str:
+    def markdown(self, precision: int | None = None, notation: str = "scalar",
+                 figure_files: dict[str, str] | None = None) -> str:
+        """notation: "scalar" (Mazur's one number at a time) or "matrix" (vectorized);
+        figure_files: figure id -> image file beside the document, to link."""
         from .render import render_markdown
 
-        return render_markdown(self.trace, self._precision(precision))
+        return render_markdown(self.trace, self._precision(precision), notation, figure_files)
+
+    def figures(self, precision: int | None = None) -> list[Any]:
+        """The pictures of the walkthrough (render.Figure: id, title, svg, …)."""
+        from .render import Formatter, figures
+
+        return figures(self.trace, Formatter(self.trace, self._precision(precision)))
+
+    def html(self, fragment: bool = False, math: str = "mathml", precision: int | None = None) -> str:
+        """A standalone HTML page, or with `fragment` an embeddable piece whose
+        CSS is scoped under `.stepbystep`; `math`: mathml, mathjax or katex."""
+        from .html import render_html
+
+        return render_html(self.trace, self._precision(precision), fragment=fragment, math=math)
+
+    def render_template(self, path: str | Path, math: str = "mathml", precision: int | None = None) -> str:
+        """Your own Jinja template, sandboxed, with the walkthrough as context."""
+        from .html import render_user_template
+
+        return render_user_template(self.trace, path, self._precision(precision), math)
 
     def _precision(self, precision: int | None) -> int:
         if precision is not None:
@@ -45,6 +67,9 @@ class Walkthrough:
 
     def _repr_markdown_(self) -> str:
         return self.markdown()
+
+    def _repr_html_(self) -> str:
+        return self.html(fragment=True)
 
 
 def build(spec: Spec, round_to: int | None = None) -> Walkthrough:

@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="decimals printed (default 9; with --round K, K)")
     render.add_argument("--round", type=_non_negative, default=None, metavar="K",
                         help="hand-calculation mode: round every value to K decimals as it is computed")
+    render.add_argument("--notation", choices=("scalar", "matrix"), default="scalar",
+                        help="matrix: each recorded step in vectorized form (Z = W·A + b, dW = dZ·Aᵀ, …), Markdown only")
     render.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                         help="computation graphs: the backward pass (default) or forward-mode tangents")
     render.add_argument("--wrt", metavar="INPUT", help="computation graphs, --mode forward: the input to differentiate by")
@@ -69,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     answers.add_argument("--format", choices=("json",), default="json")
     answers.add_argument("--round", type=_non_negative, default=None, metavar="K")
     answers.set_defaults(run=_answers)
+
+    check = commands.add_parser("check", help="grade answer files against the spec (one, or a whole class)")
+    check.add_argument("spec", metavar="SPEC")
+    check.add_argument("answers", metavar="ANSWERS", nargs="+", help="answer files: `name = value` lines or a JSON object")
+    check.add_argument("--json", action="store_true", help="SPEC §4 JSON (a list of objects for several files)")
+    check.add_argument("--rtol", type=_tolerance, default=None, metavar="R", help="relative tolerance (default 7e-4)")
+    check.add_argument("--atol", type=_tolerance, default=None, metavar="A", help="absolute floor (default 1e-9)")
+    check.set_defaults(run=_check)
 
     variants = commands.add_parser("variants", help="randomized variants with answer keys (JSON, Moodle XML, Markdown sheets)")
     variants.add_argument("spec", metavar="SPEC")
@@ -120,6 +130,8 @@ def _render(args: argparse.Namespace) -> int:
         raise UsageError("--fragment needs --format html (and no --template)")
     if args.math and args.format != "html" and not args.template:
         raise UsageError("--math needs --format html or --template")
+    if args.notation != "scalar" and (args.format == "html" or args.template):
+        raise UsageError("--notation matrix is available for Markdown output only")
     if args.template:
         from .html import UserTemplateError
 
@@ -130,9 +142,26 @@ def _render(args: argparse.Namespace) -> int:
     elif args.format == "html":
         text = walkthrough.html(fragment=args.fragment, math=args.math or "mathml", precision=precision)
     else:
-        text = walkthrough.markdown(precision=precision)
+        beside = _figure_files(walkthrough, precision, args.output)
+        text = walkthrough.markdown(precision=precision, notation=args.notation,
+                                    figure_files={figure_id: path.name for figure_id, path, _ in beside})
+        for _, path, svg in beside:
+            write_atomically(path, svg)
     _emit(text, args.output)
     return EXIT_OK
+
+
+FIGURES_AS_FILES = ("loss-curve",)  # Markdown with -o: written beside the output and linked
+
+
+def _figure_files(walkthrough: "api.Walkthrough", precision: int | None, output: str | None) -> list[tuple[str, Path, str]]:
+    """(figure id, file, SVG) for the pictures a Markdown file links: `OUT.loss-curve.svg` beside `OUT.md`.
+    On standard output there is nowhere to put them; the tables hold the same numbers."""
+    if output is None or not hasattr(walkthrough, "figures"):
+        return []
+    path = Path(output)
+    return [(figure.id, path.with_name(f"{path.stem}.{figure.id}.svg"), figure.svg + "\n")
+            for figure in walkthrough.figures(precision) if figure.id in FIGURES_AS_FILES]
 
 
 def _answers(args: argparse.Namespace) -> int:
@@ -141,6 +170,30 @@ def _answers(args: argparse.Namespace) -> int:
     walkthrough = api.load(args.spec, round_to=args.round)
     _emit(json.dumps(walkthrough.answers(), indent=2) + "\n", None)
     return EXIT_OK
+
+
+def _tolerance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 up to (not including) 1, got {text}")
+    return value
+
+
+def _check(args: argparse.Namespace) -> int:
+    from . import api
+    from .check import grader_for
+    from .checkreport import report_json, report_text
+
+    walkthrough = api.load(args.spec)
+    report = grader_for(walkthrough.trace, args.rtol, args.atol).grade_all(args.answers)
+    _emit(report_json(report) if args.json else report_text(report), None)
+    for sheet in report.files:
+        if sheet.unreadable:
+            sys.stderr.write(f"stepbystep: error: {sheet.source}: {sheet.error}\n")
+    return report.exit_code
 
 
 def _variants(args: argparse.Namespace) -> int:

@@ -124,8 +124,9 @@ def _visible_length(latex: str) -> int:
     return len(_COMMAND.sub("", latex))
 
 
-def document_context(trace: Trace, precision: int = DEFAULT_PRECISION) -> dict[str, Any]:
-    """Everything a walkthrough template may use, already formatted."""
+def document_context(trace: Trace, precision: int = DEFAULT_PRECISION, notation: str = "scalar") -> dict[str, Any]:
+    """Everything a walkthrough template may use, already formatted.
+    notation="matrix": the vectorized form (matrix.py, templates/matrix.md.j2)."""
     formatter = Formatter(trace, precision)
     sections = [formatter.section(section) for section in trace.sections]
     facts = trace.facts
@@ -134,7 +135,7 @@ def document_context(trace: Trace, precision: int = DEFAULT_PRECISION) -> dict[s
                 "precision": precision, "symbol": formatter.symbol, "number": formatter.number,
                 "text": formatter.text, "value": trace.value, "figures": figures(trace, formatter)}
     rows = parameter_rows(trace, formatter)
-    return {
+    context = {
         "title": trace.title,
         "sections": sections,
         "facts": facts,
@@ -149,6 +150,11 @@ def document_context(trace: Trace, precision: int = DEFAULT_PRECISION) -> dict[s
         "figures": figures(trace, formatter),
         "training": training_context(trace, formatter),
     }
+    if notation == "matrix":
+        from .matrix import matrix_context
+
+        context.update(template="matrix.md.j2", matrix_steps=matrix_context(trace, formatter))
+    return context
 
 
 @dataclass(frozen=True)
@@ -278,9 +284,24 @@ def markdown_text(text: str) -> str:
     return "".join(out).replace("\n", " ")
 
 
-def render_markdown(trace: Trace, precision: int = DEFAULT_PRECISION) -> str:
-    """The walkthrough as Markdown with $…$ / $$…$$ math."""
-    return walkthrough_markdown(document_context(trace, precision))
+def render_markdown(trace: Trace, precision: int = DEFAULT_PRECISION, notation: str = "scalar",
+                    figure_files: dict[str, str] | None = None) -> str:
+    """The walkthrough as Markdown with $…$ / $$…$$ math. `figure_files` maps a
+    figure id to an image file written beside the document (the CLI's -o):
+    the Markdown then links that file."""
+    context = document_context(trace, precision, notation)
+    if figure_files:
+        context["figures"] = [linked_figure(figure, figure_files.get(figure.id)) for figure in context["figures"]]
+    return walkthrough_markdown(context)
+
+
+def linked_figure(figure: "Figure", file: str | None) -> "Figure":
+    from dataclasses import replace
+    from urllib.parse import quote
+
+    if file is None:
+        return figure
+    return replace(figure, markdown=f"![{markdown_text(figure.title)}]({quote(file)})")
 
 
 def walkthrough_markdown(context: dict[str, Any]) -> str:
