@@ -1,0 +1,76 @@
+"""The printable sheets and the `variants` command line."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from conftest import EXAMPLES, mazur_dict, toml_text
+from stepbystep.sheets import PAGE_BREAK, demote_headings
+from test_variants import mazur_oracle
+
+SPEC = EXAMPLES / "mazur-variants.toml"
+
+
+def test_md_with_output_writes_problems_and_solutions_beside(tmp_path: Any, run_cli: Any) -> None:
+    target = tmp_path / "class.md"
+    result = run_cli("variants", SPEC, "--count", "3", "--seed", "17", "--format", "md", "-o", target)
+    assert result.code == 0 and result.out == "" and result.err == ""
+    problems = target.read_text(encoding="utf-8")
+    solutions = (tmp_path / "class-solutions.md").read_text(encoding="utf-8")
+    assert problems.count(PAGE_BREAK) == 2 and solutions.count(PAGE_BREAK) == 2
+    keys = json.loads(run_cli("variants", SPEC, "--count", "3", "--seed", "17").out)
+    for entry, page in zip(keys, solutions.split(PAGE_BREAK)):
+        data = entry["spec"]
+        assert f"Variant **{entry['id']}**" in problems and f"--variant {entry['id']}" in problems
+        for value in data["samples"][0]["inputs"] + data["layers"][2]["weights"][0]:
+            assert f"| {value:g} |" in problems
+        oracle = mazur_oracle(data)
+        printed = dict(re.findall(r"\| `([^`]+)` \| (\S+) \|", page))
+        assert list(printed) == entry["questions"]
+        for name in entry["questions"]:
+            value = float(printed[name])  # the key as printed, against an independent computation
+            assert value == pytest.approx(oracle[name], rel=1e-8, abs=5e-10)
+            assert printed[name] not in problems
+        assert f"Variant **{entry['id']}**" in page
+    assert "#### The forward pass" in solutions or "### The forward pass" in solutions  # the worked solution, demoted
+
+
+def test_md_to_standard_output_has_both_sheets(run_cli: Any) -> None:
+    result = run_cli("variants", SPEC, "--count", "1", "--seed", "1", "--format", "md")
+    assert result.code == 0
+    problems, _, solutions = result.out.partition("# Solutions:")
+    assert "## What to compute" in problems and PAGE_BREAK in problems and solutions
+
+
+def test_demote_headings_leaves_math_alone() -> None:
+    text = "# Title\n\n$$\\begin{aligned}\n# not a heading\n\\end{aligned}$$\n\n## Part\n$$x$$\n### Deep\n###### Six"
+    assert demote_headings(text, 2).splitlines() == [
+        "### Title", "", "$$\\begin{aligned}", "# not a heading", "\\end{aligned}$$", "", "#### Part", "$$x$$",
+        "##### Deep", "###### Six"]
+
+
+def test_bad_variants_table_is_one_line_and_no_file(tmp_path: Any, run_cli: Any) -> None:
+    data = mazur_dict()
+    data["variants"] = {"weights": {"range": [1, 1]}}
+    spec = tmp_path / "bad.toml"
+    spec.write_text(toml_text(data), encoding="utf-8")
+    target = tmp_path / "out.json"
+    result = run_cli("variants", spec, "--count", "2", "--seed", "1", "-o", target)
+    assert result.code == 2 and result.out == ""
+    assert result.err == f"stepbystep: error: {spec}: variants.weights.range: expected two numbers low < high\n"
+    assert list(tmp_path.iterdir()) == [spec]
+
+
+def test_usage_errors(run_cli: Any) -> None:
+    for args, message in [
+        (("--count", "0", "--seed", "1"), "argument --count: expected a whole number from 1 to 100000, got 0"),
+        (("--count", "2", "--seed", "-1"), "argument --seed: expected a whole number from 0"),
+        (("--count", "2"), "the following arguments are required: --seed"),
+        (("--count", "2", "--seed", "1", "--format", "csv"), "argument --format: invalid choice: 'csv'"),
+    ]:
+        result = run_cli("variants", SPEC, *args)
+        assert result.code == 2 and result.err.startswith("stepbystep: error: " + message), result.err
+        assert result.err.count("\n") == 1
