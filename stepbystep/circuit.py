@@ -77,7 +77,7 @@ def layout(graph: Graph, labels: dict[str, str]) -> dict[str, Placed]:
     tallest = max(len(names) for names in columns.values())
     widths = {name: 0.0 if graph.nodes[name].expr is None else max(40.0, 8.0 * len(labels[name]) + 18)
               for name in graph.nodes}
-    left = MARGIN + 8.0 * max(len(name) for name in columns[0])  # room for the input names
+    left = MARGIN + 8.0 * max((len(name) for name in columns.get(0, [])), default=0)  # room for the input names
     placed = {}
     for column in sorted(columns):
         names = columns[column]

@@ -432,7 +432,7 @@ class _Checker:
         inputs = tuple((name, self.number(value, f"inputs.{name}")) for name, value in inputs_table.items())
         nodes = tuple((name, self.text(value, f"nodes.{name}")) for name, value in nodes_table.items())
         for path, name in [(f"inputs.{n}", n) for n, _ in inputs] + [(f"nodes.{n}", n) for n, _ in nodes]:
-            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            if not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", name):
                 raise self.fail(path, f"{name!r} is not a name: use letters, digits and _, starting with a letter")
         clash = set(inputs_table) & set(nodes_table)
         if clash:

@@ -209,3 +209,17 @@ def test_hand_calculation_mode_rounds_every_value() -> None:
     rounded = api.from_dict({"inputs": {"x": 0.5, "y": 1.0}, "nodes": {"f": "exp(x) * y"}}, round_to=3)
     assert rounded.value("f") == 1.649 and walk.value("f") == pytest.approx(math.exp(0.5))
     assert rounded.value("df/dx") == 1.649  # exp(x) * y, rounded: d/dx = e^x * y
+
+
+def test_names_start_with_a_letter_and_a_graph_may_have_no_inputs() -> None:
+    with pytest.raises(SpecError, match=r"inputs._x: '_x' is not a name"):
+        graph({"f": "_x"}, {"_x": 1.0})
+    walk = graph({"a": "2", "f": "a * 3"}, {})
+    assert walk.answers() == {"a": 2.0, "f": 6.0, "df/df": 1.0, "df/da": 3.0}
+    assert "<svg" in document_figures(walk)
+
+
+def document_figures(walk: api.Walkthrough) -> str:
+    from stepbystep.render import document_context
+
+    return "".join(figure.svg for figure in document_context(walk.trace)["figures"])
