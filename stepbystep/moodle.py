@@ -28,6 +28,7 @@ FALLBACK_ATOL = 1e-6
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _STYLE = re.compile(r"<style>.*?</style>\n?", re.S)
+_MATH = re.compile(r"\\[\\$]|\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)  # as html.py: $$…$$, $…$, \\ and \$
 _INLINE_TEX = re.compile(r"(?<!\\)\$([^$\n]+?)(?<!\\)\$")
 
 
@@ -124,9 +125,30 @@ def feedback_html(variant: Variant) -> str:
     try:
         from .html import render_html
     except ImportError:  # an installation without the HTML renderer
-        return "<pre>" + escape(variant.walkthrough.markdown(), quote=False) + "</pre>"
+        return markdown_fallback(variant.walkthrough.markdown())
     fragment = str(render_html(variant.trace, fragment=True, math="mathjax"))
     return _STYLE.sub("", fragment, count=1)  # Moodle cleans <style> out anyway; 1,000 copies add up
+
+
+def markdown_fallback(text: str) -> str:
+    """The walkthrough Markdown as HTML by python-markdown, its math kept out
+    of Markdown's reach and handed back escaped as \\( \\) / \\[ \\] for MathJax.
+    (Untrusted text in the walkthrough is already inert: the md_text filter.)"""
+    import markdown
+
+    formulas: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        display, inline = match.group(1), match.group(2)
+        if display is None and inline is None:
+            return "&#36;" if match.group(0) == "\\$" else match.group(0)
+        formulas.append(f"\\[{display.strip()}\\]" if display is not None else f"\\({inline.strip()}\\)")
+        return f"SBSMATH{len(formulas) - 1}X"
+
+    html = markdown.markdown(_MATH.sub(keep, text), extensions=["tables"])
+    for number in reversed(range(len(formulas))):
+        html = html.replace(f"SBSMATH{number}X", escape(formulas[number], quote=False))
+    return html
 
 
 def cdata(text: str) -> str:
