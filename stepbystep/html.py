@@ -1,0 +1,228 @@
+"""The walkthrough as HTML: a page, an embeddable fragment, or a user's template.
+
+The walkthrough Markdown is the one text (DESIGN.md). Here its math is taken
+out and kept safe from python-markdown, the Markdown becomes HTML with raw
+HTML switched off (so a user's title or note can only ever be text), and the
+math comes back as MathML (or as LaTeX for MathJax/KaTeX). Figures come back
+as their inline SVG. The result is wrapped in templates/html/.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import replace
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from .latex import DEFAULT_PRECISION
+from .mathml import latex_to_mathml
+from .render import document_context, template_dir, walkthrough_markdown
+from .trace import Trace
+
+MATH_MODES = ("mathml", "mathjax", "katex")
+
+MATHJAX_URL = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"
+KATEX_BASE = "https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/"
+KATEX_INIT = ('document.addEventListener("DOMContentLoaded",function(){renderMathInElement(document.body,'
+              '{delimiters:[{left:"\\\\[",right:"\\\\]",display:true},{left:"\\\\(",right:"\\\\)",display:false}]});});')
+
+# $$…$$ (may span lines), $…$ (one line), and the escapes \\ and \$ that the
+# md_text filter leaves in untrusted text.
+_MATH = re.compile(r"\\[\\$]|\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)
+
+
+class UserTemplateError(ValueError):
+    """A user's --template file is missing, malformed or unsafe: one line."""
+
+
+def render_html(trace: Trace, precision: int = DEFAULT_PRECISION, *, fragment: bool = False,
+                math: str = "mathml") -> str:
+    """A standalone HTML5 page (or, with `fragment`, an embeddable piece)."""
+    context = document_context(trace, precision)
+    body = walkthrough_body(context, math)
+    name = "fragment.html.j2" if fragment else "page.html.j2"
+    template = _html_environment().get_template(name)
+    return template.render(title=context["title"], body=body, css=stylesheet(), head=math_head(math), math=math)
+
+
+def walkthrough_body(context: dict[str, Any], math: str = "mathml") -> Any:
+    """The walkthrough Markdown of `context` as HTML (markupsafe.Markup)."""
+    from markupsafe import Markup
+
+    if math not in MATH_MODES:
+        raise ValueError(f"math must be one of {', '.join(MATH_MODES)}, not {math!r}")
+    nonce = secrets.token_hex(6)
+    tokens: dict[str, tuple[str, str]] = {}   # token -> (kind, payload)
+
+    def token(kind: str, payload: str) -> str:
+        key = f"SBS{nonce}X{len(tokens)}X"
+        tokens[key] = (kind, payload)
+        return key
+
+    figures = {}
+    shown = []
+    for figure in context.get("figures", []):
+        key = token("figure", figure.id)
+        figures[figure.id] = figure
+        shown.append(replace(figure, markdown=key))
+    text = walkthrough_markdown({**context, "figures": shown})
+
+    def protect(match: re.Match[str]) -> str:
+        whole, display, inline = match.group(0), match.group(1), match.group(2)
+        if display is not None:
+            return token("display", display.strip())
+        if inline is not None:
+            return token("inline", inline.strip())
+        return "&#36;" if whole == "\\$" else whole
+
+    html = markdown_to_html(_MATH.sub(protect, text))
+
+    def block(kind: str, payload: str) -> str:
+        if kind == "figure":
+            figure = figures[payload]
+            return (f'<figure class="sbs-figure" id="figure-{escape(figure.id)}">{figure.svg}'
+                    f"<figcaption>{escape(figure.title)}</figcaption></figure>")
+        return f'<div class="sbs-equation">{math_html(payload, True, math)}</div>'
+
+    def restore(match: re.Match[str]) -> str:
+        kind, payload = tokens[match.group(1) or match.group(2)]
+        return math_html(payload, False, math) if kind == "inline" else block(kind, payload)
+
+    # a block (equation, figure) replaces its whole paragraph
+    return Markup(re.sub(f"<p>(SBS{nonce}X\\d+X)</p>|(SBS{nonce}X\\d+X)", restore, html))
+
+
+def math_html(latex: str, display: bool, math: str = "mathml") -> str:
+    """One formula for the chosen math mode (MathML, or LaTeX for a script)."""
+    if math == "mathml":
+        return latex_to_mathml(latex, display)
+    if display:
+        return f"\\[{escape(latex, quote=False)}\\]"
+    return f'<span class="sbs-math">\\({escape(latex, quote=False)}\\)</span>'
+
+
+def markdown_to_html(text: str) -> str:
+    """python-markdown with tables, raw HTML switched off: any `<` in the
+    text (from wherever it came) ends up as `&lt;`, never as a tag."""
+    return _markdown().reset().convert(text)
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> Any:
+    import markdown
+    from markdown.extensions.tables import TableExtension
+
+    converter = markdown.Markdown(extensions=[TableExtension()], output_format="html")
+    converter.preprocessors.deregister("html_block")
+    converter.inlinePatterns.deregister("html")
+    return converter
+
+
+def math_head(math: str) -> Any:
+    """The loader tags of MathJax or KaTeX (nothing for MathML)."""
+    from markupsafe import Markup
+
+    if math == "mathjax":
+        return Markup(f'<script id="MathJax-script" async src="{MATHJAX_URL}"></script>')
+    if math == "katex":
+        return Markup(f'<link rel="stylesheet" href="{KATEX_BASE}katex.min.css">\n'
+                      f'<script defer src="{KATEX_BASE}katex.min.js"></script>\n'
+                      f'<script defer src="{KATEX_BASE}contrib/auto-render.min.js"></script>\n'
+                      f"<script>{KATEX_INIT}</script>")
+    return Markup("")
+
+
+def content_security_policy(math: str) -> str:
+    """No network and no script for a MathML page; only the math CDN otherwise."""
+    if math == "mathml":
+        return "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    cdn = "https://cdn.jsdelivr.net"
+    scripts = f"{cdn}"
+    if math == "katex":
+        digest = hashlib.sha256(KATEX_INIT.encode()).digest()
+        import base64
+
+        scripts += f" 'sha256-{base64.b64encode(digest).decode()}'"
+    return (f"default-src 'none'; style-src 'unsafe-inline' {cdn}; font-src {cdn} data:; "
+            f"script-src {scripts}; img-src data:")
+
+
+@lru_cache(maxsize=1)
+def stylesheet() -> Any:
+    """The walkthrough's CSS, every rule scoped under `.stepbystep`."""
+    from markupsafe import Markup
+
+    return Markup((template_dir() / "html" / "style.css").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def _html_environment() -> Any:
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir() / "html")),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals["csp"] = content_security_policy
+    return environment
+
+
+def render_user_template(trace: Trace, path: str | Path, precision: int = DEFAULT_PRECISION,
+                         math: str = "mathml") -> str:
+    """A user's own Jinja template, in a sandbox, with the walkthrough as context.
+
+    Autoescaping is on for .html/.htm/.xml (also with a .j2 ending). Besides
+    everything the walkthrough template sees, the context has `walkthrough`
+    (the whole walkthrough as HTML), `markdown` (as Markdown), `css`,
+    `math_head`, `answers` and the filters `math` and `display_math`.
+    """
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+    from markupsafe import Markup
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserTemplateError(f"{path}: no such template file")
+    environment = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(path.parent.resolve())),
+        undefined=jinja2.StrictUndefined,
+        autoescape=_escapes(path.name),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    from .render import markdown_text
+
+    environment.filters["md_text"] = markdown_text
+    environment.filters["math"] = lambda latex: Markup(math_html(str(latex), False, math))
+    environment.filters["display_math"] = lambda latex: Markup(math_html(str(latex), True, math))
+    context = document_context(trace, precision)
+    try:
+        template = environment.get_template(path.name)
+        extra = {
+            "walkthrough": walkthrough_body(context, math),
+            "markdown": walkthrough_markdown(context),
+            "css": stylesheet(),
+            "math_head": math_head(math),
+            "answers": trace.answers(),
+        }
+        return template.render({**context, **extra})
+    except jinja2.TemplateSyntaxError as error:
+        raise UserTemplateError(f"{path}: line {error.lineno}: {error.message}") from None
+    except jinja2.exceptions.SecurityError as error:
+        raise UserTemplateError(f"{path}: refused by the sandbox: {error}") from None
+    except jinja2.TemplateError as error:
+        raise UserTemplateError(f"{path}: {type(error).__name__}: {error}") from None
+    except UnicodeDecodeError:
+        raise UserTemplateError(f"{path}: not a UTF-8 text file") from None
+
+
+def _escapes(name: str) -> bool:
+    stem = name[:-3] if name.endswith(".j2") else name[:-6] if name.endswith(".jinja") else name
+    return stem.lower().endswith((".html", ".htm", ".xml", ".svg"))

@@ -1,0 +1,162 @@
+"""LaTeX to MathML for the HTML walkthrough, with latex2mathml doing the work.
+
+Two things are added around the library. Speed: an equation is cut at its
+top-level `=`, `+`, `-` and `\\cdot`, each piece is converted once (cached)
+and plain numbers skip the converter, so a long walkthrough, whose formulas
+repeat the same symbols again and again, converts quickly. Correctness:
+`aligned` (which latex2mathml does not know) becomes a two-column table
+aligned on `=`, and the value at the end of a step is marked so the page can
+show it; every result is checked to hold only MathML tags.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from functools import lru_cache
+from typing import Callable
+from html import escape
+
+_OPERATORS = {" = ": "=", " + ": "+", " - ": "\u2212", " \\cdot ": "\u00b7"}
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_SCIENTIFIC = re.compile(r"-?\d+(?:\.\d+)? \\times 10\^\{-?\d+\}")
+_WRAPPER = re.compile(r'^<math xmlns="http://www.w3.org/1998/Math/MathML" display="\w+">(.*)</math>$', re.S)
+_TAG = re.compile(r"</?([A-Za-z][\w:-]*)")
+_BARE_AMPERSAND = re.compile(r"&(?!#x?[0-9A-Fa-f]+;|[A-Za-z]+;)")
+_MATHML_TAGS = frozenset(
+    "math mrow mi mn mo ms mtext mspace msub msup msubsup mfrac msqrt mroot mstyle mpadded mphantom "
+    "menclose mover munder munderover mtable mtr mtd mlabeledtr semantics annotation merror mfenced".split())
+_NAMESPACE = 'xmlns="http://www.w3.org/1998/Math/MathML"'
+
+
+@lru_cache(maxsize=4096)
+def latex_to_mathml(latex: str, display: bool = False) -> str:
+    """`<math>` for one formula; LaTeX the converter cannot read is shown as
+    code rather than half-converted."""
+    try:
+        if display and latex.startswith("\\begin{aligned}") and latex.endswith("\\end{aligned}"):
+            inner = _aligned(latex[len("\\begin{aligned}"):-len("\\end{aligned}")])
+        else:
+            inner = _chain(latex, mark_value=display)
+    except Exception:  # latex2mathml raises many kinds; any of them means "cannot read"
+        return _as_code(latex)
+    result = f'<math {_NAMESPACE} display="{"block" if display else "inline"}">{inner}</math>'
+    return result if is_plain_mathml(result) else _as_code(latex)
+
+
+def is_plain_mathml(text: str) -> bool:
+    """Only MathML elements and well-formed entities: nothing a browser
+    could run, whatever text went into the formula."""
+    return all(tag in _MATHML_TAGS for tag in _TAG.findall(text)) and not _BARE_AMPERSAND.search(text)
+
+
+def _as_code(latex: str) -> str:
+    return f'<code class="sbs-latex">{escape(latex)}</code>'
+
+
+def _aligned(body: str) -> str:
+    """`X &= A \\\\ &= B` as a table whose second column starts with `=`."""
+    rows = []
+    lines = _split(body.strip(), {"\\\\": "row"})
+    for index, row in enumerate(lines):
+        line = row[0].strip()
+        left, _, right = line.partition("&")
+        right = right.strip()
+        if right.startswith("="):
+            right = right[1:].strip()
+        last = index == len(lines) - 1
+        cells = f'<mtd columnalign="right">{_chain(left.strip()) if left.strip() else ""}</mtd>'
+        value = _chain(right, mark_value=last, alone=True)
+        cells += f'<mtd columnalign="left"><mo>=</mo>{value}</mtd>'
+        rows.append(f"<mtr>{cells}</mtr>")
+    return f'<mtable displaystyle="true" columnspacing="0" class="sbs-aligned">{"".join(rows)}</mtable>'
+
+
+def _chain(latex: str, mark_value: bool = False, alone: bool = False) -> str:
+    """Pieces between top-level operators, each converted on its own; with
+    `mark_value`, a number after the last `=` (or `alone`) is the result."""
+    pieces = _split(latex.strip(), _OPERATORS)
+    out = []
+    for index, (atom, operator) in enumerate(pieces):
+        converted = _atom(atom.strip())
+        after_equals = pieces[index - 1][1] == "=" if index else alone
+        is_value = mark_value and index == len(pieces) - 1 and after_equals
+        if is_value and (_NUMBER.fullmatch(atom.strip()) or _SCIENTIFIC.fullmatch(atom.strip())):
+            converted = f'<mrow class="sbs-result">{converted}</mrow>'
+        out.append(converted)
+        if operator:
+            out.append(f"<mo>{operator}</mo>")
+    return f"<mrow>{''.join(out)}</mrow>"
+
+
+def _split(latex: str, operators: dict[str, str]) -> list[tuple[str, str]]:
+    """[(piece, operator after it)], cutting only outside braces, brackets,
+    \\left…\\right and \\begin…\\end."""
+    pieces: list[tuple[str, str]] = []
+    depth = 0
+    start = i = 0
+    n = len(latex)
+    while i < n:
+        char = latex[i]
+        if depth == 0:
+            for text, name in operators.items():
+                if latex.startswith(text, i) and i > start:
+                    pieces.append((latex[start:i], name))
+                    i += len(text)
+                    start = i
+                    break
+            else:
+                name = ""
+            if name:
+                continue
+        if char == "\\":
+            command = re.match(r"\\([A-Za-z]+|.)", latex[i:])
+            word = command.group(1) if command else ""
+            if word in ("left", "begin"):
+                depth += 1
+            elif word in ("right", "end"):
+                depth -= 1
+            i += len(word) + 1
+            continue
+        if char in "{([":
+            depth += 1
+        elif char in "})]":
+            depth -= 1
+        i += 1
+    pieces.append((latex[start:], ""))
+    return pieces
+
+
+@lru_cache(maxsize=1)
+def _converter() -> Callable[[str], str]:
+    """latex2mathml's convert, imported on first use. Its package __init__
+    only looks up its own version through importlib.metadata, which costs a
+    fifth of a second-long command's start-up; the package is set up without
+    running it (falling back to the normal import if that ever fails)."""
+    if "latex2mathml" not in sys.modules:
+        try:
+            import importlib.util
+
+            spec = importlib.util.find_spec("latex2mathml")
+            if spec is not None and spec.loader is not None:
+                sys.modules["latex2mathml"] = importlib.util.module_from_spec(spec)
+        except (ImportError, ValueError):
+            pass
+    try:
+        from latex2mathml.converter import convert
+    except ImportError:
+        sys.modules.pop("latex2mathml", None)
+        from latex2mathml.converter import convert
+    return convert
+
+
+@lru_cache(maxsize=8192)
+def _atom(latex: str) -> str:
+    if _NUMBER.fullmatch(latex):
+        if latex.startswith("-"):
+            return f"<mrow><mo>\u2212</mo><mn>{latex[1:]}</mn></mrow>"
+        return f"<mn>{latex}</mn>"
+    safe = latex.replace("<", "\\lt ").replace(">", "\\gt ").replace("{aligned}", "{split}")
+    match = _WRAPPER.match(_converter()(safe))
+    if match is None:
+        raise ValueError(f"unexpected converter output for {latex!r}")
+    return match.group(1)
