@@ -257,3 +257,16 @@ def test_gradient_check_rows() -> None:
     assert [row["input"] for row in rows] == ["w0", "x0", "w1", "x1", "w2"]
     for row in rows:
         assert row["agrees"] and row["step"] == 1e-6 * max(1.0, abs({"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}[row["input"]]))
+
+
+def test_check_grades_a_graph_with_error_carried_forward(tmp_path: Path, run_cli) -> None:
+    """A student's wrong df/dq (4, not -4) carried into df/dx = dq/dx * df/dq = 1 * 4."""
+    import json
+
+    answers = tmp_path / "student.txt"
+    answers.write_text("q = 3\nf = -12\ndf/dq = 4\ndf/dz = 3\ndq/dx = 1\ndf/dx = 4\ndf/dy = -4\n")
+    result = run_cli("check", EXAMPLES / "circuit-add-multiply.toml", answers, "--json")
+    assert result.code == 1
+    status = {row["name"]: row["status"] for row in json.loads(result.out)["answers"]}
+    assert status == {"q": "correct", "f": "correct", "df/dq": "wrong", "df/dz": "correct", "dq/dx": "correct",
+                      "df/dx": "carried", "df/dy": "correct"}
