@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="SPEC §4 JSON (a list of objects for several files)")
     check.add_argument("--rtol", type=_tolerance, default=None, metavar="R", help="relative tolerance (default 7e-4)")
     check.add_argument("--atol", type=_tolerance, default=None, metavar="A", help="absolute floor (default 1e-9)")
+    check.add_argument("--variant", metavar="ID", help="grade against the student's own variant: S-k (seed S, k-th), or k with --seed S")
+    check.add_argument("--seed", type=_whole_number(0, 2**63 - 1), default=None, metavar="S", help="the seed of --variant k")
     check.set_defaults(run=_check)
 
     variants = commands.add_parser("variants", help="randomized variants with answer keys (JSON, Moodle XML, Markdown sheets)")
@@ -187,13 +189,27 @@ def _check(args: argparse.Namespace) -> int:
     from .check import grader_for
     from .checkreport import report_json, report_text
 
-    walkthrough = api.load(args.spec)
+    walkthrough = _variant_walkthrough(args) if args.variant or args.seed is not None else api.load(args.spec)
     report = grader_for(walkthrough.trace, args.rtol, args.atol).grade_all(args.answers)
     _emit(report_json(report) if args.json else report_text(report), None)
     for sheet in report.files:
         if sheet.unreadable:
             sys.stderr.write(f"stepbystep: error: {sheet.source}: {sheet.error}\n")
     return report.exit_code
+
+
+def _variant_walkthrough(args: argparse.Namespace) -> "api.Walkthrough":
+    """`check --variant S-k`: the student's own variant, regenerated from the spec."""
+    from .spec import load_spec
+    from .variants import make_variant, resolve_variant
+
+    if args.variant is None:
+        raise UsageError("--seed goes with --variant")
+    try:
+        seed, index = resolve_variant(args.variant, args.seed)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return make_variant(load_spec(args.spec), seed, index).walkthrough
 
 
 def _variants(args: argparse.Namespace) -> int:

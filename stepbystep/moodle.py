@@ -9,8 +9,8 @@ question, and "a random question from this category" gives every student
 their own variant. The whole worked solution is the general feedback.
 
 Moodle's tolerance is absolute (±); the grader's rule is relative plus
-absolute, so each blank gets `atol + rtol·|key|` — the same acceptance
-interval as `stepbystep check` with the same defaults.
+a floor, so each blank gets `max(atol, rtol·|key|)` — the same acceptance
+interval as `stepbystep check` (the spec's [check] table, then its defaults).
 """
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from typing import Any, Iterable
 
 from .variants import Variant
 
-# Used only while stepbystep.check (the grader) does not define its own.
-FALLBACK_RTOL = 1e-3
-FALLBACK_ATOL = 1e-6
+# Used only in an installation without the grader (stepbystep.check); its defaults.
+FALLBACK_RTOL = 7e-4
+FALLBACK_ATOL = 1e-9
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _STYLE = re.compile(r"<style>.*?</style>\n?", re.S)
@@ -32,19 +32,20 @@ _MATH = re.compile(r"\\[\\$]|\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)  # as html.py:
 _INLINE_TEX = re.compile(r"(?<!\\)\$([^$\n]+?)(?<!\\)\$")
 
 
-def default_tolerances() -> tuple[float, float]:
-    """(rtol, atol): the grader's defaults, so Moodle and `check` agree."""
+def default_tolerances(spec: Any = None) -> tuple[float, float]:
+    """(rtol, atol) as `stepbystep check` would use them for this spec: its
+    [check] table, then the grader's defaults — so Moodle and `check` agree."""
     try:
-        from . import check
+        from .check import tolerance_for
     except ImportError:
         return FALLBACK_RTOL, FALLBACK_ATOL
-    return (float(getattr(check, "DEFAULT_RTOL", FALLBACK_RTOL)),
-            float(getattr(check, "DEFAULT_ATOL", FALLBACK_ATOL)))
+    found = tolerance_for(spec)
+    return found.rtol, found.atol
 
 
 def tolerance(value: float, rtol: float, atol: float) -> float:
-    """Moodle's ± for one key: |given - key| <= atol + rtol·|key|."""
-    return atol + rtol * abs(value)
+    """Moodle's ± for one key: the grader's |given - key| <= max(atol, rtol·|key|)."""
+    return max(atol, rtol * abs(value))
 
 
 def moodle_number(value: float) -> str:
@@ -69,14 +70,12 @@ def moodle_xml(variants: Iterable[Variant], rtol: float | None = None, atol: flo
                feedback: bool = True) -> str:
     """The question bank: a category named after the exercise and seed, then
     one Cloze question per variant."""
-    default_rtol, default_atol = default_tolerances()
-    rtol = default_rtol if rtol is None else rtol
-    atol = default_atol if atol is None else atol
     parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     for number, variant in enumerate(variants):
         if number == 0:
             parts.append(_category(variant))
-        parts.append(question_xml(variant, rtol, atol, feedback))
+        spec_rtol, spec_atol = default_tolerances(variant.spec)
+        parts.append(question_xml(variant, spec_rtol if rtol is None else rtol, spec_atol if atol is None else atol, feedback))
     parts.append("</quiz>")
     return _INVALID_XML.sub("\ufffd", "\n".join(parts)) + "\n"
 

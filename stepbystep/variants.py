@@ -111,6 +111,21 @@ def parse_variant_id(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+def resolve_variant(text: str, seed: int | None) -> tuple[int, int]:
+    """`check --variant`: `S-k` alone, or `k` with `--seed S`."""
+    if text.strip().isdigit():
+        if seed is None:
+            raise ValueError(f"--variant {text.strip()} needs --seed S (or write the id as S-{text.strip()})")
+        index = int(text)
+        if index < 1:
+            raise ValueError("--variant: variants are numbered from 1")
+        return seed, index
+    found_seed, index = parse_variant_id(text)
+    if seed is not None and seed != found_seed:
+        raise ValueError(f"--variant {text.strip()} is of seed {found_seed}, but --seed says {seed}")
+    return found_seed, index
+
+
 # -- the [variants] table ------------------------------------------------------------
 def read_rules(spec: Spec) -> Rules:
     """Validate `spec.variants`; every refusal names its field (`variants.weights.range`)."""

@@ -68,7 +68,7 @@ def test_blanks_are_the_key_within_the_graders_tolerance(bank: tuple[list[Any], 
         for (weight, kind, answer, margin), name in zip(blanks, variant.asked):
             assert weight == "1" and kind == "NUMERICAL"
             assert float(answer) == pytest.approx(oracle[name], rel=1e-9)  # independent hand computation
-            wanted = atol + rtol * abs(oracle[name])
+            wanted = max(atol, rtol * abs(oracle[name]))  # the grader's rule
             assert wanted <= float(margin) <= wanted * 1.01  # rounded up, never stricter than `check`
 
 
@@ -111,18 +111,23 @@ def test_cdata_survives_its_terminator() -> None:
     assert ET.fromstring(wrapped).text == "x ]]> y ]]]> z"
 
 
-def test_tolerance_is_relative_plus_absolute() -> None:
-    assert tolerance(2.0, 1e-3, 1e-6) == pytest.approx(0.002001)
+def test_tolerance_is_the_graders_relative_rule_with_a_floor() -> None:
+    assert tolerance(2.0, 1e-3, 1e-6) == pytest.approx(0.002)
     assert tolerance(-2.0, 1e-3, 0.0) == pytest.approx(0.002)
+    assert tolerance(1e-9, 1e-3, 1e-6) == 1e-6
 
 
-def test_tolerances_follow_the_checker_when_it_has_defaults() -> None:
+def test_tolerances_are_the_checkers() -> None:
     check = pytest.importorskip("stepbystep.check")
-    rtol, atol = default_tolerances()
-    if hasattr(check, "DEFAULT_RTOL"):
-        assert rtol == check.DEFAULT_RTOL
-    if hasattr(check, "DEFAULT_ATOL"):
-        assert atol == check.DEFAULT_ATOL
+    assert default_tolerances() == (check.DEFAULT_RTOL, check.DEFAULT_ATOL)
+    data = mazur_dict()
+    data["check"] = {"rtol": 0.01}
+    variant = make_variants(parse_spec(data), 1, seed=3)[0]
+    assert default_tolerances(variant.spec) == (0.01, check.DEFAULT_ATOL)
+    text = parse(moodle_xml([variant])).findall("question")[1].findtext("questiontext/text") or ""
+    for (_, _, answer, margin), name in zip(BLANK.findall(text), variant.asked):
+        assert float(margin) == pytest.approx(0.01 * abs(variant.trace.value(name)), rel=0.01)
+    assert "within 1&nbsp;%" in text
 
 
 def test_cli_writes_a_bank(tmp_path: Any, run_cli: Any) -> None:

@@ -74,3 +74,33 @@ def test_usage_errors(run_cli: Any) -> None:
         result = run_cli("variants", SPEC, *args)
         assert result.code == 2 and result.err.startswith("stepbystep: error: " + message), result.err
         assert result.err.count("\n") == 1
+
+
+# -- check --variant: a student graded against their own numbers ---------------------------------
+def test_check_grades_against_the_students_own_variant(tmp_path: Any, run_cli: Any) -> None:
+    entry = json.loads(run_cli("variants", SPEC, "--count", "3", "--seed", "5").out)[2]
+    assert entry["id"] == "5-3"
+    oracle = mazur_oracle(entry["spec"])  # the student's work, computed independently
+    sheet = tmp_path / "student.txt"
+    sheet.write_text("".join(f"{name} = {oracle[name]:.6g}\n" for name in entry["questions"]), encoding="utf-8")
+    for args in (("--variant", "5-3"), ("--variant", "3", "--seed", "5"), ("--variant", "5-3", "--seed", "5")):
+        result = run_cli("check", SPEC, sheet, "--json", *args)
+        assert result.code == 0, result.out + result.err
+        statuses = {answer["name"]: answer["status"] for answer in json.loads(result.out)["answers"]}
+        assert statuses == {name: "correct" for name in entry["questions"]}
+    assert run_cli("check", SPEC, sheet, "--json").code == 1  # the original numbers are not theirs
+    assert run_cli("check", SPEC, sheet, "--json", "--variant", "5-2").code == 1  # nor a neighbour's
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--variant", "3"), "--variant 3 needs --seed S (or write the id as S-3)"),
+    (("--seed", "5"), "--seed goes with --variant"),
+    (("--variant", "5-3", "--seed", "6"), "--variant 5-3 is of seed 5, but --seed says 6"),
+    (("--variant", "five"), "'five' is not a variant id (expected SEED-NUMBER, e.g. 42-7)"),
+    (("--variant", "0", "--seed", "1"), "--variant: variants are numbered from 1"),
+])
+def test_check_variant_usage_errors(tmp_path: Any, run_cli: Any, args: tuple[str, ...], message: str) -> None:
+    sheet = tmp_path / "student.txt"
+    sheet.write_text("E_total = 0.1\n", encoding="utf-8")
+    result = run_cli("check", SPEC, sheet, *args)
+    assert result.code == 2 and result.err == f"stepbystep: error: {message}\n" and result.out == ""
