@@ -77,8 +77,9 @@ class Formatter:
 
     def symbol(self, name: str) -> str:
         prefix, bare = split_prefix(name)
-        if prefix == TANGENT_PREFIX:  # forward mode: the tangent of q is \dot{q}
-            return f"\\dot{{{symbol(bare[1:].partition('/d')[0])}}}"
+        if prefix == TANGENT_PREFIX:  # forward mode: the tangent of q is \dot{q}, of x_1 \dot{x}_1
+            head, underscore, tail = symbol(bare[1:].partition("/d")[0]).partition("_")
+            return f"\\dot{{{head}}}{underscore}{tail}"
         sample = None
         for part in prefix.split("."):
             if part.startswith("sample") and part[6:].isdigit():
