@@ -44,7 +44,7 @@ def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:
 
 def _fixed_is_exact(value: float, precision: int) -> bool:
     """A tiny value such as 0.00005 loses nothing at `precision` decimals."""
-    return round(value, precision) == round(value, precision + 6)
+    return round(value, precision) == value  # (1e-10 at 3 decimals is not 0)
 
 
 def number_latex(value: float, precision: int = DEFAULT_PRECISION) -> str:
