@@ -490,7 +490,7 @@ def _power_derivative(expr: Pow, wrt: str, known: Mapping[Expr, Expr]) -> Expr:
             lower = exponent.value - 1.0
             power = base if lower == 1.0 else ONE if lower == 0.0 else Pow(base, Num(lower))
             return make_product(Num(exponent.value), power, d_base)
-        return make_product(exponent, Pow(base, make_sum(exponent, Num(-1.0))), d_base)
+        return make_product(exponent, Pow(base, Sub(exponent, ONE)), d_base)
     log_base = Call("log", (base,))
     if _is_number(d_base, 0.0):  # b^e * ln(b) * e'
         return make_product(itself, log_base, d_exponent)

@@ -270,3 +270,19 @@ def test_check_grades_a_graph_with_error_carried_forward(tmp_path: Path, run_cli
     status = {row["name"]: row["status"] for row in json.loads(result.out)["answers"]}
     assert status == {"q": "correct", "f": "correct", "df/dq": "wrong", "df/dz": "correct", "dq/dx": "correct",
                       "df/dx": "carried", "df/dy": "correct"}
+
+
+@pytest.mark.parametrize("text, dx, dn", [
+    # by hand at x = 3, n = 2
+    ("x ** n", 2 * 3.0, 9 * math.log(3)),
+    ("n ** x", 8 * math.log(2), 3 * 4.0),
+    ("x / n", 0.5, -3 / 4),
+    ("log(x) * exp(n)", math.exp(2) / 3, math.log(3) * math.exp(2)),
+    # sigmoid'(1) = s (1 - s) with s = 1 / (1 + e^-1); d/dx tanh(n - x) = -(1 - tanh(-1)^2)
+    ("sigmoid(x - n) + tanh(n - x)", math.exp(-1) / (1 + math.exp(-1)) ** 2 - (1 - math.tanh(-1) ** 2), None),
+])
+def test_derivative_rules_by_hand(text: str, dx: float, dn: float | None) -> None:
+    walk = api.from_dict({"inputs": {"x": 3.0, "n": 2.0}, "nodes": {"f": text}})
+    assert walk.value("df/dx") == pytest.approx(dx, rel=1e-12)
+    if dn is not None:
+        assert walk.value("df/dn") == pytest.approx(dn, rel=1e-12)
