@@ -62,13 +62,11 @@ def problem(variant: Variant) -> Problem:
         return Problem(variant.id, title, True, [], inputs, [], list(spec.nodes), questions)
     rows = parameter_rows(trace, formatter)
     parameters = [Given(row["name"], row["symbol"], row["before"], row["path"]) for row in rows]
-    several = len(spec.samples) > 1
     samples = []
-    for number, sample in enumerate(spec.samples, start=1):
-        prefix = f"step1.sample{number}." if several else ""
+    for sample in spec.samples:
         entries = [(spec.layers[0].neuron(i), value, "input") for i, value in enumerate(sample.inputs)]
         entries += [(f"target_{spec.layers[-1].neuron(k)}", value, "target") for k, value in enumerate(sample.targets)]
-        samples.append([Given(name, formatter.symbol(prefix + name), format_number(value), role)
+        samples.append([Given(name, formatter.symbol(name), format_number(value), role)
                         for name, value, role in entries])
     return Problem(variant.id, title, False, conventions(trace.facts), parameters, samples, [], questions)
 

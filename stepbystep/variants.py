@@ -23,58 +23,11 @@ from .api import Walkthrough, build
 from .graph import GraphError
 from .spec import GraphSpec, NetworkSpec, Spec, SpecError, parse_spec
 from .trace import Trace
+from .variant_rules import (  # noqa: F401  (re-exported: the variants API in one place)
+    DEFAULT_MIN_ACTIVATION_DERIVATIVE, DEFAULT_MIN_GRADIENT, Draw, Rules, read_rules, spec_error,
+)
 
-PARAMETERS = ("weights", "biases", "inputs", "targets", "learning_rate")
-MAX_DECIMALS = 6
-MAX_COUNT = 100_000
-MAX_SEED = 2**63 - 1
-DEFAULT_MAX_TRIES = 100
-# sigma'(net) below this makes a number that barely moves: the exercise
-# teaches nothing (Mazur's smallest is 0.187).
-DEFAULT_MIN_ACTIVATION_DERIVATIVE = 1e-3
-# A layer whose every weight gradient is below this would not change in the
-# printed digits (Mazur's smallest is 4.4e-4).
-DEFAULT_MIN_GRADIENT = 1e-5
 _VARIANT_ID = re.compile(r"^\s*(\d+)-(\d+)\s*$")
-
-
-@dataclass(frozen=True)
-class Draw:
-    """Uniform on the numbers with `decimals` decimals from low to high."""
-
-    low: float
-    high: float
-    decimals: int
-
-    def grid(self) -> tuple[int, int]:
-        scale = 10**self.decimals
-        return math.ceil(self.low * scale - 1e-9), math.floor(self.high * scale + 1e-9)
-
-    def sample(self, rng: random.Random) -> float:
-        first, last = self.grid()
-        return rng.randint(first, last) / 10**self.decimals
-
-
-# Used when a parameter is declared `true` or with only some of its fields.
-DEFAULT_DRAWS = {
-    "weights": Draw(-1.0, 1.0, 2),
-    "biases": Draw(-1.0, 1.0, 2),
-    "inputs": Draw(0.0, 1.0, 2),
-    "targets": Draw(0.01, 0.99, 2),
-    "learning_rate": Draw(0.1, 1.0, 1),
-}
-GRAPH_INPUT_DRAW = Draw(-2.0, 2.0, 1)
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The validated `[variants]` table: what varies, and what is refused."""
-
-    draws: dict[str, Draw]  # network: parameter kind -> draw; graph: input name -> draw
-    ask: tuple[str, ...] | None
-    max_tries: int = DEFAULT_MAX_TRIES
-    min_activation_derivative: float = DEFAULT_MIN_ACTIVATION_DERIVATIVE
-    min_gradient: float = DEFAULT_MIN_GRADIENT
 
 
 @dataclass(frozen=True)
@@ -126,114 +79,6 @@ def resolve_variant(text: str, seed: int | None) -> tuple[int, int]:
     return found_seed, index
 
 
-# -- the [variants] table ------------------------------------------------------------
-def read_rules(spec: Spec) -> Rules:
-    """Validate `spec.variants`; every refusal names its field (`variants.weights.range`)."""
-    table = spec.variants
-    graph = isinstance(spec, GraphSpec)
-    limits = ("ask", "max_tries", "min_gradient") + (() if graph else ("min_activation_derivative",))
-    known = (("inputs",) if graph else PARAMETERS) + limits
-    for key in table:
-        if key not in known:
-            raise _fail(spec, f"variants.{key}", f"unknown key (known keys: {', '.join(known)})")
-    draws = _graph_draws(spec, table) if graph else _network_draws(spec, table)  # type: ignore[arg-type]
-    ask = None
-    if "ask" in table:
-        raw = table["ask"]
-        if not isinstance(raw, list) or not raw or not all(isinstance(name, str) for name in raw):
-            raise _fail(spec, "variants.ask", "expected a list of value names, e.g. [\"E_total\", \"w5+\"]")
-        ask = tuple(raw)
-    return Rules(
-        draws=draws,
-        ask=ask,
-        max_tries=_whole(spec, table, "max_tries", DEFAULT_MAX_TRIES, 1, 10_000),
-        min_activation_derivative=_threshold(spec, table, "min_activation_derivative", DEFAULT_MIN_ACTIVATION_DERIVATIVE),
-        min_gradient=_threshold(spec, table, "min_gradient", DEFAULT_MIN_GRADIENT),
-    )
-
-
-def _network_draws(spec: NetworkSpec, table: dict[str, Any]) -> dict[str, Draw]:
-    draws: dict[str, Draw] = {}
-    for kind in PARAMETERS:
-        value = table.get(kind, kind == "weights")  # weights vary unless told otherwise
-        draw = _draw(spec, f"variants.{kind}", value, DEFAULT_DRAWS[kind])
-        if draw is not None:
-            draws[kind] = draw
-    lr = draws.get("learning_rate")
-    if lr is not None and lr.low <= 0:
-        raise _fail(spec, "variants.learning_rate.range", "expected two numbers 0 < low < high (the learning rate must be above 0)")
-    targets = draws.get("targets")
-    if targets is not None and spec.loss == "cross_entropy":
-        raise _fail(spec, "variants.targets", "cross_entropy targets must sum to 1 and cannot be drawn one by one; set targets = false")
-    if targets is not None and spec.loss == "bce" and not (0 <= targets.low and targets.high <= 1):
-        raise _fail(spec, "variants.targets.range", "bce targets must lie from 0 to 1")
-    return draws
-
-
-def _graph_draws(spec: GraphSpec, table: dict[str, Any]) -> dict[str, Draw]:
-    names = [name for name, _ in spec.inputs]
-    value = table.get("inputs", True)
-    per_input = isinstance(value, dict) and not set(value) <= {"range", "decimals"}
-    if not per_input:
-        draw = _draw(spec, "variants.inputs", value, GRAPH_INPUT_DRAW)
-        return {name: draw for name in names} if draw is not None else {}
-    draws = {}
-    for name, item in value.items():
-        if name not in names:
-            raise _fail(spec, f"variants.inputs.{name}", f"not an input of the graph (inputs: {', '.join(names)})")
-        draw = _draw(spec, f"variants.inputs.{name}", item, GRAPH_INPUT_DRAW)
-        if draw is not None:
-            draws[name] = draw
-    return draws
-
-
-def _draw(spec: Spec, path: str, value: Any, default: Draw) -> Draw | None:
-    """`true` (the default range), `false` (kept fixed) or {range, decimals}."""
-    if value is True:
-        return default
-    if value is False:
-        return None
-    if not isinstance(value, dict):
-        raise _fail(spec, path, "expected true, false or a table {range = [low, high], decimals = N}")
-    for key in value:
-        if key not in ("range", "decimals"):
-            raise _fail(spec, f"{path}.{key}", "unknown key (known keys: range, decimals)")
-    low, high = default.low, default.high
-    if "range" in value:
-        bounds = value["range"]
-        if (not isinstance(bounds, list) or len(bounds) != 2
-                or not all(isinstance(b, (int, float)) and not isinstance(b, bool) and math.isfinite(b) for b in bounds)
-                or not bounds[0] < bounds[1]):
-            raise _fail(spec, f"{path}.range", "expected two numbers low < high")
-        low, high = float(bounds[0]), float(bounds[1])
-    decimals = value.get("decimals", default.decimals)
-    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= MAX_DECIMALS:
-        raise _fail(spec, f"{path}.decimals", f"expected a whole number from 0 to {MAX_DECIMALS}")
-    draw = Draw(low, high, decimals)
-    first, last = draw.grid()
-    if first > last:
-        raise _fail(spec, f"{path}.range", f"no number with {decimals} decimals lies from {low:g} to {high:g}")
-    return draw
-
-
-def _whole(spec: Spec, table: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _fail(spec, f"variants.{key}", f"expected a whole number from {low} to {high}")
-    return value
-
-
-def _threshold(spec: Spec, table: dict[str, Any], key: str, default: float) -> float:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
-        raise _fail(spec, f"variants.{key}", "expected a number from 0 up")
-    return float(value)
-
-
-def _fail(spec: Spec, path: str, message: str) -> SpecError:
-    return SpecError(spec.source, path, message)
-
-
 # -- drawing ---------------------------------------------------------------------------
 def make_variants(spec: Spec, count: int, seed: int) -> list[Variant]:
     """Variants 1..count of `seed` (each also reachable alone by make_variant)."""
@@ -263,7 +108,7 @@ def _make(spec: Spec, rules: Rules, asked: tuple[str, ...], seed: int, index: in
         try:
             drawn = parse_spec(data, spec.source)
         except SpecError as error:
-            raise _fail(spec, "variants", f"variant {ident}: the drawn values are refused ({error.path}: {error.message}); "
+            raise spec_error(spec, "variants", f"variant {ident}: the drawn values are refused ({error.path}: {error.message}); "
                                           "narrow the ranges in [variants]") from None
         try:
             walkthrough = build(drawn)
@@ -275,7 +120,7 @@ def _make(spec: Spec, rules: Rules, asked: tuple[str, ...], seed: int, index: in
             return Variant(ident, data, walkthrough, asked, tries, spec.title)
         reasons[problem] += 1
     reason, times = reasons.most_common(1)[0]
-    raise _fail(spec, "variants", f"variant {ident}: no usable draw in {rules.max_tries} tries ({times} times: {reason}); "
+    raise spec_error(spec, "variants", f"variant {ident}: no usable draw in {rules.max_tries} tries ({times} times: {reason}); "
                                   "widen or move the ranges, or raise variants.max_tries")
 
 
@@ -355,7 +200,7 @@ def asked_names(spec: Spec, rules: Rules) -> tuple[str, ...]:
         if canonical not in known:
             close = difflib.get_close_matches(name, list(known) + list(trace.aliases), n=3)
             hint = f" (closest: {', '.join(close)})" if close else ""
-            raise _fail(spec, f"variants.ask[{index}]", f"unknown value name {name!r}{hint}")
+            raise spec_error(spec, f"variants.ask[{index}]", f"unknown value name {name!r}{hint}")
         names.append(canonical)
     return tuple(dict.fromkeys(names))
 

@@ -247,3 +247,16 @@ def test_variant_ids() -> None:
     assert solutions_path("class.md") == "class-solutions.md"
     assert solutions_path("out/sheet") == "out/sheet-solutions.md"
     assert solutions_path("a.b/sheet") == "a.b/sheet-solutions.md"
+
+
+@pytest.mark.parametrize("example", sorted(path.name for path in EXAMPLES.glob("*.toml")))
+def test_every_example_gives_variants_that_round_trip(example: str) -> None:
+    from stepbystep.spec import load_spec
+
+    spec = load_spec(EXAMPLES / example)
+    entries = json.loads(variants_json(iter_variants(spec, 2, seed=31)))
+    for entry in entries:
+        rebuilt = build(parse_spec(json.loads(json.dumps(entry["spec"])), "variant.json"))
+        assert rebuilt.answers() == entry["answers"]
+        assert entry["questions"] and all(math.isfinite(entry["answers"][name]) for name in entry["questions"])
+    assert entries[0]["spec"] != entries[1]["spec"]
