@@ -90,6 +90,7 @@ class Graded:
     note: str | None = None
     suggestions: tuple[str, ...] = ()
     scored: bool = True                   # counts towards the score (not unknown, not a repeat)
+    also: tuple[str, ...] = ()            # other mistakes that give the same number
 
 
 @dataclass(frozen=True)
@@ -351,20 +352,25 @@ class _Sheet:
                 continue
             self.blame[name] = frozenset((name,))
             shown = recomputed if behind else None
+            diagnoses = self._diagnose(name, given)
             lines[slot] = Graded(name, entry.written, entry.line, entry.text, given, WRONG, expected, shown,
-                                 _ordered(behind, self.grader.net), self._diagnose(name, given))
+                                 _ordered(behind, self.grader.net), diagnoses[0] if diagnoses else None,
+                                 also=tuple(diagnosis.code for diagnosis in diagnoses[1:]))
 
-    def _diagnose(self, name: str, given: float) -> Diagnosis | None:
+    def _diagnose(self, name: str, given: float) -> tuple[Diagnosis, ...]:
+        """Every known mistake whose re-run, from the student's own earlier
+        values, gives this answer; the first one is the diagnosis."""
+        found: list[Diagnosis] = []
         for number, (diagnosis, net) in enumerate(self.grader.mistaken_runs()):
-            if name not in net.index:
+            if name not in net.index or any(diagnosis.code == other.code for other in found):
                 continue
             world = self.mistaken_worlds.get(number)
             if world is None:
                 world = self.mistaken_worlds[number] = _World(net, self.given, self._mask(net))
             value = world.recompute(name)
             if value is not None and self.grader.tolerance.allows(given, value):
-                return diagnosis
-        return None
+                found.append(diagnosis)
+        return tuple(found)
 
 
 def _ordered(names: frozenset[str], net: _Compiled) -> tuple[str, ...]:

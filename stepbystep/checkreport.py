@@ -93,6 +93,8 @@ def answer_object(answer: Graded) -> dict[str, Any]:
         found["from"] = list(answer.stems_from)
     if answer.diagnosis is not None:
         found["diagnosis"] = {"code": answer.diagnosis.code, "message": answer.diagnosis.message}
+        if answer.also:
+            found["also"] = list(answer.also)
     if answer.note:
         found["note"] = answer.note
     if answer.suggestions:
@@ -153,6 +155,8 @@ def _detail(answer: Graded) -> str:
             text += f" ({format_number(answer.recomputed)} from your {', '.join(answer.stems_from)})"
         if answer.diagnosis is not None:
             text += f" · {answer.diagnosis.code}: {answer.diagnosis.message}"
+            if answer.also:
+                text += f" (the same number also comes from: {', '.join(answer.also)})"
         return text
     hint = f"; did you mean {', '.join(answer.suggestions)}?" if answer.suggestions else ""
     if answer.status == UNKNOWN:
