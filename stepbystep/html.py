@@ -221,6 +221,8 @@ def render_user_template(trace: Trace, path: str | Path, precision: int = DEFAUL
         raise UserTemplateError(f"{path}: {type(error).__name__}: {error}") from None
     except UnicodeDecodeError:
         raise UserTemplateError(f"{path}: not a UTF-8 text file") from None
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
+        raise UserTemplateError(f"{path}: {type(error).__name__}: {error}") from None
 
 
 def _escapes(name: str) -> bool:

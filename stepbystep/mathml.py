@@ -18,6 +18,7 @@ from html import escape
 
 _OPERATORS = {" = ": "=", " + ": "+", " - ": "\u2212", " \\cdot ": "\u00b7"}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_BRACKETED_NUMBER = re.compile(r"\\left\((-?\d+(?:\.\d+)?)\\right\)")
 _SCIENTIFIC = re.compile(r"-?\d+(?:\.\d+)? \\times 10\^\{-?\d+\}")
 _WRAPPER = re.compile(r'^<math xmlns="http://www.w3.org/1998/Math/MathML" display="\w+">(.*)</math>$', re.S)
 _TAG = re.compile(r"</?([A-Za-z][\w:-]*)")
@@ -153,8 +154,11 @@ def _converter() -> Callable[[str], str]:
 def _atom(latex: str) -> str:
     if _NUMBER.fullmatch(latex):
         if latex.startswith("-"):
-            return f"<mrow><mo>\u2212</mo><mn>{latex[1:]}</mn></mrow>"
+            return f'<mrow><mo form="prefix">\u2212</mo><mn>{latex[1:]}</mn></mrow>'
         return f"<mn>{latex}</mn>"
+    bracketed = _BRACKETED_NUMBER.fullmatch(latex)
+    if bracketed:  # (-1): a sign, not a subtraction, so no space after it
+        return f'<mrow><mo fence="true">(</mo>{_atom(bracketed.group(1))}<mo fence="true">)</mo></mrow>'
     safe = latex.replace("<", "\\lt ").replace(">", "\\gt ").replace("{aligned}", "{split}")
     match = _WRAPPER.match(_converter()(safe))
     if match is None:
