@@ -1,0 +1,139 @@
+"""Planted mistakes on random networks: each mistaken number comes from a
+small backpropagation written here with numpy, with the mistake made on
+purpose; the grader must name the mistake."""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+import pytest
+
+from stepbystep.api import from_dict
+from stepbystep.check import WRONG, Tolerance, grader_for
+
+from conftest import random_network_spec
+
+ELEMENTWISE = {
+    "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda out, net, slope: out * (1 - out)),
+    "tanh": (np.tanh, lambda out, net, slope: 1 - out ** 2),
+    "linear": (lambda z: z, lambda out, net, slope: np.ones_like(net)),
+    "relu": (lambda z: np.maximum(z, 0), lambda out, net, slope: (net > 0).astype(float)),
+}
+
+
+def activation(layer: dict[str, Any], net: np.ndarray) -> np.ndarray:
+    if layer["activation"] == "leaky_relu":
+        return np.where(net > 0, net, layer.get("negative_slope", 0.01) * net)
+    return ELEMENTWISE[layer["activation"]][0](net)
+
+
+def derivative(layer: dict[str, Any], out: np.ndarray, net: np.ndarray, mistake: str | None) -> np.ndarray:
+    kind = layer["activation"]
+    if mistake == "no_activation_derivative":
+        return np.ones_like(net)
+    if mistake == "derivative_from_net" and kind in ("sigmoid", "tanh"):
+        out = net
+    if kind == "leaky_relu":
+        return np.where(net > 0, 1.0, layer.get("negative_slope", 0.01))
+    return ELEMENTWISE[kind][1](out, net, None)
+
+
+def loss_gradient(loss: str, target: np.ndarray, out: np.ndarray) -> np.ndarray:
+    if loss == "half_sse":
+        return out - target
+    if loss == "sse":
+        return 2 * (out - target)
+    if loss == "mse":
+        return 2 * (out - target) / len(out)
+    return -(target / out - (1 - target) / (1 - out))  # bce
+
+
+def backprop(spec: dict[str, Any], mistake: str | None = None) -> dict[str, float]:
+    """dE_total/dw{n} and w{n}+ for one sample, one step (SPEC §2 numbering)."""
+    layers = spec["layers"]
+    weights = [np.array(layer["weights"], dtype=float) for layer in layers[1:]]
+    biases = []
+    for layer in layers[1:]:
+        bias = layer.get("bias", 0.0)
+        biases.append(np.array(bias, dtype=float) if isinstance(bias, list) else np.full(len(layer["weights"]), float(bias)))
+    sample = spec["samples"][0]
+    outs, nets = [np.array(sample["inputs"], dtype=float)], []
+    for layer, weight, bias in zip(layers[1:], weights, biases):
+        nets.append(weight @ outs[-1] + bias)
+        outs.append(activation(layer, nets[-1]))
+    eta = 1.0 if mistake == "no_learning_rate" else spec["learning_rate"]
+    factor = {"half_forgotten": 2.0, "half_doubled": 0.5, "half_added": 0.5}.get(mistake or "", 1.0)
+    dE_dout = factor * loss_gradient(spec["loss"], np.array(sample["targets"], dtype=float), outs[-1])
+    gradients: list[np.ndarray] = [np.empty(0)] * len(weights)
+    updated: list[np.ndarray] = [np.empty(0)] * len(weights)
+    sign = 1.0 if mistake == "wrong_sign" else -1.0
+    for index in range(len(weights) - 1, -1, -1):
+        delta = dE_dout * derivative(layers[index + 1], outs[index + 1], nets[index], mistake)
+        below = outs[index]
+        if mistake == "wrong_input_neuron" and len(below) > 1:
+            below = np.roll(below, -1)  # neuron i+1's output for the weight from neuron i
+        gradients[index] = np.outer(delta, below)
+        updated[index] = weights[index] + sign * eta * gradients[index]
+        path = updated[index] if mistake == "updated_weights" else weights[index]
+        dE_dout = path.T @ delta
+    found: dict[str, float] = {}
+    number = 0
+    for gradient, new in zip(gradients, updated):
+        for value, new_value in zip(gradient.ravel(), new.ravel()):
+            number += 1
+            found[f"dE_total/dw{number}"] = float(value)
+            found[f"w{number}+"] = float(new_value)
+    return found
+
+
+def simple_spec(rng: random.Random) -> dict[str, Any]:
+    """A random one-sample, one-step network with element-wise activations."""
+    while True:
+        spec = random_network_spec(rng)
+        spec["samples"] = spec["samples"][:1]
+        if spec["loss"] == "cross_entropy" or any(layer.get("activation") == "softmax" for layer in spec["layers"]):
+            continue
+        return spec
+
+
+def mistakes_for(spec: dict[str, Any]) -> list[str]:
+    found = ["wrong_sign", "no_activation_derivative", "derivative_from_net", "wrong_input_neuron"]
+    found += {"half_sse": ["half_forgotten", "half_doubled"], "sse": ["half_added"]}.get(spec["loss"], [])
+    if len(spec["layers"]) > 2:
+        found.append("updated_weights")
+    if spec["learning_rate"] != 1.0:
+        found.append("no_learning_rate")
+    return found
+
+
+def codes(answer) -> list[str]:
+    return ([answer.diagnosis.code] if answer.diagnosis is not None else []) + list(answer.also)
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_planted_mistakes_on_a_random_network_are_recognised(seed):
+    rng = random.Random(seed)
+    spec = simple_spec(rng)
+    trace = from_dict(spec).trace
+    truth = backprop(spec)
+    for name, value in truth.items():  # the oracle agrees with the walkthrough
+        assert trace.value(name) == pytest.approx(value, rel=1e-9, abs=1e-12)
+    grader = grader_for(trace)
+    tolerance = Tolerance()
+    recognised = 0
+    for mistake in mistakes_for(spec):
+        wrong = backprop(spec, mistake)
+        kind = "w" if mistake in ("wrong_sign", "no_learning_rate") else "dE_total/dw"
+        planted = [name for name in wrong if name.startswith(kind) and not tolerance.allows(wrong[name], truth[name])]
+        if not planted:
+            continue  # the mistake changes nothing visible on this network (e.g. all-linear, one input)
+        name = planted[0]
+        sheet = f"{name} = {wrong[name]:.6g}\n"
+        if kind == "w":  # the gradient right, the update wrong
+            sheet = f"dE_total/d{name[:-1]} = {truth['dE_total/d' + name[:-1]]:.6g}\n" + sheet
+        answer = grader.grade_text(sheet).answers[-1]
+        assert answer.status == WRONG, (mistake, name, answer)
+        assert mistake in codes(answer), (mistake, name, answer)
+        recognised += 1
+    assert recognised >= 1  # a dead relu layer hides all but the left-out derivative
