@@ -224,8 +224,10 @@ def _record(trace: TraceBuilder, plan: list[Planned], kind: str, title: str, out
             trace.section(kind + "_node", f"At {item.node}", 3, node=item.node, inputs=node.inputs,
                           output=item.node == output)
         direct = item.role == "gradient" and item.node == output and item.terms == 1
+        # a sum whose first term is the output's own local gradient, written out (it has no name of its own)
+        via_output = item.role == "gradient" and item.terms > 1 and item.argument in trace.graph.nodes[output].inputs
         trace.define(item.name, item.expr, item.role, node=item.node, argument=item.argument, terms=item.terms,
-                     direct=direct)
+                     direct=direct, via_output=via_output)
 
 
 STEP_SCALE = 1e-6  # central difference step: h = 1e-6 * max(1, |x|)
