@@ -291,8 +291,8 @@ class Call(Expr):
         if name in ("picks_max", "picks_min"):
             return self._picks_latex(printer)
         if name == "sign":
-            return (f"\\begin{{cases}} 1 & \\text{{if }} {inner[0]} > 0 \\\\ -1 & \\text{{if }} {inner[0]} < 0 \\\\ "
-                    f"0 & \\text{{if }} {inner[0]} = 0 \\end{{cases}}")
+            return (f"\\left(1 \\text{{ if }} {inner[0]} > 0\\text{{, }} -1 \\text{{ if }} {inner[0]} < 0"
+                    f"\\text{{, else }} 0\\right)")
         slope = printer.number_text(float(self.param)) if self.param is not None else ""
         if name == "leaky_relu":
             return (f"\\begin{{cases}} {inner[0]} & \\text{{if }} {inner[0]} > 0 \\\\ "
@@ -308,8 +308,7 @@ class Call(Expr):
         strict, loose = (">", "\\ge") if self.function == "picks_max" else ("<", "\\le")
         conditions = [f"{values[index]} {strict if j < index else loose} {other}"
                       for j, other in enumerate(values) if j != index]
-        return (f"\\begin{{cases}} 1 & \\text{{if }} {', '.join(conditions)} \\\\ "
-                f"0 & \\text{{otherwise}} \\end{{cases}}")
+        return f"\\left(1 \\text{{ if }} {', '.join(conditions)}\\text{{, else }} 0\\right)"
 
 
 def unique(names: Iterable[str]) -> tuple[str, ...]:
