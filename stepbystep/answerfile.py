@@ -283,7 +283,8 @@ class NameIndex:
         key = name_keys(written)[2]
         if key not in self._suggestions:
             loose = self.levels[2]
-            close = difflib.get_close_matches(key, list(loose), n=count * 2, cutoff=0.6)
+            cutoff = 0.6 if len(key) > 4 else 0.5  # w9 vs w1 is 0.5 alike
+            close = difflib.get_close_matches(key, list(loose), n=count * 2, cutoff=cutoff)
             found = tuple(dict.fromkeys(loose[item] for item in close))[:count]
             self._suggestions[key] = found
         return self._suggestions[key]

@@ -358,19 +358,28 @@ class _Sheet:
                                  also=tuple(diagnosis.code for diagnosis in diagnoses[1:]))
 
     def _diagnose(self, name: str, given: float) -> tuple[Diagnosis, ...]:
-        """Every known mistake whose re-run, from the student's own earlier
-        values, gives this answer; the first one is the diagnosis."""
-        found: list[Diagnosis] = []
+        """Every known mistake that gives this answer; the first one is the
+        diagnosis. The mistake made on the student's own earlier numbers is the
+        stronger evidence; only when none fits that way does the mistaken
+        run's own number count (the student may have slipped upstream too)."""
+        from_own: list[Diagnosis] = []
+        from_run: list[Diagnosis] = []
+        allows = self.grader.tolerance.allows
         for number, (diagnosis, net) in enumerate(self.grader.mistaken_runs()):
-            if name not in net.index or any(diagnosis.code == other.code for other in found):
+            if name not in net.index:
                 continue
             world = self.mistaken_worlds.get(number)
             if world is None:
                 world = self.mistaken_worlds[number] = _World(net, self.given, self._mask(net))
             value = world.recompute(name)
-            if value is not None and self.grader.tolerance.allows(given, value):
-                found.append(diagnosis)
-        return tuple(found)
+            if value is not None and allows(given, value):
+                from_own.append(diagnosis)
+            elif allows(given, net.values[name]):
+                from_run.append(diagnosis)
+        found: dict[str, Diagnosis] = {}
+        for diagnosis in from_own or from_run:
+            found.setdefault(diagnosis.code, diagnosis)
+        return tuple(found.values())
 
 
 def _ordered(names: frozenset[str], net: _Compiled) -> tuple[str, ...]:

@@ -103,12 +103,14 @@ def answer_object(answer: Graded) -> dict[str, Any]:
 
 
 def class_object(report: ClassReport) -> dict[str, Any]:
+    """The same in every element of the JSON list; `mean_score` over the files that could be read."""
     files = report.files
+    readable = [sheet for sheet in files if not sheet.unreadable]
     return {
         "files": len(files),
         "passed": sum(sheet.passed for sheet in files),
         "unreadable": sum(sheet.unreadable for sheet in files),
-        "mean_score": round(sum(sheet.score for sheet in files) / len(files), 4) if files else 0.0,
+        "mean_score": round(sum(sheet.score for sheet in readable) / len(readable), 4) if readable else 0.0,
         "values": [{"name": stat.name, "answered": stat.answered, "right": stat.right,
                     "share": round(stat.share, 4), **({"diagnoses": dict(stat.diagnoses)} if stat.diagnoses else {})}
                    for stat in value_stats(report)],
