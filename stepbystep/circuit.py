@@ -83,7 +83,7 @@ def layout(graph: Graph, labels: dict[str, str]) -> dict[str, Placed]:
         names = columns[column]
         offset = (tallest - len(names)) * ROW / 2
         for name in names:
-            y = MARGIN + 26 + offset + row_of[name] * ROW
+            y = MARGIN + 44 + offset + row_of[name] * ROW
             placed[name] = Placed(name, left, y, widths[name], labels[name], graph.nodes[name].expr is None)
         left += max(widths[name] for name in names) + STUB + GAP
     return placed
