@@ -19,6 +19,7 @@ from html import escape
 _OPERATORS = {" = ": "=", " + ": "+", " - ": "\u2212", " \\cdot ": "\u00b7"}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _BRACKETED_NUMBER = re.compile(r"\\left\((-?\d+(?:\.\d+)?)\\right\)")
+_PARTIAL = "\\partial "
 _SCIENTIFIC = re.compile(r"-?\d+(?:\.\d+)? \\times 10\^\{-?\d+\}")
 _WRAPPER = re.compile(r'^<math xmlns="http://www.w3.org/1998/Math/MathML" display="\w+">(.*)</math>$', re.S)
 _TAG = re.compile(r"</?([A-Za-z][\w:-]*)")
@@ -156,6 +157,10 @@ def _atom(latex: str) -> str:
         if latex.startswith("-"):
             return f'<mrow><mo form="prefix">\u2212</mo><mn>{latex[1:]}</mn></mrow>'
         return f"<mn>{latex}</mn>"
+    fraction = _fraction(latex)
+    if fraction:  # \frac{…}{…}: each side is cut into cached pieces too
+        top, bottom = fraction
+        return f"<mfrac>{_side(top)}{_side(bottom)}</mfrac>"
     bracketed = _BRACKETED_NUMBER.fullmatch(latex)
     if bracketed:  # (-1): a sign, not a subtraction, so no space after it
         return f'<mrow><mo fence="true">(</mo>{_atom(bracketed.group(1))}<mo fence="true">)</mo></mrow>'
@@ -164,3 +169,35 @@ def _atom(latex: str) -> str:
     if match is None:
         raise ValueError(f"unexpected converter output for {latex!r}")
     return match.group(1)
+
+
+def _fraction(latex: str) -> tuple[str, str] | None:
+    """The two sides of a LaTeX string that is exactly one \\frac{…}{…}."""
+    if not latex.startswith("\\frac{"):
+        return None
+    sides = []
+    i = len("\\frac")
+    for _ in range(2):
+        if i >= len(latex) or latex[i] != "{":
+            return None
+        depth, start = 0, i
+        while i < len(latex):
+            if latex[i] == "\\":
+                i += 2
+                continue
+            depth += {"{": 1, "}": -1}.get(latex[i], 0)
+            i += 1
+            if depth == 0:
+                break
+        if depth:
+            return None
+        sides.append(latex[start + 1:i - 1])
+    return (sides[0], sides[1]) if i == len(latex) else None
+
+
+def _side(latex: str) -> str:
+    """One side of a fraction; `\\partial x` keeps its ∂ as an operator."""
+    latex = latex.strip()
+    if latex.startswith(_PARTIAL):
+        return f"<mrow><mo>\u2202</mo>{_atom(latex[len(_PARTIAL):].strip())}</mrow>"
+    return _chain(latex)
