@@ -128,8 +128,8 @@ class ScalarTrainer(Trainer):
         for offset, batch in enumerate(batches):
             try:
                 if len(batch) == 1:
+                    # one sample: its own loss and gradients (x / 1.0 and re-rounding change nothing)
                     step_loss, gradients = step(params, *samples[batch[0]])
-                    step_loss = reduce_([step_loss])   # x / 1.0 and round(round(x)) change nothing
                 else:
                     outcomes = [step(params, *samples[index]) for index in batch]
                     step_loss = reduce_([outcome[0] for outcome in outcomes])
@@ -185,10 +185,10 @@ def compile_sample(template: SampleTemplate, round_to: int | None, loss_only: bo
     lines = ["def sample(P, X, T):"]
     sources = [(template.parameters, "P"), (template.inputs, "X"), (template.targets, "T")]
     for names, holder in sources:
-        for index, name in enumerate(names):
+        for name in names:
             variables[name] = f"v{len(variables)}"
-            if name in needed:
-                lines.append(f"    {variables[name]} = {holder}[{index}]")
+        if names:   # unpacking a whole tuple is faster than indexing
+            lines.append(f"    {', '.join(variables[name] for name in names)}, = {holder}")
     for name, node in graph.nodes.items():
         if name not in needed or node.expr is None:
             continue
@@ -234,7 +234,10 @@ def _python(expr: Expr, variables: dict[str, str]) -> str:
     if isinstance(expr, Sub):
         return f"({_python(expr.left, variables)} - {_python(expr.right, variables)})"
     if isinstance(expr, Mul):
-        return "(" + " * ".join(_python(factor, variables) for factor in expr.factors) + ")"
+        # x * 1.0 is x exactly (also -0.0 and inf): the bias's "b * 1" costs nothing
+        factors = [factor for factor in expr.factors if not (isinstance(factor, Num) and factor.value == 1.0)]
+        factors = factors or [Num(1.0)]
+        return "(" + " * ".join(_python(factor, variables) for factor in factors) + ")"
     if isinstance(expr, Div):
         return f"({_python(expr.numerator, variables)} / {_python(expr.denominator, variables)})"
     if isinstance(expr, Neg):

@@ -9,6 +9,7 @@ mistake switched on (`Mistakes`) instead of guessing with special formulas.
 """
 from __future__ import annotations
 
+import copy
 import random
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -191,7 +192,7 @@ class _NetworkBuilder:
         """One sample's graph, built exactly as in a recorded step, for compiling."""
         from .fastpath import SampleTemplate
 
-        builder = _NetworkBuilder(self.spec, self.round_to, self.mistakes)
+        builder = copy.copy(self)  # same spec, names and mistakes; prefixes as in a step of a run
         builder.bare = False
         trace = TraceBuilder(Graph(self.round_to))
         names = self.names.all_names()
