@@ -218,7 +218,11 @@ def _record(trace: TraceBuilder, plan: list[Planned], kind: str, title: str, out
     trace.section(kind, title, 2, output=output)
     current = None
     for item in plan:
-        if item.role != "seed" and item.node != current:
+        if item.role == "gradient" and item.terms == 0:  # inputs the output does not use, together at the end
+            if current != "":
+                current = ""
+                trace.section(kind + "_unused", "Inputs the output does not use", 3, output=output)
+        elif item.role != "seed" and item.node != current:
             current = item.node
             node = trace.graph.nodes[item.node]
             trace.section(kind + "_node", f"At {item.node}", 3, node=item.node, inputs=node.inputs,

@@ -121,6 +121,7 @@ def test_max_and_min_ties_go_to_the_first_argument() -> None:
 def test_unused_inputs_get_gradient_zero_and_error_carried_forward_works() -> None:
     walk = api.from_dict({"inputs": {"x": -2.0, "y": 5.0, "z": -4.0, "u": 7.0}, "nodes": {"q": "x + y", "f": "q * z"}})
     assert walk.value("df/du") == 0.0
+    assert "### Inputs the output does not use" in walk.markdown()
     graph = walk.trace.graph
     # a student who got df/dq = 4 instead of -4 then multiplies correctly: 1 * 4
     assert graph.recompute("df/dx", {"df/dq": 4.0}) == 4.0
