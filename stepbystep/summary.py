@@ -118,7 +118,10 @@ def _drift_rows(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any]]:
     steps = trace.facts["steps"]
     values = trace.graph.values
     rows = []
+    moves = trace.facts["spec"].update_biases
     for name in trace.facts["parameters"].all_names():
+        if not (name.startswith("w") or moves):
+            continue   # a bias that is never updated cannot drift
         rounded = values[f"after{steps}.{name}"]
         rows.append({"symbol": formatter.symbol(name), "rounded": formatter.text(rounded),
                      "exact": repr(exact[name]), "difference": f"{rounded - exact[name]:.3e}"})

@@ -4,6 +4,8 @@ here with numpy, independently of how the walkthrough computed them."""
 from __future__ import annotations
 
 import copy
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,7 +14,13 @@ import pytest
 import stepbystep
 from stepbystep.matrix import Matrix, matrix_steps
 
-from conftest import EXAMPLES, mazur_dict
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def mazur_dict() -> dict[str, Any]:
+    """examples/mazur.toml as a fresh dict."""
+    with (EXAMPLES / "mazur.toml").open("rb") as stream:
+        return tomllib.load(stream)
 
 
 def _spec(kind: str) -> dict[str, Any]:

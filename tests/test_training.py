@@ -11,6 +11,7 @@ import math
 import random
 import tomllib
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,13 @@ from stepbystep.nn import training_plan
 from stepbystep.plot import MAX_POINTS, loss_curve_svg, thinned
 from stepbystep.spec import parse_spec
 
-from conftest import EXAMPLES, mazur_dict
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def mazur_dict() -> dict[str, Any]:
+    """examples/mazur.toml as a fresh dict."""
+    with (EXAMPLES / "mazur.toml").open("rb") as stream:
+        return tomllib.load(stream)
 
 MAZUR_10000 = EXAMPLES / "mazur-10000.toml"
 
@@ -239,3 +246,16 @@ def test_single_step_documents_have_no_training_summary() -> None:
     data["training"] = {"mode": "online", "epochs": 3, "record": [1, 3]}
     text = stepbystep.from_dict(data).markdown()
     assert "## Training summary" in text and "## Steps 2 to 2" in text
+
+
+def test_small_runs_never_import_numpy() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, io, contextlib\nfrom stepbystep.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['render', {str(EXAMPLES / 'mazur.toml')!r}])\n"
+            f"    main(['answers', {str(MAZUR_10000)!r}])\n"
+            "print('numpy' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
