@@ -10,21 +10,15 @@ from typing import Any
 
 import pytest
 
-from conftest import mazur_dict
 from stepbystep.moodle import cdata, default_tolerances, moodle_xml, tolerance
 from stepbystep.spec import parse_spec
 from stepbystep.variants import make_variants
+from test_variants import EXAMPLES, mazur_dict, mazur_oracle
 
 # Moodle's qtype_multianswer patterns (NUMBER_REGEX, NUMERICAL_ALTERNATIVE_REGEX), written out here.
 NUMBER = r"-?(?:[0-9]+[.,]?[0-9]*|[.,][0-9]+)(?:[eE][-+]?[0-9]+)?"
 BLANK = re.compile(r"\{([0-9]*):(NUMERICAL|NM):=(" + NUMBER + r")(?::(" + NUMBER + r"))?\}")
 ANY_BLANK = re.compile(r"\{[0-9]*:[A-Z_]+:")
-
-
-def sigmoid_oracle(data: dict[str, Any]) -> dict[str, float]:
-    from test_variants import mazur_oracle
-
-    return mazur_oracle(data)
 
 
 def parse(xml: str) -> ET.Element:
@@ -64,7 +58,7 @@ def test_blanks_are_the_key_within_the_graders_tolerance(bank: tuple[list[Any], 
         text = question.findtext("questiontext/text") or ""
         blanks = BLANK.findall(text)
         assert len(blanks) == len(ANY_BLANK.findall(text)) == len(variant.asked) == 10
-        oracle = sigmoid_oracle(variant.data)
+        oracle = mazur_oracle(variant.data)
         for (weight, kind, answer, margin), name in zip(blanks, variant.asked):
             assert weight == "1" and kind == "NUMERICAL"
             assert float(answer) == pytest.approx(oracle[name], rel=1e-9)  # independent hand computation
@@ -131,8 +125,6 @@ def test_tolerances_are_the_checkers() -> None:
 
 
 def test_cli_writes_a_bank(tmp_path: Any, run_cli: Any) -> None:
-    from conftest import EXAMPLES
-
     target = tmp_path / "bank.xml"
     result = run_cli("variants", EXAMPLES / "circuit-add-multiply.toml", "--count", "3", "--seed", "4",
                      "--format", "moodle-xml", "-o", target)

@@ -8,19 +8,31 @@ import os
 import random
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, REPO, mazur_dict
 from stepbystep.api import build
 from stepbystep.spec import SpecError, parse_spec
 from stepbystep.variants import (
     DEFAULT_MIN_ACTIVATION_DERIVATIVE, Draw, iter_variants, make_variant, make_variants,
     parse_variant_id, read_rules, rejection, solutions_path, variants_json,
 )
+
+# Not from conftest: with a second conftest.py (tests/benchmarks) `from conftest import`
+# can find the wrong one.
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+
+
+def mazur_dict() -> dict[str, Any]:
+    """A fresh copy of examples/mazur.toml as a dict."""
+    with (EXAMPLES / "mazur.toml").open("rb") as stream:
+        return tomllib.load(stream)
 
 
 def sigmoid(z: float) -> float:

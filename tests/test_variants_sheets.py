@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from conftest import EXAMPLES, mazur_dict, toml_text
 from stepbystep.sheets import PAGE_BREAK, demote_headings
-from test_variants import mazur_oracle
+from test_variants import EXAMPLES, mazur_dict, mazur_oracle
 
 SPEC = EXAMPLES / "mazur-variants.toml"
 
@@ -55,8 +54,8 @@ def test_demote_headings_leaves_math_alone() -> None:
 def test_bad_variants_table_is_one_line_and_no_file(tmp_path: Any, run_cli: Any) -> None:
     data = mazur_dict()
     data["variants"] = {"weights": {"range": [1, 1]}}
-    spec = tmp_path / "bad.toml"
-    spec.write_text(toml_text(data), encoding="utf-8")
+    spec = tmp_path / "bad.json"
+    spec.write_text(json.dumps(data), encoding="utf-8")
     target = tmp_path / "out.json"
     result = run_cli("variants", spec, "--count", "2", "--seed", "1", "-o", target)
     assert result.code == 2 and result.out == ""
