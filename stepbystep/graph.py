@@ -581,7 +581,9 @@ def reverse_mode(graph: Graph, output: str) -> list[Planned]:
     for name in order:  # backward order
         for argument in graph.nodes[name].inputs:
             consumers.setdefault(argument, []).append(name)
-    grad = lambda name: f"d{output}/d{name}"  # noqa: E731
+    def grad(name: str) -> str:
+        return f"d{output}/d{name}"
+
     plan = [Planned(grad(output), ONE, "seed", output)]
     for node in order:
         inputs = graph.nodes[node].inputs
