@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .latex import DEFAULT_PRECISION
-from .mathml import latex_to_mathml
+from .mathml import display_equation, latex_to_mathml
 from .render import document_context, template_dir, walkthrough_markdown
 from .trace import Trace
 
@@ -84,6 +84,8 @@ def walkthrough_body(context: dict[str, Any], math: str = "mathml") -> Any:
             figure = figures[payload]
             return (f'<figure class="sbs-figure" id="figure-{escape(figure.id)}">{figure.svg}'
                     f"<figcaption>{escape(figure.title)}</figcaption></figure>")
+        if math == "mathml":
+            return display_equation(payload)
         return f'<div class="sbs-equation">{math_html(payload, True, math)}</div>'
 
     def restore(match: re.Match[str]) -> str:
@@ -201,7 +203,8 @@ def render_user_template(trace: Trace, path: str | Path, precision: int = DEFAUL
 
     environment.filters["md_text"] = markdown_text
     environment.filters["math"] = lambda latex: Markup(math_html(str(latex), False, math))
-    environment.filters["display_math"] = lambda latex: Markup(math_html(str(latex), True, math))
+    environment.filters["display_math"] = lambda latex: Markup(
+        display_equation(str(latex)) if math == "mathml" else math_html(str(latex), True, math))
     context = document_context(trace, precision)
     try:
         template = environment.get_template(path.name)

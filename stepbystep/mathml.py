@@ -19,6 +19,7 @@ from html import escape
 _OPERATORS = {" = ": "=", " + ": "+", " - ": "\u2212", " \\cdot ": "\u00b7"}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _BRACKETED_NUMBER = re.compile(r"\\left\((-?\d+(?:\.\d+)?)\\right\)")
+_ALIGNED = ("\\begin{aligned}", "\\end{aligned}")
 _PARTIAL = "\\partial "
 _SCIENTIFIC = re.compile(r"-?\d+(?:\.\d+)? \\times 10\^\{-?\d+\}")
 _WRAPPER = re.compile(r'^<math xmlns="http://www.w3.org/1998/Math/MathML" display="\w+">(.*)</math>$', re.S)
@@ -35,10 +36,7 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
     """`<math>` for one formula; LaTeX the converter cannot read is shown as
     code rather than half-converted."""
     try:
-        if display and latex.startswith("\\begin{aligned}") and latex.endswith("\\end{aligned}"):
-            inner = _aligned(latex[len("\\begin{aligned}"):-len("\\end{aligned}")])
-        else:
-            inner = _chain(latex, mark_value=display)
+        inner = _chain(latex, mark_value=display)
     except Exception:  # latex2mathml raises many kinds; any of them means "cannot read"
         return _as_code(latex)
     result = f'<math {_NAMESPACE} display="{"block" if display else "inline"}">{inner}</math>'
@@ -55,22 +53,40 @@ def _as_code(latex: str) -> str:
     return f'<code class="sbs-latex">{escape(latex)}</code>'
 
 
-def _aligned(body: str) -> str:
-    """`X &= A \\\\ &= B` as a table whose second column starts with `=`."""
-    rows = []
-    lines = _split(body.strip(), {"\\\\": "row"})
-    for index, row in enumerate(lines):
-        line = row[0].strip()
-        left, _, right = line.partition("&")
+@lru_cache(maxsize=4096)
+def display_equation(latex: str) -> str:
+    """A display equation as HTML: `lhs = a = b = value`, each side a <math>
+    of its own, so the page lays the sides out (one line, a column aligned on
+    `=` for a long `aligned` step, or stacked on a phone) and the value at the
+    end is marked; never half-converted."""
+    stacked = latex.startswith(_ALIGNED[0]) and latex.endswith(_ALIGNED[1])
+    try:
+        sides = _aligned_sides(latex) if stacked else [side.strip() for side, _ in _split(latex.strip(), {" = ": "="})]
+        parts = []
+        for index, side in enumerate(sides):
+            inner = _chain(side, mark_value=index == len(sides) - 1 and index > 0, alone=True)
+            if index:
+                inner = f"<mrow><mo>=</mo>{inner}</mrow>"
+            piece = f'<math {_NAMESPACE} display="inline" displaystyle="true">{inner}</math>'
+            if not is_plain_mathml(piece):
+                raise ValueError(f"not plain MathML: {side!r}")
+            parts.append(f'<span class="sbs-{"rhs" if index else "lhs"}">{piece}</span>')
+    except Exception:  # latex2mathml raises many kinds; any of them means "cannot read"
+        return f'<div class="sbs-equation">{_as_code(latex)}</div>'
+    return f'<div class="sbs-equation sbs-{"stack" if stacked else "flow"}">{"".join(parts)}</div>'
+
+
+def _aligned_sides(latex: str) -> list[str]:
+    """`X &= A \\\\ &= B` -> [X, A, B]."""
+    body = latex[len(_ALIGNED[0]):-len(_ALIGNED[1])].strip()
+    sides = []
+    for row, _ in _split(body, {"\\\\": "row"}):
+        left, _, right = row.strip().partition("&")
+        if left.strip():
+            sides.append(left.strip())
         right = right.strip()
-        if right.startswith("="):
-            right = right[1:].strip()
-        last = index == len(lines) - 1
-        cells = f'<mtd columnalign="right">{_chain(left.strip()) if left.strip() else ""}</mtd>'
-        value = _chain(right, mark_value=last, alone=True)
-        cells += f'<mtd columnalign="left"><mo>=</mo>{value}</mtd>'
-        rows.append(f"<mtr>{cells}</mtr>")
-    return f'<mtable displaystyle="true" columnspacing="0" class="sbs-aligned">{"".join(rows)}</mtable>'
+        sides.append(right[1:].strip() if right.startswith("=") else right)
+    return sides
 
 
 def _chain(latex: str, mark_value: bool = False, alone: bool = False) -> str:
