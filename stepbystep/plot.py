@@ -36,8 +36,10 @@ def loss_curve_svg(points: Sequence[tuple[int, float]], title: str, x_label: str
     logarithmic = low > 0 and high / low > 100.0
     scale_y = (lambda y: math.log10(y)) if logarithmic else (lambda y: y)
     y0, y1 = scale_y(low), scale_y(high)
-    if y1 - y0 < 1e-300:
-        y0, y1 = y0 - 1.0, y1 + 1.0
+    if y1 - y0 <= 1e-12 * max(1.0, abs(y0)):
+        # a flat curve: pad relative to its size (1e16 - 1.0 == 1e16 in floats)
+        pad = max(1.0, abs(y0) * 0.1)
+        y0, y1 = y0 - pad, y1 + pad
     x0, x1 = min(xs), max(xs)
     if x1 == x0:
         x0, x1 = x0 - 1.0, x1 + 1.0
