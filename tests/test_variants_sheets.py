@@ -103,3 +103,16 @@ def test_check_variant_usage_errors(tmp_path: Any, run_cli: Any, args: tuple[str
     sheet.write_text("E_total = 0.1\n", encoding="utf-8")
     result = run_cli("check", SPEC, sheet, *args)
     assert result.code == 2 and result.err == f"stepbystep: error: {message}\n" and result.out == ""
+
+
+def test_the_problem_states_the_training_plan(tmp_path: Any, run_cli: Any) -> None:
+    data = mazur_dict()
+    data["samples"].append({"inputs": [0.9, 0.2], "targets": [0.8, 0.1]})
+    data["training"] = {"mode": "online", "epochs": 2}
+    spec = tmp_path / "online.json"
+    spec.write_text(json.dumps(data), encoding="utf-8")
+    out = run_cli("variants", spec, "--count", "1", "--seed", "2", "--format", "md").out
+    problems = out.partition("# Solutions:")[0]
+    assert "- Training: online (one step per sample, in the order given), 2 epochs, 4 updates in all." in problems
+    assert "| 2 | 0.9 | 0.2 | 0.8 | 0.1 |" in problems  # both samples are given
+    assert "`after4.E_total`" in problems
