@@ -110,38 +110,31 @@ def _split(latex: str, operators: dict[str, str]) -> list[tuple[str, str]]:
     """[(piece, operator after it)], cutting only outside braces, brackets,
     \\left…\\right and \\begin…\\end."""
     pieces: list[tuple[str, str]] = []
-    depth = 0
-    start = i = 0
-    n = len(latex)
-    while i < n:
-        char = latex[i]
-        if depth == 0:
-            for text, name in operators.items():
-                if latex.startswith(text, i) and i > start:
-                    pieces.append((latex[start:i], name))
-                    i += len(text)
-                    start = i
-                    break
-            else:
-                name = ""
-            if name:
-                continue
-        if char == "\\":
-            command = re.match(r"\\([A-Za-z]+|.)", latex[i:])
-            word = command.group(1) if command else ""
-            if word in ("left", "begin"):
-                depth += 1
-            elif word in ("right", "end"):
-                depth -= 1
-            i += len(word) + 1
-            continue
-        if char in "{([":
+    depth = start = 0
+    for match in _tokens(tuple(operators)).finditer(latex):
+        token = match.group(0)
+        if token in operators:
+            if depth == 0 and match.start() > start:
+                pieces.append((latex[start:match.start()], operators[token]))
+                start = match.end()
+        elif token in _OPENING:
             depth += 1
-        elif char in "})]":
+        elif token in _CLOSING:
             depth -= 1
-        i += 1
     pieces.append((latex[start:], ""))
     return pieces
+
+
+_OPENING = frozenset(("{", "(", "[", "\\left", "\\begin"))
+_CLOSING = frozenset(("}", ")", "]", "\\right", "\\end"))
+
+
+@lru_cache(maxsize=None)
+def _tokens(operators: tuple[str, ...]) -> re.Pattern[str]:
+    """Operators first, then commands (so `\\\\` and `\\{` are skipped whole),
+    then brackets."""
+    alternatives = [re.escape(op) for op in operators] + [r"\\[A-Za-z]+", r"\\.", r"[{}()\[\]]"]
+    return re.compile("|".join(alternatives))
 
 
 @lru_cache(maxsize=1)
