@@ -71,6 +71,9 @@ def read_rules(spec: Spec) -> Rules:
         if key not in known:
             raise spec_error(spec, f"variants.{key}", f"unknown key (known keys: {', '.join(known)})")
     draws = _graph_draws(spec, table) if graph else _network_draws(spec, table)  # type: ignore[arg-type]
+    if not draws:
+        raise spec_error(spec, "variants", "nothing varies: declare at least one of "
+                                           + ("the inputs" if graph else ", ".join(PARAMETERS)))
     ask = None
     if "ask" in table:
         raw = table["ask"]

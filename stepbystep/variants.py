@@ -15,7 +15,7 @@ import json
 import math
 import random
 import re
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
@@ -90,21 +90,31 @@ def iter_variants(spec: Spec, count: int, seed: int) -> Iterator[Variant]:
     fast (holding a thousand traces at once costs more than building them)."""
     rules = read_rules(spec)
     asked = asked_names(spec, rules)
+    seen: set[str] = set()
     for index in range(1, count + 1):
-        yield _make(spec, rules, asked, seed, index)
+        yield _make(spec, rules, asked, seed, index, seen)
 
 
 def make_variant(spec: Spec, seed: int, index: int) -> Variant:
-    rules = read_rules(spec)
-    return _make(spec, rules, asked_names(spec, rules), seed, index)
+    """Variant `seed-index` alone. No two variants of a seed are alike, so
+    variants 1..index-1 are drawn first (a few ms each)."""
+    if index < 1:
+        raise ValueError("variants are numbered from 1")
+    return deque(iter_variants(spec, index, seed), maxlen=1)[0]
 
 
-def _make(spec: Spec, rules: Rules, asked: tuple[str, ...], seed: int, index: int) -> Variant:
+def _make(spec: Spec, rules: Rules, asked: tuple[str, ...], seed: int, index: int, seen: set[str]) -> Variant:
+    """Draw until the variant is a good exercise and unlike every earlier one
+    (`seen`: the drawn numbers of variants 1..index-1, updated here)."""
     ident = variant_id(seed, index)
     rng = random.Random(f"stepbystep-variant:{seed}:{index}")  # str seeds are hashed with SHA-512: stable
     reasons: Counter[str] = Counter()
     for tries in range(1, rules.max_tries + 1):
         data = draw_spec(spec, rules, rng, ident)
+        numbers = json.dumps({key: value for key, value in data.items() if key != "title"}, sort_keys=True)
+        if numbers in seen:
+            reasons["the same numbers as an earlier variant"] += 1
+            continue
         try:
             drawn = parse_spec(data, spec.source)
         except SpecError as error:
@@ -117,6 +127,7 @@ def _make(spec: Spec, rules: Rules, asked: tuple[str, ...], seed: int, index: in
             continue
         problem = rejection(walkthrough.trace, drawn, rules)
         if problem is None:
+            seen.add(numbers)
             return Variant(ident, data, walkthrough, asked, tries, spec.title)
         reasons[problem] += 1
     reason, times = reasons.most_common(1)[0]

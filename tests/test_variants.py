@@ -161,8 +161,9 @@ def test_graph_spec_inputs_vary_and_keys_match_the_chain_rule() -> None:
 def test_graph_inputs_per_name() -> None:
     data = {"inputs": {"x": 1.0, "y": 2.0}, "nodes": {"f": "x * y"},
             "variants": {"inputs": {"x": {"range": [3, 4], "decimals": 0}, "y": False}}}
-    for variant in make_variants(parse_spec(data), 4, seed=1):
-        assert variant.data["inputs"]["y"] == 2.0 and variant.data["inputs"]["x"] in (3.0, 4.0)
+    variants = make_variants(parse_spec(data), 2, seed=1)
+    assert all(variant.data["inputs"]["y"] == 2.0 for variant in variants)
+    assert sorted(variant.data["inputs"]["x"] for variant in variants) == [3.0, 4.0]
     with pytest.raises(SpecError, match=r"variants\.inputs\.q: not an input of the graph \(inputs: x, y\)"):
         read_rules(parse_spec({**data, "variants": {"inputs": {"q": True}}}))
 
@@ -272,3 +273,19 @@ def test_every_example_gives_variants_that_round_trip(example: str) -> None:
         assert rebuilt.answers() == entry["answers"]
         assert entry["questions"] and all(math.isfinite(entry["answers"][name]) for name in entry["questions"])
     assert entries[0]["spec"] != entries[1]["spec"]
+
+
+def test_no_two_variants_of_a_seed_are_alike() -> None:
+    data = {"inputs": {"x": 0.5}, "nodes": {"f": "x * x"},
+            "variants": {"inputs": {"range": [0, 1], "decimals": 1}, "min_gradient": 0}}
+    spec = parse_spec(data)
+    values = sorted(variant.data["inputs"]["x"] for variant in make_variants(spec, 11, seed=4))
+    assert values == [k / 10 for k in range(11)]  # all 11 numbers with 1 decimal in [0, 1], each once
+    with pytest.raises(SpecError, match=r"variant 4-12: no usable draw in 100 tries \(100 times: the same numbers as an earlier variant\)"):
+        make_variants(spec, 12, seed=4)
+    assert make_variant(spec, 4, 11).data == make_variants(spec, 11, seed=4)[10].data
+
+
+def test_nothing_to_vary_is_refused() -> None:
+    with pytest.raises(SpecError, match="variants: nothing varies: declare at least one of weights, biases"):
+        read_rules(parse_spec(with_variants({"weights": False})))
