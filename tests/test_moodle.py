@@ -147,3 +147,27 @@ def test_feedback_without_the_html_renderer_is_markdown_as_html(monkeypatch: pyt
     assert "\\[" in html and "<table>" in html
     assert markdown_fallback("a $x_1 < y$ and $$\\frac{1}{2}$$ and \\$5") == \
         "<p>a \\(x_1 &lt; y\\) and \\[\\frac{1}{2}\\] and &#36;5</p>"
+
+
+def test_question_html_is_balanced(bank: tuple[list[Any], str]) -> None:
+    from html.parser import HTMLParser
+
+    class Balance(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: Any) -> None:
+            if tag not in ("br", "img", "hr", "input", "meta", "link"):
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            assert self.stack and self.stack.pop() == tag, tag
+
+    _, xml = bank
+    for question in parse(xml).findall("question")[1:]:
+        for path in ("questiontext/text", "generalfeedback/text"):
+            checker = Balance()
+            checker.feed(question.findtext(path) or "")
+            checker.close()
+            assert checker.stack == [], path
