@@ -25,9 +25,11 @@ from typing import Any, Callable, Sequence
 
 from .graph import _FUNCTIONS, Add, Call, Div, Expr, Graph, Mul, Neg, Num, Pow, Ref, Sub
 
-# Above this many weights the numpy engine is faster than compiled scalars
-# (measured: tests/benchmarks/test_bench_training.py).
-NUMPY_FROM_WEIGHTS = 48
+# numpy costs about 80 µs a step whatever the size, plus ~0.15 s to import;
+# compiled scalars about 1 µs per weight and sample. So numpy from this many
+# weights x samples per step on, and only for runs long enough (x 1,000 in
+# total) to repay the import (measured: tests/benchmarks/test_bench_training.py).
+NUMPY_FROM_WORK = 128
 
 
 class FastPathFailure(Exception):
@@ -80,7 +82,11 @@ def make_trainer(spec: Any, names: tuple[str, ...], conventions: Conventions, pl
                  template: Callable[[], SampleTemplate]) -> Trainer:
     """numpy for larger nets when no rounding or mistake asks for exact
     replay of the graph's arithmetic; compiled scalars otherwise."""
-    if plain and spec.weight_count >= NUMPY_FROM_WEIGHTS:
+    training = spec.training
+    per_step = {"batch": len(spec.samples), "online": 1,
+                "minibatch": min(training.batch_size or 1, len(spec.samples))}[training.mode]
+    work = spec.weight_count * per_step
+    if plain and work >= NUMPY_FROM_WORK and spec.weight_count * len(spec.samples) * training.epochs >= NUMPY_FROM_WORK * 1000:
         from .fastpath_numpy import NumpyTrainer
 
         return NumpyTrainer(spec, names, conventions)

@@ -120,7 +120,7 @@ CASES = [
 def test_fast_path_equals_traced_graph(case: tuple, engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
     data = make_spec(*case)
     graph = graph_run(data, monkeypatch)
-    monkeypatch.setattr(fastpath, "NUMPY_FROM_WEIGHTS", 0 if engine == "numpy" else 10**9)
+    monkeypatch.setattr(fastpath, "NUMPY_FROM_WORK", 0 if engine == "numpy" else 10**9)
     assert_close(graph, fast_run(data), exact=engine == "scalar")
 
 
@@ -137,22 +137,20 @@ def test_student_mistakes_are_replayed_exactly(mistake: str, monkeypatch: pytest
     assert_close(graph_run(data, monkeypatch, mistakes=mistakes), fast_run(data, mistakes=mistakes), exact=True)
 
 
-def test_numpy_is_chosen_for_larger_nets_only() -> None:
-    small = parse_spec(make_spec("sigmoid/half_sse", "batch", "shared", False, "original_weights", "sum"), "t.toml")
-    large = parse_spec(make_spec("sigmoid/half_sse", "batch", "shared", False, "original_weights", "sum",
-                                 hidden_size=16, inputs=8), "t.toml")
-    assert large.weight_count >= fastpath.NUMPY_FROM_WEIGHTS > small.weight_count
-    conventions = fastpath.Conventions(0.5, "sum", (True,), False, None)
-    names = tuple(nn.parameter_names(large).all_names())
-    assert type(fastpath.make_trainer(large, names, conventions, True, _no_template)).__name__ == "NumpyTrainer"
-    # rounding or a mistake asks for the graph's own arithmetic: compiled scalars
-    template = lambda: fastpath.SampleTemplate(*[None] * 6)  # noqa: E731 - never compiled here
-    with pytest.raises(Exception):
-        fastpath.make_trainer(large, names, conventions, False, template)
+def test_numpy_is_chosen_for_larger_long_runs_only() -> None:
+    def trainer(hidden: int, epochs: int, plain: bool = True) -> str:
+        data = make_spec("sigmoid/half_sse", "batch", "shared", False, "original_weights", "sum", hidden_size=hidden, inputs=8)
+        data["training"]["epochs"] = epochs
+        spec = parse_spec(data, "t.toml")
+        names = tuple(nn.parameter_names(spec).all_names())
+        conventions = fastpath.Conventions(0.5, "sum", (True,) * len(names), False, None)
+        template = nn._NetworkBuilder(spec, None, Mistakes())._sample_template
+        return type(fastpath.make_trainer(spec, names, conventions, plain, template)).__name__
 
-
-def _no_template() -> Any:
-    raise AssertionError("numpy needs no template")
+    assert trainer(16, 1000) == "NumpyTrainer"       # 160 weights x 3 samples a step, 480,000 in all
+    assert trainer(16, 5) == "ScalarTrainer"          # too short to repay importing numpy
+    assert trainer(2, 1000) == "ScalarTrainer"        # 20 weights x 3 samples: compiled scalars are faster
+    assert trainer(16, 1000, plain=False) == "ScalarTrainer"   # rounding or a mistake: the graph's own arithmetic
 
 
 @pytest.mark.parametrize("engine", ["scalar", "numpy"])
@@ -162,7 +160,7 @@ def test_overflow_is_an_error_naming_the_step_never_a_silent_nan(engine: str, mo
     data = make_spec("relu-linear/mse", "batch", "shared", True, "original_weights", "sum")
     data["learning_rate"] = 1e6
     data["training"]["epochs"] = 40
-    monkeypatch.setattr(fastpath, "NUMPY_FROM_WEIGHTS", 0 if engine == "numpy" else 10**9)
+    monkeypatch.setattr(fastpath, "NUMPY_FROM_WORK", 0 if engine == "numpy" else 10**9)
     with pytest.raises(GraphError) as error:
         fast_run(data)
     assert "step" in str(error.value)
