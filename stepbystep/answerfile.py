@@ -24,6 +24,7 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _TIMES_TEN = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:x|×|\*|·|⋅|\\cdot|\\times)10\^?\{?([+-]?\d+)\}?")
 _NAME_THEN_NUMBER = re.compile(r"(.*\S)\s+(\S+)")
+_PLAIN_LINE = re.compile(r"([^=:\s][^=:]*?)\s*[=:]\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)")
 _BAD_BYTE = re.compile("[\udc80-\udcff]")
 _UPDATED = re.compile(r"(?:\^\+|\+|_?new|_?updated|\(new\)|')$")
 
@@ -98,6 +99,9 @@ def _parse_lines(text: str) -> Iterable[Entry]:
 
 
 def _parse_line(number: int, body: str) -> Entry | None:
+    plain = _PLAIN_LINE.fullmatch(body)
+    if plain is not None:  # the common case, `w5+ = 0.3589`, without further ado
+        return Entry(number, plain.group(1), plain.group(2), float(plain.group(2)))
     cut = _separator(body)
     if cut < 0:
         pair = _NAME_THEN_NUMBER.fullmatch(body)
@@ -132,6 +136,9 @@ def _printable(text: str) -> str:
 def parse_number(text: str) -> float | None:
     """A finite number as people write it: 0.3589, -1.9e-2, −0.019, 0,3589,
     4.386 × 10⁻⁴; anything else (words, NaN, 1_000) is None."""
+    if _NUMBER.fullmatch(text):
+        value = float(text)
+        return value if math.isfinite(value) else None
     cleaned = unicodedata.normalize("NFKC", text).replace("−", "-").replace("–", "-")
     cleaned = "".join(cleaned.split()).rstrip(",;").lstrip("≈~=").strip("\"'`$")
     if _NUMBER.fullmatch(cleaned):

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from .answerfile import AnswerSheet, Entry, NameIndex, parse_sheet, read_sheet
-from .graph import GraphError, evaluate
+from .ecf import PreparedGraph, StudentWorld
 from .spec import SpecError
 from .trace import Trace
 
@@ -34,7 +35,6 @@ CORRECT, WRONG, CARRIED, UNKNOWN, UNPARSED = "correct", "wrong", "carried", "unk
 STATUSES = (CORRECT, CARRIED, WRONG, UNPARSED, UNKNOWN)
 HEADER_FIELDS = frozenset({"name", "student", "studentname", "id", "studentid", "email", "date", "class",
                            "course", "section", "group", "assignment", "homework"})
-MASK_LIMIT = 5000  # above this many nodes, ancestor bitsets would cost too much memory
 _EMPTY: frozenset[str] = frozenset()
 
 
@@ -46,7 +46,8 @@ class Tolerance:
     atol: float = DEFAULT_ATOL
 
     def allows(self, given: float, expected: float) -> bool:
-        return abs(given - expected) <= max(self.atol, self.rtol * abs(expected))
+        difference = abs(given - expected)
+        return difference <= self.atol or difference <= self.rtol * abs(expected)
 
 
 def tolerance_for(spec: Any, rtol: float | None = None, atol: float | None = None) -> Tolerance:
@@ -102,15 +103,28 @@ class FileReport:
     header: dict[str, str] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
-        return sum(1 for answer in self.answers if answer.status == status)
+        return self._tally[status]
+
+    @cached_property
+    def _tally(self) -> dict[str, int]:
+        """Per status the number of lines; `points` and `out_of` as well."""
+        tally = dict.fromkeys((*STATUSES, "points", "out_of"), 0)
+        for answer in self.answers:
+            tally[answer.status] += 1
+            if answer.scored and answer.status != UNKNOWN:
+                tally["out_of"] += 1
+                tally["points"] += answer.status in (CORRECT, CARRIED)
+        return tally
 
     @property
     def points(self) -> int:
-        return sum(1 for answer in self.answers if answer.scored and answer.status in (CORRECT, CARRIED))
+        """Correct and carried answers (scored lines only)."""
+        return self._tally["points"]
 
     @property
     def out_of(self) -> int:
-        return sum(1 for answer in self.answers if answer.scored and answer.status != UNKNOWN)
+        """Answers to known names, each name once (not unknown names, not repeats)."""
+        return self._tally["out_of"]
 
     @property
     def score(self) -> float:
@@ -119,7 +133,7 @@ class FileReport:
     @property
     def passed(self) -> bool:
         """Every line a correct answer (and at least one)."""
-        return self.error is None and all(answer.status == CORRECT for answer in self.answers)
+        return self.error is None and self._tally[CORRECT] == len(self.answers)
 
 
 @dataclass(frozen=True)
@@ -136,111 +150,6 @@ class ClassReport:
         return 0 if all(report.passed for report in self.files) else 1
 
 
-# -- the compiled graph and a student's world ---------------------------------------
-class _Compiled:
-    """A trace's graph prepared for many sheets: node order and ancestor bitsets."""
-
-    def __init__(self, trace: Trace, share_layout: "_Compiled | None" = None) -> None:
-        graph = trace.graph
-        self.nodes = graph.nodes
-        self.values = graph.values
-        self.round_to = graph.round_to
-        names = list(graph.nodes)
-        if share_layout is not None and share_layout.names == names:
-            self.index = share_layout.index  # same layout: one given-mask serves both
-        else:
-            self.index = {name: position for position, name in enumerate(names)}
-        self.names = names
-        self._ancestors: list[int] | None = None
-
-    def ancestors(self) -> list[int] | None:
-        """Per node, a bitset of every node its value depends on."""
-        if self._ancestors is None and len(self.names) <= MASK_LIMIT:
-            masks: list[int] = []
-            index = self.index
-            for name in self.names:
-                mask = 0
-                for source in self.nodes[name].inputs:
-                    position = index[source]
-                    mask |= masks[position] | (1 << position)
-                masks.append(mask)
-            self._ancestors = masks
-        return self._ancestors
-
-
-class _World:
-    """The values a student's own numbers imply: their value where they gave
-    one, elsewhere each node recomputed from its inputs (error carried
-    forward), lazily and only upstream of what is asked for."""
-
-    def __init__(self, net: _Compiled, given: Mapping[str, float], mask: int,
-                 blame: dict[str, frozenset[str]] | None = None) -> None:
-        self.net = net
-        self.given = given
-        self.mask = mask
-        self.masks = net.ancestors()
-        self.memo: dict[str, float] = {}
-        self.blame = blame          # given name -> the wrong answers behind it (None: not tracked)
-        self.memo_blame: dict[str, frozenset[str]] = {}
-
-    def _dirty(self, name: str) -> bool:
-        return self.masks is None or bool(self.masks[self.net.index[name]] & self.mask)
-
-    def value(self, name: str) -> float:
-        if name in self.given:
-            return self.given[name]
-        if name in self.memo:
-            return self.memo[name]
-        if not self._dirty(name):
-            return self.net.values[name]
-        stack = [name]
-        while stack:
-            top = stack[-1]
-            pending = [source for source in self.net.nodes[top].inputs
-                       if source not in self.given and source not in self.memo and self._dirty(source)]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
-            if top not in self.memo:
-                self.memo[top] = self._compute(top)
-        return self.memo[name]
-
-    def _compute(self, name: str) -> float:
-        node = self.net.nodes[name]
-        if node.expr is None:
-            return node.value
-        env = {source: self.value(source) for source in node.inputs}
-        if self.blame is not None:
-            self.memo_blame[name] = self._blame_of(node.inputs)
-        try:
-            value = evaluate(name, node.expr, env)
-        except GraphError:
-            return math.nan
-        return value if self.net.round_to is None else round(value, self.net.round_to) + 0.0
-
-    def recompute(self, name: str) -> float | None:
-        """The node from its inputs' values in this world; None for a given value."""
-        node = self.net.nodes[name]
-        if node.expr is None:
-            return None
-        value = self._compute(name)
-        return None if math.isnan(value) else value
-
-    def _blame_of(self, inputs: Iterable[str]) -> frozenset[str]:
-        found: frozenset[str] = _EMPTY
-        for source in inputs:
-            if source in self.given:
-                found |= self.blame.get(source, _EMPTY)  # type: ignore[union-attr]
-            elif source in self.memo_blame:
-                found |= self.memo_blame[source]
-        return found
-
-    def blame_of(self, name: str) -> frozenset[str]:
-        """The wrong given answers the node's recomputed value depends on."""
-        return self._blame_of(self.net.nodes[name].inputs)
-
-
 # -- grading ---------------------------------------------------------------------
 class Grader:
     """Grades sheets against one trace; build once, grade many."""
@@ -250,9 +159,9 @@ class Grader:
         self.trace = trace
         self.tolerance = tolerance
         self.diagnoser = diagnoser
-        self.net = _Compiled(trace)
+        self.net = PreparedGraph(trace.graph)
         self.names = NameIndex(trace.names(), trace.aliases)
-        self._mistaken: list[tuple[Diagnosis, _Compiled]] = []
+        self._mistaken: list[tuple[Diagnosis, PreparedGraph]] = []
         self._runs = diagnoser.runs() if diagnoser is not None else iter(())
 
     def grade_file(self, path: str | Path) -> FileReport:
@@ -304,11 +213,11 @@ class Grader:
         return Graded(entry.written, entry.written, entry.line, entry.text, entry.value, UNKNOWN,
                       suggestions=suggestions, scored=False)
 
-    def mistaken_runs(self) -> Iterable[tuple[Diagnosis, _Compiled]]:
+    def mistaken_runs(self) -> Iterable[tuple[Diagnosis, PreparedGraph]]:
         """The compiled mistaken re-runs, built the first time they are asked for."""
         yield from self._mistaken
         for diagnosis, trace in self._runs:
-            compiled = (diagnosis, _Compiled(trace, share_layout=self.net))
+            compiled = (diagnosis, PreparedGraph(trace.graph, reference=self.net))
             self._mistaken.append(compiled)
             yield compiled
 
@@ -320,15 +229,14 @@ class _Sheet:
         self.grader = grader
         self.given = given
         self.blame: dict[str, frozenset[str]] = {}
-        self.world: _World | None = None
+        self.world: StudentWorld | None = None
         self.masks: dict[int, int] = {}
-        self.mistaken_worlds: dict[int, _World] = {}
+        self.mistaken_worlds: dict[int, StudentWorld] = {}
 
-    def _mask(self, net: _Compiled) -> int:
+    def _mask(self, net: PreparedGraph) -> int:
         key = id(net.index)
         if key not in self.masks:
-            index = net.index
-            self.masks[key] = sum(1 << index[name] for name in self.given if name in index)
+            self.masks[key] = net.mask(self.given)
         return self.masks[key]
 
     def grade(self, ordered: Sequence[tuple[int, int, str, Entry]], lines: list[Graded | None]) -> None:
@@ -341,7 +249,7 @@ class _Sheet:
                 lines[slot] = Graded(name, entry.written, entry.line, entry.text, given, CORRECT, expected)
                 continue
             if self.world is None:
-                self.world = _World(self.grader.net, self.given, self._mask(self.grader.net), self.blame)
+                self.world = StudentWorld(self.grader.net, self.given, self._mask(self.grader.net), self.blame)
             recomputed = self.world.recompute(name)
             behind = self.world.blame_of(name) if recomputed is not None else _EMPTY
             if recomputed is not None and tolerance.allows(given, recomputed):
@@ -366,11 +274,13 @@ class _Sheet:
         from_run: list[Diagnosis] = []
         allows = self.grader.tolerance.allows
         for number, (diagnosis, net) in enumerate(self.grader.mistaken_runs()):
-            if name not in net.index:
-                continue
+            if name not in net.affected:
+                continue  # the mistake does not reach this value
+            if net.round_to is not None and abs(given - round(given, net.round_to)) > 1e-12 * max(1.0, abs(given)):
+                continue  # a number with more decimals than that rounding keeps
             world = self.mistaken_worlds.get(number)
             if world is None:
-                world = self.mistaken_worlds[number] = _World(net, self.given, self._mask(net))
+                world = self.mistaken_worlds[number] = StudentWorld(net, self.given, self._mask(net))
             value = world.recompute(name)
             if value is not None and allows(given, value):
                 from_own.append(diagnosis)
@@ -382,7 +292,7 @@ class _Sheet:
         return tuple(found.values())
 
 
-def _ordered(names: frozenset[str], net: _Compiled) -> tuple[str, ...]:
+def _ordered(names: frozenset[str], net: PreparedGraph) -> tuple[str, ...]:
     return tuple(sorted(names, key=net.index.__getitem__))
 
 

@@ -57,13 +57,15 @@ def diagnosis_counts(report: ClassReport) -> Counter:
 
 # -- JSON --------------------------------------------------------------------------
 def report_json(report: ClassReport) -> str:
-    objects = [file_object(sheet, report) for sheet in report.files]
-    if len(objects) == 1:
-        return json.dumps(objects[0], indent=2, ensure_ascii=False) + "\n"
-    summary = class_object(report)
-    for item in objects:
-        item["class"] = summary
-    return json.dumps(objects, indent=2, ensure_ascii=False) + "\n"
+    """One sheet: an indented object. Several: a list with one object per
+    line, the class summary serialized once and spliced into each (the C
+    encoder; `indent` would fall back to the pure-Python one)."""
+    if len(report.files) == 1:
+        return json.dumps(file_object(report.files[0], report), indent=2, ensure_ascii=False) + "\n"
+    summary = json.dumps(class_object(report), ensure_ascii=False)
+    rows = (json.dumps(file_object(sheet, report), ensure_ascii=False)[:-1] + f', "class": {summary}}}'
+            for sheet in report.files)
+    return "[\n" + ",\n".join(rows) + "\n]\n"
 
 
 def file_object(sheet: FileReport, report: ClassReport) -> dict[str, Any]:
