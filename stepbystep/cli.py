@@ -84,8 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     variants = commands.add_parser("variants", help="randomized variants with answer keys (JSON, Moodle XML, Markdown sheets)")
     variants.add_argument("spec", metavar="SPEC")
-    variants.add_argument("--count", type=_whole_number(1, 100_000), required=True, metavar="N")
-    variants.add_argument("--seed", type=_whole_number(0, 2**63 - 1), required=True, metavar="S")
+    variants.add_argument("--count", type=_whole_number(1, 100_000), required=True, metavar="N",
+                          help="how many variants (S-1 … S-N)")
+    variants.add_argument("--seed", type=_whole_number(0, 2**63 - 1), required=True, metavar="S",
+                          help="the same seed gives the same variants, byte for byte")
     variants.add_argument("--format", choices=("json", "moodle-xml", "md"), default="json",
                           help="md: a problem sheet, and with -o FILE a solution sheet FILE-solutions.md beside it")
     variants.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
