@@ -314,3 +314,21 @@ def test_a_computation_graph_is_graded_with_the_same_code():
     assert [(answer.name, answer.status) for answer in report.answers] == [
         ("q", WRONG), ("f", CARRIED), ("df/dz", CARRIED), ("df/dx", CORRECT)]
     assert report.answers[1].stems_from == ("q",)
+
+
+def test_rounding_too_early_on_a_computation_graph():
+    """CS231n's sigmoid neuron by hand at 2 decimals: g = e^-1 -> 0.37,
+    h = 1 + g = 1.37, f = 1/h = 0.7299 -> 0.73 (exact 0.7311)."""
+    grader = grader_for(load(MAZUR_TOML.parent / "circuit-sigmoid-neuron.toml").trace)
+    report = grader.grade_text("g = 0.37\nf = 0.73\nd = 1\n")
+    assert [(answer.status, codes(answer)[:1]) for answer in report.answers] == [
+        (WRONG, ["rounded_early"]), (CARRIED, []), (CORRECT, [])]  # f follows from the student's g
+    alone = grader.grade_text("f = 0.73\n").answers[0]
+    assert alone.status == WRONG and codes(alone)[:1] == ["rounded_early"]
+
+
+def test_a_misread_given_value_is_carried(grader):
+    """i1 read as 0.5: net_h1 = 0.15 * 0.5 + 0.20 * 0.10 + 0.35 = 0.445 by hand."""
+    report = grade(grader, "i1 = 0.5\nnet_h1 = 0.445\nout_h1 = 0.6094\n")  # sigmoid(0.445) = 0.60944
+    assert [(answer.status, answer.stems_from) for answer in report.answers] == [
+        (WRONG, ()), (CARRIED, ("i1",)), (CARRIED, ("i1",))]
