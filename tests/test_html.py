@@ -213,3 +213,19 @@ def test_jupyter_display() -> None:
     html = walk._repr_html_()
     assert html.lstrip().startswith('<div class="stepbystep">') and "<math" in html
     assert walk._repr_markdown_().startswith("# ")
+
+
+def test_readme_html_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shlex
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = re.search(r"^## HTML pages and course sites$(.*?)(?=^## )", text, flags=re.M | re.S).group(1)
+    block = re.search(r"```bash\n(.*?)```", section, flags=re.S).group(1)
+    monkeypatch.chdir(ROOT)
+    for line in block.strip().splitlines():
+        words = shlex.split(line)
+        assert words[:2] == ["stepbystep", "render"]
+        output = tmp_path / words[words.index("-o") + 1]
+        words[words.index("-o") + 1] = str(output)
+        assert main(words[1:]) == 0, line
+        assert "0.298371109" in output.read_text(encoding="utf-8")
