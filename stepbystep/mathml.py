@@ -139,25 +139,45 @@ def _tokens(operators: tuple[str, ...]) -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _converter() -> Callable[[str], str]:
-    """latex2mathml's convert, imported on first use. Its package __init__
-    only looks up its own version through importlib.metadata, which costs a
-    fifth of a second-long command's start-up; the package is set up without
-    running it (falling back to the normal import if that ever fails)."""
-    if "latex2mathml" not in sys.modules:
-        try:
-            import importlib.util
+    """latex2mathml's convert, imported on first use, without two costs that
+    would make up about a third of its import time and buy nothing here:
+    its package __init__ only reads its own version through importlib.metadata,
+    and of xml.sax.saxutils (which imports urllib.request, and with it http,
+    email, ssl and socket) the converter only uses `unescape`. The package is
+    set up without its __init__, and a stand-in holding the same `unescape`
+    serves the converter's import only, then is forgotten, so anyone else
+    still gets the real module. Any surprise: the ordinary import."""
+    stand_in = None
+    try:
+        import importlib.util
+        import types
 
+        if "latex2mathml" not in sys.modules:
             spec = importlib.util.find_spec("latex2mathml")
             if spec is not None and spec.loader is not None:
                 sys.modules["latex2mathml"] = importlib.util.module_from_spec(spec)
-        except (ImportError, ValueError):
-            pass
-    try:
+        if "xml.sax.saxutils" not in sys.modules:
+            import xml.sax  # the real package (light); only its saxutils is stood in for
+
+            stand_in = types.ModuleType("xml.sax.saxutils", "stand-in while latex2mathml is imported")
+            stand_in.unescape = _unescape  # type: ignore[attr-defined]
+            sys.modules["xml.sax.saxutils"] = stand_in
         from latex2mathml.converter import convert
     except ImportError:
         sys.modules.pop("latex2mathml", None)
         from latex2mathml.converter import convert
+    finally:
+        if stand_in is not None and sys.modules.get("xml.sax.saxutils") is stand_in:
+            del sys.modules["xml.sax.saxutils"]
     return convert
+
+
+def _unescape(data: str, entities: dict[str, str] | None = None) -> str:
+    """xml.sax.saxutils.unescape, as the standard library writes it."""
+    data = data.replace("&lt;", "<").replace("&gt;", ">")
+    for entity, text in (entities or {}).items():
+        data = data.replace(entity, text)
+    return data.replace("&amp;", "&")
 
 
 @lru_cache(maxsize=8192)

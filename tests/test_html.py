@@ -229,3 +229,31 @@ def test_readme_html_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         words[words.index("-o") + 1] = str(output)
         assert main(words[1:]) == 0, line
         assert "0.298371109" in output.read_text(encoding="utf-8")
+
+
+def test_fast_converter_import_changes_nothing_for_anyone_else() -> None:
+    """The converter is imported without importlib.metadata and with a
+    stand-in for xml.sax.saxutils; afterwards the real modules are there for
+    everyone, and the converter gives what the ordinary import gives."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, json\n"
+        "from stepbystep.mathml import _converter\n"
+        "samples = [r'\\frac{\\partial E_{total}}{\\partial w_{5}}', r'a \\lt b', r'\\text{x & y}']\n"
+        "ours = [_converter()(s) for s in samples]\n"
+        "assert 'xml.sax.saxutils' not in sys.modules\n"
+        "from xml.sax.saxutils import XMLGenerator, escape\n"
+        "import latex2mathml\n"
+        "from importlib import metadata\n"
+        "assert metadata.version('latex2mathml')\n"
+        "print(json.dumps(ours))\n"
+    )
+    fast = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    plain = subprocess.run([sys.executable, "-c",
+                            "import json; from latex2mathml.converter import convert\n"
+                            "samples = [r'\\frac{\\partial E_{total}}{\\partial w_{5}}', r'a \\lt b', r'\\text{x & y}']\n"
+                            "print(json.dumps([convert(s) for s in samples]))"],
+                           capture_output=True, text=True, check=True)
+    assert fast.stdout == plain.stdout
