@@ -58,6 +58,15 @@ def make_class(folder: Path) -> list[Path]:
     return paths
 
 
+@pytest.fixture
+def report_ratio(benchmark: Any):
+    """record(name, measured, goal) into the benchmark's extra_info (no hard limit)."""
+    def record(name: str, measured: float, goal: float) -> None:
+        benchmark.extra_info[name] = round(measured, 3)
+        benchmark.extra_info[f"{name} goal"] = goal
+    return record
+
+
 @pytest.fixture(scope="module")
 def class_folder(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return make_class(tmp_path_factory.mktemp("class"))
