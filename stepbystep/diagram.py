@@ -56,7 +56,7 @@ def network_figures(trace: "Trace", formatter: "Formatter") -> list["Figure"]:
     sample = None
     if len(spec.samples) == 1:
         sample = ([formatter.text(v) for v in spec.samples[0].inputs], [formatter.text(v) for v in spec.samples[0].targets])
-    updates = f"{steps} update" + ("s" if steps > 1 else "")
+    updates = f"{steps:,} update" + ("s" if steps > 1 else "")
     return [
         Figure("network", "The network with its starting weights",
                network_svg(spec, facts["parameters"], before, "The network with its starting weights", sample),

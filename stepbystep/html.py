@@ -77,12 +77,12 @@ def walkthrough_body(context: dict[str, Any], math: str = "mathml") -> Any:
             return token("inline", inline.strip())
         return "&#36;" if whole == "\\$" else whole
 
-    html = markdown_to_html(_MATH.sub(protect, text))
+    html = with_heading_ids(markdown_to_html(_MATH.sub(protect, text)))
 
     def block(kind: str, payload: str) -> str:
         if kind == "figure":
             figure = figures[payload]
-            return (f'<figure class="sbs-figure" id="figure-{escape(figure.id)}">{figure.svg}'
+            return (f'<figure class="sbs-figure" id="sbs-figure-{escape(figure.id)}">{figure.svg}'
                     f"<figcaption>{escape(figure.title)}</figcaption></figure>")
         if math == "mathml":
             return display_equation(payload)
@@ -94,6 +94,23 @@ def walkthrough_body(context: dict[str, Any], math: str = "mathml") -> Any:
 
     # a block (equation, figure) replaces its whole paragraph
     return Markup(re.sub(f"<p>(SBS{nonce}X\\d+X)</p>|(SBS{nonce}X\\d+X)", restore, html))
+
+
+def with_heading_ids(html: str) -> str:
+    """Headings get ids (`sbs-the-total-error`, `-2` on repeats) so a course
+    page can link to a step; the prefix keeps clear of the host page's ids."""
+    seen: dict[str, int] = {}
+
+    def add_id(match: re.Match[str]) -> str:
+        level, inner = match.group(1), match.group(2)
+        text = re.sub(r"<[^>]+>|&[#\w]+;", "", inner)
+        slug = "sbs-" + (re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section")
+        seen[slug] = seen.get(slug, 0) + 1
+        if seen[slug] > 1:
+            slug += f"-{seen[slug]}"
+        return f'<h{level} id="{slug}">{inner}</h{level}>'
+
+    return re.sub(r"<h([1-6])>(.*?)</h\1>", add_id, html)
 
 
 def math_html(latex: str, display: bool, math: str = "mathml") -> str:

@@ -62,13 +62,17 @@ def test_page_shows_the_published_numbers_and_the_structure(page: str) -> None:
     text = visible_text(page)
     for number in PUBLISHED:
         assert number in text
-    headings = re.findall(r"<h([1-4])>(.*?)</h\1>", page)
+    headings = re.findall(r"<h([1-4])[^>]*>(.*?)</h\1>", page)
     titles = [unescape(re.sub(r"<[^>]+>", "", title)) for _, title in headings]
     for expected in ("The network", "The forward pass", "The total error", "output layer", "hidden layer",
                      "The parameters before and after"):
         assert any(expected in title for title in titles), expected
     assert page.count("<table>") >= 3
     assert page.count('<figure class="sbs-figure"') == 2
+    # headings can be linked to; ids are prefixed and unique
+    ids = re.findall(r'<h[1-6] id="([^"]+)"', page) + re.findall(r'<figure class="sbs-figure" id="([^"]+)"', page)
+    assert "sbs-the-total-error" in ids and "sbs-the-total-error-2" in ids and "sbs-figure-network" in ids
+    assert len(ids) == len(set(ids)) and all(re.fullmatch(r"sbs-[a-z0-9-]+", found) for found in ids)
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)
