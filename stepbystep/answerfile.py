@@ -26,6 +26,7 @@ _TIMES_TEN = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:x|×|\*|·|⋅|\\cdot
 _NAME_THEN_NUMBER = re.compile(r"(.*\S)\s+(\S+)")
 _PLAIN_LINE = re.compile(r"([^=:\s][^=:]*?)\s*[=:]\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)")
 _BAD_BYTE = re.compile("[\udc80-\udcff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _UPDATED = re.compile(r"(?:\^\+|\+|_?new|_?updated|\(new\)|')$")
 
 
@@ -89,17 +90,18 @@ def _decode(data: bytes) -> str:
 
 
 def _parse_lines(text: str) -> Iterable[Entry]:
+    suspect = _BAD_BYTE.search(text) is not None
     for number, raw in enumerate(text.splitlines(), start=1):
         body = raw.split("#", 1)[0].strip()
         if not body:
             continue
-        entry = _parse_line(number, body)
+        entry = _parse_line(number, body, suspect)
         if entry is not None:
             yield entry
 
 
-def _parse_line(number: int, body: str) -> Entry | None:
-    plain = _PLAIN_LINE.fullmatch(body)
+def _parse_line(number: int, body: str, suspect: bool = True) -> Entry | None:
+    plain = None if suspect else _PLAIN_LINE.fullmatch(body)
     if plain is not None:  # the common case, `w5+ = 0.3589`, without further ado
         return Entry(number, plain.group(1), plain.group(2), float(plain.group(2)))
     cut = _separator(body)
@@ -169,6 +171,9 @@ def _parse_json(text: str, source: str) -> AnswerSheet:
     lines = _LineFinder(text)
     for name, raw in pairs:
         line = lines.find(name)
+        name = _SURROGATE.sub("\ufffd", name)  # "\ud800" is valid JSON, but not text
+        if isinstance(raw, str):
+            raw = _SURROGATE.sub("\ufffd", raw)
         if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
             entries.append(Entry(line, name, json.dumps(_plain(raw))[:40], None, f"expected a number, got {_kind(raw)}"))
             continue

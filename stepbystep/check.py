@@ -164,6 +164,16 @@ class Grader:
         self._mistaken: list[tuple[Diagnosis, PreparedGraph]] = []
         self._runs = diagnoser.runs() if diagnoser is not None else iter(())
 
+    def grade_all(self, paths: Iterable[str | Path]) -> ClassReport:
+        return self._class(self.grade_file(path) for path in paths)
+
+    def grade_texts(self, texts: Mapping[str, str | bytes]) -> ClassReport:
+        """Sheets given as {source: text}, e.g. from a notebook or a web form."""
+        return self._class(self.grade_text(text, source) for source, text in texts.items())
+
+    def _class(self, reports: Iterable[FileReport]) -> ClassReport:
+        return ClassReport(tuple(reports), self.tolerance, tuple(self.trace.names()))
+
     def grade_file(self, path: str | Path) -> FileReport:
         return self.grade(read_sheet(path))
 
@@ -310,20 +320,12 @@ def check_files(trace: Trace, paths: Iterable[str | Path], rtol: float | None = 
 
 
 def grader_for(trace: Trace, rtol: float | None = None, atol: float | None = None,
-               *, diagnose: bool = True) -> "ClassGrader":
+               *, diagnose: bool = True) -> Grader:
+    """A grader with the tolerance and the mistakes of the trace's own spec."""
     spec = trace.facts.get("spec")
     diagnoser = None
     if diagnose:
         from .diagnose import diagnoser_for
 
         diagnoser = diagnoser_for(spec)
-    return ClassGrader(trace, tolerance_for(spec, rtol, atol), diagnoser)
-
-
-class ClassGrader(Grader):
-    def grade_all(self, paths: Iterable[str | Path]) -> ClassReport:
-        return ClassReport(tuple(self.grade_file(path) for path in paths), self.tolerance, tuple(self.trace.names()))
-
-    def grade_texts(self, texts: Mapping[str, str | bytes]) -> ClassReport:
-        return ClassReport(tuple(self.grade_text(text, source) for source, text in texts.items()),
-                           self.tolerance, tuple(self.trace.names()))
+    return Grader(trace, tolerance_for(spec, rtol, atol), diagnoser)

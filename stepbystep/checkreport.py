@@ -7,6 +7,7 @@ along as a `"class"` field that is the same in every element.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,7 +122,16 @@ def class_object(report: ClassReport) -> dict[str, Any]:
 
 
 # -- text --------------------------------------------------------------------------
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def report_text(report: ClassReport) -> str:
+    """The report for a terminal; a student's control characters (an escape
+    sequence in a name) are shown as � instead of reaching the terminal."""
+    return _CONTROL.sub("\ufffd", _report_text(report))
+
+
+def _report_text(report: ClassReport) -> str:
     parts = [file_text(sheet) for sheet in report.files]
     tolerance = report.tolerance
     parts.append(f"Tolerance: |given − expected| ≤ max({tolerance.atol:g}, {tolerance.rtol:g} × |expected|)\n")

@@ -133,3 +133,19 @@ def test_a_bad_check_table_is_refused_in_one_line(run_cli, tmp_path, table, fiel
     result = run_cli("check", spec, write(tmp_path, "a.txt", CORRECT_SHEET))
     assert result.code == 2 and result.out == ""
     assert result.err.startswith(f"stepbystep: error: {spec}: {field}: ") and len(result.err.splitlines()) == 1
+
+
+def test_hostile_bytes_never_reach_the_terminal_or_break_the_output(run_cli, tmp_path):
+    sheet = write(tmp_path, "s.txt", b"w\xff5+ = 0.3589\n\x1b[31mout_h1\x1b[0m = 0.5933\nw5+ = 0.3589\n")
+    text = run_cli("check", MAZUR_TOML, sheet)
+    assert text.code == 1 and "\x1b" not in text.out and text.err == ""
+    data = json.loads(run_cli("check", MAZUR_TOML, sheet, "--json").out)
+    assert [answer["status"] for answer in data["answers"]] == ["unparsed", "unknown", "correct"]
+    assert "UTF-8" in data["answers"][0]["note"]
+
+
+def test_a_json_sheet_with_a_lone_surrogate(run_cli, tmp_path):
+    sheet = write(tmp_path, "s.json", b'{"w5+\\ud800": 1, "w5+": "0.3589\\udfff", "w6+": 0.4087}')
+    for args in ((), ("--json",)):
+        result = run_cli("check", MAZUR_TOML, sheet, *args)
+        assert result.code == 1 and result.err == ""
