@@ -195,13 +195,13 @@ def render_user_template(trace: Trace, path: str | Path, precision: int = DEFAUL
     `math_head`, `answers` and the filters `math` and `display_math`.
     """
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
     from markupsafe import Markup
 
     path = Path(path)
     if not path.is_file():
         raise UserTemplateError(f"{path}: no such template file")
-    environment = SandboxedEnvironment(
+    environment = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(path.parent.resolve())),
         undefined=jinja2.StrictUndefined,
         autoescape=_escapes(path.name),

@@ -1,20 +1,22 @@
 """LaTeX to MathML for the HTML walkthrough, with latex2mathml doing the work.
 
-Two things are added around the library. Speed: an equation is cut at its
-top-level `=`, `+`, `-` and `\\cdot`, each piece is converted once (cached)
-and plain numbers skip the converter, so a long walkthrough, whose formulas
-repeat the same symbols again and again, converts quickly. Correctness:
-`aligned` (which latex2mathml does not know) becomes a two-column table
-aligned on `=`, and the value at the end of a step is marked so the page can
-show it; every result is checked to hold only MathML tags.
+Around the library: speed, an equation is cut at its top-level `=`, `+`, `-`
+and `\\cdot`, each piece is converted once (cached) and plain numbers skip
+the converter, so a walkthrough, whose formulas repeat the same symbols again
+and again, converts quickly; and the converter is imported without two slow
+modules it hardly uses. Layout: a display equation becomes one MathML element
+per side (`lhs`, `= formula`, `= numbers`, `= value`), which the stylesheet
+lays out on a line, in a column (the `aligned` steps, which latex2mathml does
+not know) or stacked on a phone, with the value marked. Safety: every result
+is checked to hold only MathML elements, else the LaTeX is shown as code.
 """
 from __future__ import annotations
 
 import re
 import sys
 from functools import lru_cache
-from typing import Callable
 from html import escape
+from typing import Callable
 
 _OPERATORS = {" = ": "=", " + ": "+", " - ": "\u2212", " \\cdot ": "\u00b7"}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
