@@ -7,6 +7,7 @@ import math
 from typing import Callable
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from stepbystep.api import load
 from stepbystep.check import CARRIED, CORRECT, UNKNOWN, UNPARSED, WRONG, FileReport, Tolerance, grader_for
@@ -332,3 +333,13 @@ def test_a_misread_given_value_is_carried(grader):
     report = grade(grader, "i1 = 0.5\nnet_h1 = 0.445\nout_h1 = 0.6094\n")  # sigmoid(0.445) = 0.60944
     assert [(answer.status, answer.stems_from) for answer in report.answers] == [
         (WRONG, ()), (CARRIED, ("i1",)), (CARRIED, ("i1",))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=1e-5, max_value=1e6), st.booleans())
+def test_four_significant_figures_pass_and_the_third_one_off_fails(magnitude, negative):
+    value = -magnitude if negative else magnitude
+    tolerance = Tolerance()
+    assert tolerance.allows(float(f"{value:.4g}"), value)
+    unit = 10.0 ** (math.floor(math.log10(magnitude)) - 2)  # one unit in the third significant figure
+    assert not tolerance.allows(value + unit, value) and not tolerance.allows(value - unit, value)
