@@ -149,3 +149,17 @@ def test_a_json_sheet_with_a_lone_surrogate(run_cli, tmp_path):
     for args in ((), ("--json",)):
         result = run_cli("check", MAZUR_TOML, sheet, *args)
         assert result.code == 1 and result.err == ""
+
+
+def test_the_readme_example_still_holds(run_cli, tmp_path, monkeypatch):
+    """The sheet and report shown in README's "Checking homework" (the
+    expected 0.35891648 is Mazur's published w5+)."""
+    import re
+
+    readme = (MAZUR_TOML.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Checking homework", 1)[1].split("\n## ", 1)[0]
+    sheet, report = re.findall(r"^```text\n(.*?)^```", section, flags=re.M | re.S)[:2]
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "alice.txt", sheet)
+    result = run_cli("check", MAZUR_TOML, "alice.txt")
+    assert result.code == 1 and result.out == report
