@@ -103,7 +103,9 @@ def _parse_lines(text: str) -> Iterable[Entry]:
 def _parse_line(number: int, body: str, suspect: bool = True) -> Entry | None:
     plain = None if suspect else _PLAIN_LINE.fullmatch(body)
     if plain is not None:  # the common case, `w5+ = 0.3589`, without further ado
-        return Entry(number, plain.group(1), plain.group(2), float(plain.group(2)))
+        value = float(plain.group(2))
+        if math.isfinite(value):
+            return Entry(number, plain.group(1), plain.group(2), value)
     cut = _separator(body)
     if cut < 0:
         pair = _NAME_THEN_NUMBER.fullmatch(body)

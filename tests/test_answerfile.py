@@ -77,6 +77,11 @@ def test_text_sheet_lines_comments_and_blanks():
     assert sheet.error is None
 
 
+def test_a_number_too_large_for_a_float_is_not_a_number():
+    entry = parse_sheet(b"w5+ = 1e400\n").entries[0]
+    assert entry.value is None and "not a number" in entry.problem
+
+
 def test_bytes_that_are_not_utf8_are_reported_on_their_line_only():
     sheet = parse_sheet(b"# R\xe9sum\xe9 in a comment is harmless\nw5+ = 0.3589\nout_h1 = 0.59\xff\n")
     assert [(entry.line, entry.value) for entry in sheet.entries] == [(2, 0.3589), (3, None)]
