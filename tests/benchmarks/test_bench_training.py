@@ -241,3 +241,16 @@ def test_bench_mid_size_torch(benchmark: Any) -> None:
     pytest.importorskip("torch")
     data = mid_size_spec()
     benchmark.pedantic(torch_mid_size, args=(data,), rounds=2, iterations=1)
+
+
+@pytest.mark.benchmark(group="mid-size")
+def test_bench_mid_size_torch_one_thread(benchmark: Any) -> None:
+    """The same with torch pinned to one thread (faster on a busy 2-core machine)."""
+    torch = pytest.importorskip("torch")
+    data = mid_size_spec()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        benchmark.pedantic(torch_mid_size, args=(data,), rounds=3, iterations=1)
+    finally:
+        torch.set_num_threads(threads)
