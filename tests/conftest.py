@@ -181,3 +181,15 @@ def toml_text(data: dict[str, Any]) -> str:
         raise TypeError(f"not TOML: {item!r}")
 
     return "".join(f"{value(str(key))} = {value(item)}\n" for key, item in data.items())
+
+
+# -- speed ratios measured by tests/benchmarks (printed at the end, never asserted) --
+SPEED_RATIOS: list[tuple[str, float, float]] = []  # (what, measured, goal)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if SPEED_RATIOS:
+        terminalreporter.write_sep("=", "speed ratios (measured vs goal)")
+        for name, measured, goal in SPEED_RATIOS:
+            verdict = "ok" if measured <= goal else "MISSED"
+            terminalreporter.write_line(f"{name}: {measured:.2f}x (goal <= {goal}x) {verdict}")
