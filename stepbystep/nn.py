@@ -158,7 +158,8 @@ class _NetworkBuilder:
                 continue
             end = min([step for step in recorded if step > number] + [total + 1])
             values, losses = self._run_fast(number, end, values)
-            self.trace.section("losses", f"Steps {number} to {end - 1}", 2, first=number, last=end - 1)
+            title = f"Step {number}" if end - 1 == number else f"Steps {number} to {end - 1}"
+            self.trace.section("losses", title, 2, first=number, last=end - 1)
             for offset, loss in enumerate(losses):
                 if number + offset < total:
                     self.trace.given(f"after{number + offset}.E_total", loss, "after_total", summary=True)
