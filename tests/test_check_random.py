@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from stepbystep.api import from_dict
-from stepbystep.check import WRONG, Tolerance, grader_for
+from stepbystep.check import CARRIED, WRONG, Tolerance, grader_for
 
-from conftest import random_network_spec
+from conftest import layer_neurons, random_network_spec
 
 ELEMENTWISE = {
     "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda out, net, slope: out * (1 - out)),
@@ -49,8 +49,10 @@ def loss_gradient(loss: str, target: np.ndarray, out: np.ndarray) -> np.ndarray:
     return -(target / out - (1 - target) / (1 - out))  # bce
 
 
-def backprop(spec: dict[str, Any], mistake: str | None = None) -> dict[str, float]:
-    """dE_total/dw{n} and w{n}+ for one sample, one step (SPEC §2 numbering)."""
+def backprop(spec: dict[str, Any], mistake: str | None = None,
+             override: tuple[int, int, float] | None = None) -> dict[str, float]:
+    """dE_total/dw{n} and w{n}+ for one sample, one step (SPEC §2 numbering);
+    `override` (layer, neuron, value): a student's own value of that output."""
     layers = spec["layers"]
     weights = [np.array(layer["weights"], dtype=float) for layer in layers[1:]]
     biases = []
@@ -62,6 +64,8 @@ def backprop(spec: dict[str, Any], mistake: str | None = None) -> dict[str, floa
     for layer, weight, bias in zip(layers[1:], weights, biases):
         nets.append(weight @ outs[-1] + bias)
         outs.append(activation(layer, nets[-1]))
+        if override is not None and override[0] == len(outs) - 1:
+            outs[-1][override[1]] = override[2]
     eta = 1.0 if mistake == "no_learning_rate" else spec["learning_rate"]
     factor = {"half_forgotten": 2.0, "half_doubled": 0.5, "half_added": 0.5}.get(mistake or "", 1.0)
     dE_dout = factor * loss_gradient(spec["loss"], np.array(sample["targets"], dtype=float), outs[-1])
@@ -137,3 +141,24 @@ def test_planted_mistakes_on_a_random_network_are_recognised(seed):
         assert mistake in codes(answer), (mistake, name, answer)
         recognised += 1
     assert recognised >= 1  # a dead relu layer hides all but the left-out derivative
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_slip_in_the_first_hidden_layer_is_carried_to_every_later_gradient(seed):
+    """The first hidden neuron's output written 0.25 too high; every weight
+    gradient and update after it worked correctly from that slip (numpy)."""
+    rng = random.Random(1000 + seed)
+    spec = simple_spec(rng)
+    while len(spec["layers"]) < 3:
+        spec = simple_spec(rng)
+    trace = from_dict(spec).trace
+    neuron = layer_neurons(spec)[1][0]
+    slip = trace.value(f"out_{neuron}") + 0.25
+    truth, mine = backprop(spec), backprop(spec, override=(1, 0, slip))
+    changed = [name for name in mine if not Tolerance().allows(mine[name], truth[name])]
+    report = grader_for(trace).grade_text(
+        f"out_{neuron} = {slip!r}\n" + "".join(f"{name} = {mine[name]:.6g}\n" for name in changed))
+    first, *rest = report.answers
+    assert first.status == WRONG and (rest or spec["layers"][1]["activation"] == "relu")
+    for answer in rest:
+        assert answer.status == CARRIED and answer.stems_from == (f"out_{neuron}",), answer
