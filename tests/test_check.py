@@ -343,3 +343,19 @@ def test_four_significant_figures_pass_and_the_third_one_off_fails(magnitude, ne
     assert tolerance.allows(float(f"{value:.4g}"), value)
     unit = 10.0 ** (math.floor(math.log10(magnitude)) - 2)  # one unit in the third significant figure
     assert not tolerance.allows(value + unit, value) and not tolerance.allows(value - unit, value)
+
+
+def test_without_ancestor_bitsets_the_result_is_the_same(monkeypatch):
+    """Graphs above ecf.MASK_LIMIT nodes recompute up to the leaves instead."""
+    import stepbystep.ecf
+
+    mine = hand(out_h1=0.7)
+    names = ["out_h1", "out_o1", "dE_total/dw5", "dE_total/dout_h1", "dE_total/dw1"]
+    sheet = "".join(f"{name} = {mine[name]:.6g}\n" for name in names) + "w2+ = 0.2004\n"
+    with_masks = grade(grader_for(load(MAZUR_TOML).trace), sheet)
+    monkeypatch.setattr(stepbystep.ecf, "MASK_LIMIT", 0)
+    without = grade(grader_for(load(MAZUR_TOML).trace), sheet)
+    assert [(a.status, a.stems_from, a.recomputed) for a in without.answers] == \
+        [(a.status, a.stems_from, a.recomputed) for a in with_masks.answers]
+    assert [a.status for a in without.answers] == [WRONG] + [CARRIED] * 4 + [WRONG]
+    assert without.answers[-1].diagnosis.code == "wrong_sign"  # 0.20 + 0.5 * 0.00087714 by hand
