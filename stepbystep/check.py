@@ -242,6 +242,7 @@ class _Sheet:
         self.world: StudentWorld | None = None
         self.masks: dict[int, int] = {}
         self.mistaken_worlds: dict[int, StudentWorld] = {}
+        self.seen: set[str] = set()  # diagnoses made on this sheet so far
 
     def _mask(self, net: PreparedGraph) -> int:
         key = id(net.index)
@@ -299,7 +300,12 @@ class _Sheet:
         found: dict[str, Diagnosis] = {}
         for diagnosis in from_own or from_run:
             found.setdefault(diagnosis.code, diagnosis)
-        return tuple(found.values())
+        # Where two mistakes give the same number, the one this student has
+        # already made on this sheet comes first: people repeat their mistakes.
+        ranked = sorted(found.values(), key=lambda diagnosis: diagnosis.code not in self.seen)
+        if ranked:
+            self.seen.add(ranked[0].code)
+        return tuple(ranked)
 
 
 def _ordered(names: frozenset[str], net: PreparedGraph) -> tuple[str, ...]:

@@ -359,3 +359,15 @@ def test_without_ancestor_bitsets_the_result_is_the_same(monkeypatch):
         [(a.status, a.stems_from, a.recomputed) for a in with_masks.answers]
     assert [a.status for a in without.answers] == [WRONG] + [CARRIED] * 4 + [WRONG]
     assert without.answers[-1].diagnosis.code == "wrong_sign"  # 0.20 + 0.5 * 0.00087714 by hand
+
+
+@pytest.mark.parametrize("decimals", [4, 3, 2])
+def test_a_whole_sheet_rounded_too_early_is_one_diagnosis(grader, decimals):
+    """Every value of the hand model rounded to K decimals as computed: each
+    answer is right, carried, or diagnosed as rounded too early — never a
+    different mistake (the one already seen on the sheet wins a tie)."""
+    sheet = "".join(f"{name} = {value!r}\n" for name, value in hand(r=lambda x: round(x, decimals)).items())
+    report = grade(grader, sheet)
+    found = {(answer.status, answer.diagnosis.code if answer.diagnosis else None) for answer in report.answers}
+    assert (WRONG, "rounded_early") in found
+    assert found <= {(CORRECT, None), (CARRIED, None), (WRONG, "rounded_early")}
