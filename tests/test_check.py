@@ -371,3 +371,22 @@ def test_a_whole_sheet_rounded_too_early_is_one_diagnosis(grader, decimals):
     found = {(answer.status, answer.diagnosis.code if answer.diagnosis else None) for answer in report.answers}
     assert (WRONG, "rounded_early") in found
     assert found <= {(CORRECT, None), (CARRIED, None), (WRONG, "rounded_early")}
+
+
+WHOLE_SHEETS = [
+    ("wrong_sign", dict(sign=+1.0)), ("half_forgotten", dict(loss_factor=2.0)), ("half_doubled", dict(loss_factor=0.5)),
+    ("updated_weights", dict(through_updated=True)), ("no_activation_derivative", dict(derivative=no_derivative)),
+    ("derivative_from_net", dict(derivative=from_net)), ("no_learning_rate", dict(eta=1.0)),
+    ("wrong_input_neuron", dict(swap=True)),
+]
+
+
+@pytest.mark.parametrize("code, mistake", WHOLE_SHEETS, ids=[code for code, _ in WHOLE_SHEETS])
+def test_a_whole_sheet_with_one_mistake_is_that_diagnosis_and_its_consequences(grader, code, mistake):
+    """Every value worked by hand with the mistake, at 4 significant figures:
+    each answer is right, carried from an earlier one, or diagnosed with it."""
+    sheet = "".join(f"{name} = {sig4(value)}\n" for name, value in hand(**mistake).items())
+    report = grade(grader, sheet)
+    found = {(answer.status, answer.diagnosis.code if answer.diagnosis else None) for answer in report.answers}
+    assert (WRONG, code) in found
+    assert found <= {(CORRECT, None), (CARRIED, None), (WRONG, code)}, found
