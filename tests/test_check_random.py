@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from stepbystep.api import from_dict
+from stepbystep.api import from_dict, load
 from stepbystep.check import CARRIED, WRONG, Tolerance, grader_for
+from stepbystep.ecf import compile_expr
 
-from conftest import layer_neurons, random_network_spec
+from conftest import EXAMPLES, layer_neurons, random_network_spec
 
 ELEMENTWISE = {
     "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda out, net, slope: out * (1 - out)),
@@ -162,3 +163,15 @@ def test_a_slip_in_the_first_hidden_layer_is_carried_to_every_later_gradient(see
     assert first.status == WRONG and (rest or spec["layers"][1]["activation"] == "relu")
     for answer in rest:
         assert answer.status == CARRIED and answer.stems_from == (f"out_{neuron}",), answer
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_compiled_expressions_compute_exactly_what_the_graph_computed(seed):
+    """ecf.compile_expr is only a faster Expr.evaluate: bit for bit the same
+    on every node of a random network (every activation and loss) and of graphs."""
+    graphs = [from_dict(random_network_spec(random.Random(seed), training=True)).trace.graph]
+    graphs += [load(EXAMPLES / name).trace.graph for name in ("circuit-sigmoid-neuron.toml", "circuit-max.toml")]
+    for graph in graphs:
+        for node in graph.nodes.values():
+            if node.expr is not None:
+                assert compile_expr(node.expr)(graph.values) == node.value, node.name
