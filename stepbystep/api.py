@@ -70,12 +70,13 @@ class Walkthrough:
 
         return figures(self.trace, Formatter(self.trace, self._precision(precision)))
 
-    def html(self, fragment: bool = False, math: str = "mathml", precision: int | None = None) -> str:
+    def html(self, fragment: bool = False, math: str = "mathml", precision: int | None = None,
+             notation: str = "scalar") -> str:
         """A standalone HTML page, or with `fragment` an embeddable piece whose
         CSS is scoped under `.stepbystep`; `math`: mathml, mathjax or katex."""
         from .html import render_html
 
-        return render_html(self.trace, self._precision(precision), fragment=fragment, math=math)
+        return render_html(self.trace, self._precision(precision), fragment=fragment, math=math, notation=notation)
 
     def render_template(self, path: str | Path, math: str = "mathml", precision: int | None = None) -> str:
         """Your own Jinja template, sandboxed, with the walkthrough as context."""

@@ -38,9 +38,9 @@ class UserTemplateError(ValueError):
 
 
 def render_html(trace: Trace, precision: int = DEFAULT_PRECISION, *, fragment: bool = False,
-                math: str = "mathml") -> str:
+                math: str = "mathml", notation: str = "scalar") -> str:
     """A standalone HTML5 page (or, with `fragment`, an embeddable piece)."""
-    context = document_context(trace, precision)
+    context = document_context(trace, precision, notation)
     body = walkthrough_body(context, math)
     name = "fragment.html.j2" if fragment else "page.html.j2"
     template = _html_environment().get_template(name)

@@ -22,6 +22,7 @@ _OPERATORS = {" = ": "=", " + ": "+", " - ": "\u2212", " \\cdot ": "\u00b7"}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _BRACKETED_NUMBER = re.compile(r"\\left\((-?\d+(?:\.\d+)?)\\right\)")
 _ALIGNED = ("\\begin{aligned}", "\\end{aligned}")
+_MATRICES = {"bmatrix": ("[", "]"), "pmatrix": ("(", ")"), "vmatrix": ("|", "|")}
 _PARTIAL = "\\partial "
 _SCIENTIFIC = re.compile(r"-?\d+(?:\.\d+)? \\times 10\^\{-?\d+\}")
 _WRAPPER = re.compile(r'^<math xmlns="http://www.w3.org/1998/Math/MathML" display="\w+">(.*)</math>$', re.S)
@@ -196,6 +197,9 @@ def _atom(latex: str) -> str:
     if bracketed:  # (-1): a sign, not a subtraction, so no space after it
         return f'<mrow><mo fence="true">(</mo>{_atom(bracketed.group(1))}<mo fence="true">)</mo></mrow>'
     safe = latex.replace("<", "\\lt ").replace(">", "\\gt ").replace("{aligned}", "{split}")
+    for name, (left, right) in _MATRICES.items():  # brackets that stretch to the matrix's height
+        safe = safe.replace(f"\\begin{{{name}}}", f"\\left{left}\\begin{{matrix}}")
+        safe = safe.replace(f"\\end{{{name}}}", f"\\end{{matrix}}\\right{right}")
     match = _WRAPPER.match(_converter()(safe))
     if match is None:
         raise ValueError(f"unexpected converter output for {latex!r}")

@@ -290,3 +290,13 @@ def unescape_entities(xml: str) -> str:
     """Numeric entities as characters (ElementTree reads them too, but the
     converter's output may hold a bare `&`)."""
     return re.sub(r"&#x([0-9A-Fa-f]+);", lambda m: chr(int(m.group(1), 16)), xml).replace("& ", "&amp; ")
+
+
+def test_matrix_notation_renders_as_html_with_stretching_brackets() -> None:
+    html = stepbystep.load(MAZUR).html(fragment=True, notation="matrix")
+    assert "sbs-latex" not in html.replace(".sbs-latex", "")
+    text = visible_text(html)
+    assert not re.search(r"\\[A-Za-z]+|\$", text)
+    assert '<mo stretchy="true" fence="true" form="prefix">[</mo><mtable>' in html
+    for number in ("0.593269992", "0.082167041", "0.35891648"):  # Mazur's published values
+        assert number in text
