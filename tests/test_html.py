@@ -8,6 +8,8 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import stepbystep
 from stepbystep.cli import main
@@ -300,3 +302,22 @@ def test_matrix_notation_renders_as_html_with_stretching_brackets() -> None:
     assert '<mo stretchy="true" fence="true" form="prefix">[</mo><mtable>' in html
     for number in ("0.593269992", "0.082167041", "0.35891648"):  # Mazur's published values
         assert number in text
+
+
+ALLOWED_TAGS = MATHML | {
+    "div", "style", "h1", "h2", "h3", "h4", "p", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td",
+    "blockquote", "strong", "em", "code", "span", "figure", "figcaption", "svg", "title", "g", "line", "circle",
+    "rect", "text", "path", "polyline", "tspan", "hr", "br"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(title=st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
+       .filter(lambda t: t.strip()),
+       note=st.sampled_from(["<i>x</i>", "$x$ \\$ \\\\", "[a](javascript:b)", "**b** _c_ `d` | e", "&lt;&amp;"]))
+def test_any_title_or_note_is_only_ever_text(title: str, note: str) -> None:
+    html = stepbystep.from_dict(mazur_dict(title=title, notes={"E_total": note})).html(fragment=True)
+    tags = {tag.lower() for tag in re.findall(r"<([A-Za-z][\w-]*)", html)}
+    assert tags <= ALLOWED_TAGS, tags - ALLOWED_TAGS
+    text = " ".join(visible_text(html).split())
+    assert " ".join(title.split()) in text
+    assert " ".join(note.split()) in text
