@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from .graph import Add, Call, Div, Expr, Graph, GraphError, Mul, Neg, Num, Pow, Ref, Sub
-from .spec import Layer, NetworkSpec, steps_per_epoch
+from .spec import MAX_DETAIL_WEIGHTS, Layer, NetworkSpec, steps_per_epoch
 from .trace import Trace, TraceBuilder
 
 if TYPE_CHECKING:
@@ -222,10 +222,12 @@ class _NetworkBuilder:
             return self._trainer().run(values, batches)
         except FastPathFailure as failure:
             number = first + failure.offset
-            scratch = TraceBuilder(Graph(self.round_to))
-            updated = self._step(scratch, number, self.plan[number - 1], failure.values, None)
-            after = {name: scratch.graph.values[ref.name] for name, ref in updated.items()}
-            self._graph_loss(number, after)
+            batch = self.plan[number - 1]
+            if self.spec.weight_count * max(len(batch), len(self.spec.samples)) <= MAX_DETAIL_WEIGHTS:
+                scratch = TraceBuilder(Graph(self.round_to))   # small enough to replay: name the value
+                updated = self._step(scratch, number, batch, failure.values, None)
+                after = {name: scratch.graph.values[ref.name] for name, ref in updated.items()}
+                self._graph_loss(number, after)
             raise GraphError(f"step{number}", "a value is not finite (overflow or NaN); "
                                               "the learning rate may be too high") from None
 
