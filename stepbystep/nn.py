@@ -158,7 +158,7 @@ class _NetworkBuilder:
                 continue
             end = min([step for step in recorded if step > number] + [total + 1])
             values, losses = self._run_fast(number, end, values)
-            title = f"Step {number}" if end - 1 == number else f"Steps {number} to {end - 1}"
+            title = f"Step {number:,}" if end - 1 == number else f"Steps {number:,} to {end - 1:,}"
             self.trace.section("losses", title, 2, first=number, last=end - 1)
             for offset, loss in enumerate(losses):
                 if number + offset < total:
