@@ -53,10 +53,6 @@ class Diagnoser:
             if trace is not None:
                 yield mistake.diagnosis, trace
 
-    @property
-    def codes(self) -> list[str]:
-        return [mistake.diagnosis.code for mistake in self.mistakes]
-
 
 def diagnoser_for(spec: Spec | None) -> Diagnoser | None:
     """Every mistake that can happen in this spec (None: no spec known)."""
