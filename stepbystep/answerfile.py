@@ -108,11 +108,10 @@ def _parse_line(number: int, body: str, suspect: bool = True) -> Entry | None:
             return Entry(number, plain.group(1), plain.group(2), value)
     cut = _separator(body)
     if cut < 0:
-        pair = _NAME_THEN_NUMBER.fullmatch(body)
-        if pair is not None and parse_number(pair.group(2)) is not None:
-            name, text = pair.group(1), pair.group(2)
-        else:
+        pair = _spreadsheet_pair(body)
+        if pair is None:
             return Entry(number, _printable(body), "", None, "expected `name = value` or `name: value`")
+        name, text = pair
     else:
         name, text = body[:cut].strip(), body[cut + 1:].strip()
     if _BAD_BYTE.search(body):
@@ -125,6 +124,18 @@ def _parse_line(number: int, body: str, suspect: bool = True) -> Entry | None:
     if value is None:
         return Entry(number, name, text, None, f"{text!r} is not a number")
     return Entry(number, name, text, value)
+
+
+def _spreadsheet_pair(body: str) -> tuple[str, str] | None:
+    """`w5+;0,3589`, `w5+,0.3589` (a spreadsheet saved as CSV) or `w5+ 0.3589`."""
+    for separator in (";", ",", "\t"):
+        name, found, text = body.partition(separator)
+        if found and name.strip() and parse_number(text) is not None:
+            return name.strip(), text.strip()
+    pair = _NAME_THEN_NUMBER.fullmatch(body)
+    if pair is not None and parse_number(pair.group(2)) is not None:
+        return pair.group(1), pair.group(2)
+    return None
 
 
 def _separator(body: str) -> int:

@@ -77,6 +77,12 @@ def test_text_sheet_lines_comments_and_blanks():
     assert sheet.error is None
 
 
+def test_a_spreadsheet_saved_as_csv():
+    entries = parse_sheet(b"w5+;0,3589\nout_h1,0.5933\nE_total\t0.2984\nw6+,abc\n").entries
+    assert [(entry.written, entry.value) for entry in entries] == [
+        ("w5+", 0.3589), ("out_h1", 0.5933), ("E_total", 0.2984), ("w6+,abc", None)]
+
+
 def test_a_number_too_large_for_a_float_is_not_a_number():
     entry = parse_sheet(b"w5+ = 1e400\n").entries[0]
     assert entry.value is None and "not a number" in entry.problem
