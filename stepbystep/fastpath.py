@@ -236,7 +236,12 @@ def _python(expr: Expr, variables: dict[str, str]) -> str:
     if isinstance(expr, Num):
         return f"({float(expr.value)!r})"
     if isinstance(expr, Add):
-        return "fsum((" + "".join(_python(term, variables) + ", " for term in expr.terms) + "))"
+        terms = [_python(term, variables) for term in expr.terms]
+        if len(terms) == 1:
+            return f"fsum(({terms[0]},))"
+        if len(terms) == 2:   # one IEEE addition is already the correctly rounded sum fsum gives
+            return f"({terms[0]} + {terms[1]})"
+        return "fsum((" + ", ".join(terms) + "))"
     if isinstance(expr, Sub):
         return f"({_python(expr.left, variables)} - {_python(expr.right, variables)})"
     if isinstance(expr, Mul):
