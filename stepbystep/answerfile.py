@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 MAX_BYTES = 2_000_000  # an answer sheet is a few kB; anything this large is the wrong file
 BLANKS = {"", "?", "-", "—", "–", "…", "...", "todo", "tbd"}  # a template's empty slot
@@ -30,9 +30,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _UPDATED = re.compile(r"(?:\^\+|\+|_?new|_?updated|\(new\)|')$")
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One answer as written: `value` is None when `problem` says why."""
+class Entry(NamedTuple):
+    """One answer as written: `value` is None when `problem` says why.
+    (Immutable; a NamedTuple because a class of sheets makes tens of thousands.)"""
 
     line: int | None      # 1-based line in the file; None when unknown
     written: str          # the name as the student wrote it

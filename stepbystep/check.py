@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Sequence
 
 from .answerfile import AnswerSheet, Entry, NameIndex, parse_sheet, read_sheet
 from .ecf import PreparedGraph, StudentWorld
@@ -74,9 +74,10 @@ def check_table(table: Mapping[str, Any], source: str) -> dict[str, float]:
 
 
 # -- records ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class Graded:
-    """One line of a sheet, graded."""
+class Graded(NamedTuple):
+    """One line of a sheet, graded. (An immutable record like the frozen
+    dataclasses elsewhere, but a class of 1,000 sheets makes 35,000 of
+    them and a NamedTuple is built four times faster.)"""
 
     name: str                      # canonical name; as written when unknown
     written: str                   # the name as written

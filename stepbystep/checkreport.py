@@ -64,9 +64,11 @@ def report_json(report: ClassReport) -> str:
     if len(report.files) == 1:
         return json.dumps(file_object(report.files[0], report), indent=2, ensure_ascii=False) + "\n"
     summary = json.dumps(class_object(report), ensure_ascii=False)
-    rows = (json.dumps(file_object(sheet, report), ensure_ascii=False)[:-1] + f', "class": {summary}}}'
-            for sheet in report.files)
-    return "[\n" + ",\n".join(rows) + "\n]\n"
+    pieces = ["["]
+    for sheet in report.files:
+        pieces += ["\n", json.dumps(file_object(sheet, report), ensure_ascii=False)[:-1], ', "class": ', summary, "},"]
+    pieces[-1] = "}\n]\n"
+    return "".join(pieces)
 
 
 def file_object(sheet: FileReport, report: ClassReport) -> dict[str, Any]:
@@ -157,9 +159,9 @@ def file_text(sheet: FileReport) -> str:
 
 
 def _detail(answer: Graded) -> str:
-    expected = f"expected {format_number(answer.expected)}" if answer.expected is not None else ""
     if answer.status == CORRECT:
         return f"({answer.note})" if answer.note else ""
+    expected = f"expected {format_number(answer.expected)}" if answer.expected is not None else ""
     if answer.status == CARRIED:
         own = f" from your {', '.join(answer.stems_from)}" if answer.stems_from else ""
         return f"{expected}; right{own} (error carried forward)"
