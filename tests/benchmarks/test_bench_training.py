@@ -254,3 +254,42 @@ def test_bench_mid_size_torch_one_thread(benchmark: Any) -> None:
         benchmark.pedantic(torch_mid_size, args=(data,), rounds=3, iterations=1)
     finally:
         torch.set_num_threads(threads)
+
+
+def _best(function: Any, *args: Any) -> float:
+    import time
+
+    start = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - start
+
+
+@pytest.mark.benchmark(group="ratios")
+def test_bench_ratios_interleaved(benchmark: Any) -> None:
+    """The goals as ratios, each pair timed alternately (best of several) so that
+    a busy machine slows both sides alike. Printed with -s; in extra_info."""
+    torch = pytest.importorskip("torch")
+    data = mid_size_spec(epochs=300)
+    ratios: dict[str, float] = {}
+
+    def measure() -> None:
+        ours, theirs = [], []
+        for _ in range(5):
+            ours.append(_best(_fast_mazur_loop))
+            theirs.append(_best(reference_mazur_loop))
+        ratios["mazur 10,000 steps / Mazur-style pure Python (goal <= 0.5)"] = min(ours) / min(theirs)
+        ours, single, default = [], [], []
+        threads = torch.get_num_threads()
+        for _ in range(3):
+            ours.append(_best(_fast_mid_size, data))
+            default.append(_best(torch_mid_size, data))
+            torch.set_num_threads(1)
+            single.append(_best(torch_mid_size, data))
+            torch.set_num_threads(threads)
+        ratios["mid-size / torch float64, default threads (goal <= 0.5)"] = min(ours) / min(default)
+        ratios["mid-size / torch float64, one thread (goal <= 0.5)"] = min(ours) / min(single)
+
+    benchmark.pedantic(measure, rounds=1, iterations=1)
+    for name, ratio in ratios.items():
+        benchmark.extra_info[name] = round(ratio, 3)
+        print(f"\n{name}: {ratio:.2f}")
