@@ -146,7 +146,10 @@ class ScalarTrainer(Trainer):
                 if len(batch) == count:
                     losses.append(step_loss)   # the same numbers: every sample, same parameters
                 else:
-                    losses.append(self.loss(dict(zip(self.names, params))))
+                    try:
+                        losses.append(self.loss(dict(zip(self.names, params))))
+                    except FastPathFailure:
+                        raise FastPathFailure(offset, dict(zip(self.names, params))) from None
             new = update(params, gradients)
             if not math.isfinite(step_loss + sum(new)):
                 raise FastPathFailure(offset, dict(zip(self.names, params)))
