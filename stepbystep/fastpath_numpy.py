@@ -109,7 +109,10 @@ class NumpyTrainer(Trainer):
                 else:
                     inputs, targets = self.inputs[:, batch], self.targets[:, batch]
                 if pending and not whole:
-                    losses.append(self.loss(self._pack(weights, biases)))
+                    try:
+                        losses.append(self.loss(self._pack(weights, biases)))
+                    except FastPathFailure:
+                        raise FastPathFailure(offset, self._pack(weights, biases)) from None
                 step_loss = step(weights, biases, inputs, targets)   # updates in place when finite
                 if step_loss is None:
                     raise FastPathFailure(offset, self._pack(weights, biases))
