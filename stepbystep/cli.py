@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--round", type=_non_negative, default=None, metavar="K",
                         help="hand-calculation mode: round every value to K decimals as it is computed")
     render.add_argument("--notation", choices=("scalar", "matrix"), default="scalar",
-                        help="matrix: each recorded step in vectorized form (Z = W·A + b, dW = dZ·Aᵀ, …), Markdown only")
+                        help="matrix: each recorded step in vectorized form (Z = W·A + b, dW = dZ·Aᵀ, …)")
     render.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                         help="computation graphs: the backward pass (default) or forward-mode tangents")
     render.add_argument("--wrt", metavar="INPUT", help="computation graphs, --mode forward: the input to differentiate by")
@@ -134,8 +134,8 @@ def _render(args: argparse.Namespace) -> int:
         raise UsageError("--fragment needs --format html (and no --template)")
     if args.math and args.format != "html" and not args.template:
         raise UsageError("--math needs --format html or --template")
-    if args.notation != "scalar" and (args.format == "html" or args.template):
-        raise UsageError("--notation matrix is available for Markdown output only")
+    if args.notation != "scalar" and args.template:
+        raise UsageError("--notation matrix goes with --format md or html, not with --template")
     if args.template:
         from .html import UserTemplateError
 
@@ -144,7 +144,8 @@ def _render(args: argparse.Namespace) -> int:
         except UserTemplateError as error:
             raise UsageError(str(error)) from None
     elif args.format == "html":
-        text = walkthrough.html(fragment=args.fragment, math=args.math or "mathml", precision=precision)
+        text = walkthrough.html(fragment=args.fragment, math=args.math or "mathml", precision=precision,
+                                notation=args.notation)
     else:
         beside = _figure_files(walkthrough, precision, args.output)
         text = walkthrough.markdown(precision=precision, notation=args.notation,

@@ -235,8 +235,10 @@ def test_plot_thins_and_scales() -> None:
 def test_matrix_and_scalar_render_from_the_same_run(run_cli: Any) -> None:
     result = run_cli("render", str(EXAMPLES / "batch-mean.toml"), "--notation", "matrix")
     assert result.code == 0 and r"\begin{bmatrix}" in result.out and "(matrix form)" in result.out
-    bad = run_cli("render", str(EXAMPLES / "batch-mean.toml"), "--notation", "matrix", "--format", "html")
-    assert bad.code == 2 and "Markdown" in bad.err
+    page = run_cli("render", str(EXAMPLES / "batch-mean.toml"), "--notation", "matrix", "--format", "html")
+    assert page.code == 0 and "<math" in page.out and "bmatrix" not in page.out and "(matrix form)" in page.out
+    bad = run_cli("render", str(EXAMPLES / "batch-mean.toml"), "--notation", "matrix", "--template", "x.html.j2")
+    assert bad.code == 2 and "--template" in bad.err
 
 
 def test_single_step_documents_have_no_training_summary() -> None:
