@@ -18,7 +18,7 @@ from typing import Any
 
 from .latex import DEFAULT_PRECISION
 from .mathml import display_equation, latex_to_mathml
-from .render import document_context, template_dir, walkthrough_markdown
+from .render import document_context, template_dir, template_environment, walkthrough_markdown
 from .trace import Trace
 
 MATH_MODES = ("mathml", "mathjax", "katex")
@@ -172,15 +172,7 @@ def stylesheet() -> Any:
 
 @lru_cache(maxsize=None)
 def _html_environment() -> Any:
-    import jinja2
-
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template_dir() / "html")),
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    environment = template_environment("html", autoescape=True)
     environment.globals["csp"] = content_security_policy
     return environment
 

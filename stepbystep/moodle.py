@@ -172,17 +172,9 @@ def tex_inline(text: Any) -> Any:
 
 @lru_cache(maxsize=1)
 def _environment() -> Any:
-    import jinja2
+    from .render import template_environment
 
-    from .render import template_dir
-
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template_dir() / "variants")),
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    environment = template_environment("variants", autoescape=True)
     environment.filters["cloze_text"] = cloze_text
     environment.filters["tex_inline"] = tex_inline
     return environment

@@ -260,11 +260,13 @@ def parameter_rows(trace: Trace, formatter: Formatter) -> list[dict[str, str]]:
 
 
 @lru_cache(maxsize=None)
-def _environment(directory: str, autoescape: bool) -> Any:
+def template_environment(subdirectory: str = "", autoescape: bool = False) -> Any:
+    """The one Jinja set-up of every built-in template folder: undefined names
+    are errors (a template never prints an empty hole), blocks trimmed."""
     import jinja2
 
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(directory),
+        loader=jinja2.FileSystemLoader(str(template_dir() / subdirectory)),
         undefined=jinja2.StrictUndefined,
         autoescape=autoescape,
         trim_blocks=True,
@@ -308,7 +310,7 @@ def linked_figure(figure: "Figure", file: str | None) -> "Figure":
 def walkthrough_markdown(context: dict[str, Any]) -> str:
     """The walkthrough template rendered from an already-built context (the
     HTML renderer swaps each figure's Markdown for a placeholder first)."""
-    template = _environment(str(template_dir()), False).get_template(context.get("template", "walkthrough.md.j2"))
+    template = template_environment().get_template(context.get("template", "walkthrough.md.j2"))
     return _tidy(template.render(context))
 
 

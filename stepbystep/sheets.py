@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .latex import DEFAULT_PRECISION, format_number
-from .render import Formatter, _environment, conventions, parameter_rows, template_dir
+from .render import Formatter, conventions, parameter_rows, template_environment
 from .spec import GraphSpec
 from .variants import Variant
 
@@ -123,7 +123,7 @@ def demote_headings(markdown: str, levels: int) -> str:
 
 
 def _render(name: str, **context: Any) -> str:
-    environment = _environment(str(template_dir()), False)
+    environment = template_environment()
     return environment.get_template(f"variants/{name}").render(**context).strip() + "\n"
 
 
