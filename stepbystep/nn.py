@@ -152,7 +152,7 @@ class _NetworkBuilder:
                 params = updated
                 if number < total:
                     loss = self._fast_loss(number, values)
-                    self.trace.section("after", f"After {number} update(s)", 2, step=number)
+                    self.trace.section("after", f"After {_updates_text(number)}", 2, step=number)
                     self.trace.given(f"after{number}.E_total", loss, "after_total", summary=True)
                 number += 1
                 continue
