@@ -110,9 +110,7 @@ def _nice(low: float, high: float, count: int = 5) -> list[float]:
     power = 10.0 ** math.floor(math.log10(raw))
     step = next(factor * power for factor in (1.0, 2.0, 5.0, 10.0) if factor * power >= raw)
     start = math.ceil(low / step) * step
-    ticks = []
-    value = start
-    while value <= high + step * 1e-9:
-        ticks.append(round(value, 12))
-        value += step
-    return ticks
+    # counted, not accumulated: a step below the values' float resolution
+    # (a curve flat to 1e-16) never moved `value += step` and looped forever
+    count_ticks = min(int(math.floor((high - start) / step + 1e-9)) + 1, 4 * count)
+    return sorted({round(start + index * step, 12) for index in range(max(count_ticks, 0))}) or [low]

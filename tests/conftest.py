@@ -63,11 +63,12 @@ def _uniform(rng: random.Random, low: float = -1.0, high: float = 1.0) -> float:
 
 def random_network_spec(rng: random.Random, *, custom_names: bool = True,
                         hidden_deltas_use: str = "original_weights",
-                        training: bool = False) -> dict[str, Any]:
+                        training: bool = False, wild: bool = False) -> dict[str, Any]:
     """A valid spec dict: 1-3 hidden layers of width 1-4, every activation,
     loss, bias policy and reduction, 1-3 samples, within the spec's rules
     (bce: one sigmoid output, targets in [0, 1]; cross_entropy: softmax
-    output, targets >= 0 summing to 1)."""
+    output, targets >= 0 summing to 1). `wild`: weights up to 1000 and a
+    learning rate up to 1000, so that training saturates or overflows."""
     loss = rng.choice(LOSSES)
     hidden = rng.randint(1, 3)
     sizes = [rng.randint(1, 4)] + [rng.randint(1, 4) for _ in range(hidden)]
@@ -128,11 +129,16 @@ def random_network_spec(rng: random.Random, *, custom_names: bool = True,
         "layers": layers,
         "samples": samples,
     }
+    if wild:
+        scale = rng.choice((1, 10, 100, 1000))
+        for layer in layers[1:]:
+            layer["weights"] = [[weight * scale for weight in row] for row in layer["weights"]]
+        spec["learning_rate"] = rng.choice((0.5, 10.0, 1000.0))
     if rng.random() < 0.3:
         spec["title"] = rng.choice(("A net", "<b>bold</b> & $x$", "ünïcode — net", "*stars* _under_ `code`"))
     if training:
         mode = rng.choice(("batch", "online", "minibatch"))
-        table: dict[str, Any] = {"mode": mode, "epochs": rng.randint(1, 3)}
+        table: dict[str, Any] = {"mode": mode, "epochs": rng.choice((1, 2, 3, 20)) if wild else rng.randint(1, 3)}
         if mode == "minibatch":
             table["batch_size"] = rng.randint(1, 3)
         steps = table["epochs"] * {"batch": 1, "online": len(samples),
