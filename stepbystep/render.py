@@ -284,7 +284,7 @@ def markdown_text(text: str) -> str:
     out = []
     for char in text:
         out.append("\\" + char if char in "\\`*_[]#|$" else char)
-    return "".join(out).replace("\n", " ")
+    return " ".join("".join(out).splitlines())  # every line break (\r, \u2028, …): one line stays one line
 
 
 def render_markdown(trace: Trace, precision: int = DEFAULT_PRECISION, notation: str = "scalar",

@@ -195,3 +195,27 @@ FLAT_LOSS_CURVE = json.loads('{"learning_rate":1000.0,"loss":"sse","reduction":"
 def test_a_loss_curve_flat_to_float_resolution_renders() -> None:
     walk = stepbystep.from_dict(FLAT_LOSS_CURVE)
     assert walk.markdown(precision=7).startswith("# ")
+
+
+LINE_BREAKS = st.sampled_from(["\n", "\r", "\r\n", "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1e"])
+UNTRUSTED = st.lists(st.text(max_size=12) | LINE_BREAKS | st.sampled_from(["---", "===", "> ", "- ", "    ", "1. "]),
+                     min_size=1, max_size=6).map("".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(UNTRUSTED, UNTRUSTED)
+def test_untrusted_title_and_notes_are_inert(title: str, note: str) -> None:
+    """Markdown renderers pass raw HTML through: a title or note must not
+    bring tags, and cannot break out of its line."""
+    from conftest import mazur_dict
+
+    spec = mazur_dict()
+    spec["title"] = "<script>alert(1)</script>" + title
+    spec["notes"] = {"w5+": "<img src=x onerror=alert(1)>" + note}
+    document = stepbystep.from_dict(spec).markdown()
+    assert "<script>" not in document and "<img" not in document
+    lines = document.split("\n")
+    assert lines[0].startswith("# &lt;script&gt;") and lines[1] == ""   # the title stays on its line
+    notes = [index for index, line in enumerate(lines) if line.startswith("> **Note.** &lt;img")]
+    assert len(notes) == 1 and lines[notes[0] + 1] == ""                # and so does the note
+    assert len(document.splitlines()) == len(lines) - 1                 # no other line breaks hide inside
