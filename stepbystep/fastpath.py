@@ -106,11 +106,11 @@ class ScalarTrainer(Trainer):
 
     def loss(self, values: dict[str, float]) -> float:
         params = [values[name] for name in self.names]
-        try:
+        try:  # the reduction too: fsum raises OverflowError on 1e308 + 1e308
             losses = [self.sample_loss(params, x, t) for x, t in self.samples]
+            total = self._reduce(losses)
         except (OverflowError, ZeroDivisionError, ValueError):
             raise FastPathFailure(0, values) from None
-        total = self._reduce(losses)
         if not math.isfinite(total):
             raise FastPathFailure(0, values)
         return total
