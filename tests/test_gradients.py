@@ -305,3 +305,74 @@ def test_mazur_gradients_match_pytorch(mazur_spec) -> None:
     answers = stepbystep.from_dict(mazur_spec).answers()
     for name, expected in by_name.items():
         assert close(answers[f"dE_total/d{name}"], expected, 1e-12, 1e-16), name
+
+
+# -- hidden_deltas_use = "updated_weights": SPEC §1's rule, worked out here -------
+# (not a true gradient, so no finite differences: the oracle is the rule itself,
+# written independently; in 59 of these 60 nets it differs from the gradient)
+def activation_jacobian(layer: DenseLayer, nets: list[float], outs: list[float]) -> list[list[float]]:
+    """J[k][j] = d out_k / d net_j."""
+    size = len(nets)
+    if layer.activation == "softmax":
+        return [[outs[k] * ((k == j) - outs[j]) for j in range(size)] for k in range(size)]
+    diagonal = {
+        "sigmoid": lambda z, o: o * (1 - o), "tanh": lambda z, o: 1 - o * o, "linear": lambda z, o: 1.0,
+        "relu": lambda z, o: 1.0 if z > 0 else 0.0, "leaky_relu": lambda z, o: 1.0 if z > 0 else layer.slope,
+    }[layer.activation]
+    return [[diagonal(nets[k], outs[k]) if k == j else 0.0 for j in range(size)] for k in range(size)]
+
+
+def loss_gradient(loss: str, outs: list[float], targets: tuple[float, ...]) -> list[float]:
+    count = len(outs)
+    return [{"half_sse": -(t - o), "sse": -2 * (t - o), "mse": -2 * (t - o) / count,
+             "bce": -(t / o - (1 - t) / (1 - o)) if loss == "bce" else 0.0,
+             "cross_entropy": -t / o if loss == "cross_entropy" else 0.0}[loss] for t, o in zip(targets, outs)]
+
+
+def updated_weights_gradients(net: Net, x: tuple[float, ...], targets: tuple[float, ...]) -> tuple[dict[str, float], list[float]]:
+    """One sample: each hidden delta goes back through the next layer's weights
+    already moved by this sample's own gradient; dE/di uses the original weights."""
+    p = net.params
+    outs_by_layer, nets_by_layer = [list(x)], []
+    for layer in net.layers:
+        nets = [math.fsum([p[w] * o for w, o in zip(row, outs_by_layer[-1])] + ([p[b]] if b else []))
+                for row, b in zip(layer.weights, layer.biases)]
+        nets_by_layer.append(nets)
+        outs_by_layer.append(activate(layer.activation, nets, layer.slope))
+    grads: dict[str, float] = {}
+    upstream = loss_gradient(net.loss, outs_by_layer[-1], targets)   # dE/dout of the current layer
+    first_deltas: list[float] = []
+    for l in range(len(net.layers) - 1, -1, -1):
+        layer, below = net.layers[l], outs_by_layer[l]
+        jacobian = activation_jacobian(layer, nets_by_layer[l], outs_by_layer[l + 1])
+        deltas = [math.fsum(upstream[k] * jacobian[k][j] for k in range(len(upstream))) for j in range(len(upstream))]
+        for j, row in enumerate(layer.weights):
+            for i, w in enumerate(row):
+                grads[w] = deltas[j] * below[i]
+        for name in set(b for b in layer.biases if b):
+            grads[name] = math.fsum(d for d, b in zip(deltas, layer.biases) if b == name)
+        moved = [[p[w] - net.eta * grads[w] for w in row] for row in layer.weights]
+        upstream = [math.fsum(deltas[j] * moved[j][i] for j in range(len(deltas))) for i in range(len(below))]
+        first_deltas = deltas
+    inputs = [math.fsum(first_deltas[j] * p[net.layers[0].weights[j][i]] for j in range(len(first_deltas)))
+              for i in range(len(x))]
+    return grads, inputs
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_updated_weights_convention(seed: int) -> None:
+    rng = random.Random(10_000 + seed)
+    spec = random_network_spec(rng, hidden_deltas_use="updated_weights")
+    net = read_net(spec)
+    answers = stepbystep.from_dict(spec).answers()
+    step, sample = names(net)
+    per_sample = [updated_weights_gradients(net, x, t) for x, t in net.samples]
+    for n, (grads, inputs) in enumerate(per_sample):
+        prefix = sample.format(n=n + 1)
+        for name, expected in grads.items():
+            assert close(answers[f"{prefix}dE_total/d{name}"], expected, 1e-9, 1e-13), (name, n, spec)
+        for neuron, expected in zip(net.inputs, inputs):
+            assert close(answers[f"{prefix}dE_total/d{neuron}"], expected, 1e-9, 1e-13), (neuron, n, spec)
+    for name in net.params:
+        expected = reduce(net, [grads[name] for grads, _ in per_sample])
+        assert close(answers[f"{step}dE_total/d{name}"], expected, 1e-9, 1e-13), (name, spec)
