@@ -125,7 +125,7 @@ def test_a_failed_write_keeps_the_old_file(tmp_path: Path, run_cli, monkeypatch)
     monkeypatch.setattr(os, "replace", fail)
     result = run_cli("render", MAZUR_TOML, "-o", target)
     assert result.code == 2 and result.out == ""
-    assert result.err.count("\n") == 1 and result.err.startswith("stepbystep: error: ")
+    assert result.err == f"stepbystep: error: {target}: cannot write (No space left on device)\n"
     assert target.read_text(encoding="utf-8") == "the old document\n"
     assert [p.name for p in tmp_path.iterdir()] == ["walk.md"]
 
@@ -189,3 +189,12 @@ def test_round_is_hand_calculation_mode(k: int, run_cli) -> None:
     document = run_cli("render", MAZUR_TOML, "--round", str(k)).out
     assert f"rounded to {k} decimals" in document
     assert all(len(v.partition(".")[2]) <= k for v in equation_values(document))
+
+
+def test_output_path_that_is_a_folder(tmp_path: Path, run_cli) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    result = run_cli("render", MAZUR_TOML, "-o", folder)
+    assert result.code == 2 and result.err.startswith(f"stepbystep: error: {folder}: cannot write")
+    assert result.err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"] and not list(folder.iterdir())
