@@ -200,8 +200,8 @@ def conventions(facts: dict[str, Any]) -> list[str]:
         "half_sse": r"$E_{total} = \sum_k \frac{1}{2}(target_k - out_k)^2$ (squared error with ½, as in Mazur's post)",
         "sse": r"$E_{total} = \sum_k (target_k - out_k)^2$ (squared error without the ½ that Mazur uses)",
         "mse": r"$E_{total} = \frac{1}{K}\sum_k (target_k - out_k)^2$ (mean squared error over the K outputs; Mazur uses ½ and no mean)",
-        "bce": r"$E_{total} = -[target \ln out + (1 - target) \ln(1 - out)]$ (binary cross-entropy on one sigmoid output)",
-        "cross_entropy": r"$E_{total} = -\sum_k target_k \ln out_k$ (cross-entropy on a softmax output)",
+        "bce": r"$E_{total} = -[target \ln out + (1 - target) \ln(1 - out)]$ (binary cross-entropy on one sigmoid output; Mazur's post uses ½ squared error)",
+        "cross_entropy": r"$E_{total} = -\sum_k target_k \ln out_k$ (cross-entropy on a softmax output; Mazur's post uses ½ squared error)",
     }[spec.loss]
     lines.append(f"Loss: {loss_text}.")
     if len(spec.samples) > 1:
