@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
 
-from .graph import Add, Call, Div, Expr, Graph, Mul, Neg, Num, Pow, Ref, Sub, tangent_name
+from .autodiff import tangent_name
+from .graph import Add, Call, Div, Expr, Graph, Mul, Neg, Num, Pow, Ref, Sub
 from .latex import format_number
 
 if TYPE_CHECKING:  # the renderer imports this module, never the reverse at run time

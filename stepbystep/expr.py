@@ -14,8 +14,8 @@ import ast
 import math
 from typing import Any
 
-from .graph import (Add, Call, Div, Expr, Graph, GraphError, Mul, Neg, Num, Planned, Pow, Ref, Sub, evaluate,
-                    forward_mode, reverse_mode, tangent_name)
+from .autodiff import Planned, forward_mode, reverse_mode, tangent_name
+from .graph import Add, Call, Div, Expr, Graph, GraphError, Mul, Neg, Num, Pow, Ref, Sub, evaluate
 from .spec import GraphSpec, SpecError
 from .trace import Trace, TraceBuilder
 

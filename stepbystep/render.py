@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .graph import TANGENT_PREFIX, Printer
+from .autodiff import TANGENT_PREFIX
+from .graph import Printer
 from .latex import DEFAULT_PRECISION, format_number, number_latex, split_prefix, symbol
 from .trace import Section, Step, Trace
 
