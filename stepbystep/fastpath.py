@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from .graph import _FUNCTIONS, Add, Call, Div, Expr, Graph, Mul, Neg, Num, Pow, Ref, Sub
+from .graph import CALL_FUNCTIONS, Add, Call, Div, Expr, Graph, Mul, Neg, Num, Pow, Ref, Sub
 
 # numpy costs about 80 µs a step whatever the size, plus ~0.15 s to import;
 # compiled scalars about 1 µs per weight and sample. So numpy from this many
@@ -215,7 +215,7 @@ def compile_sample(template: SampleTemplate, round_to: int | None, loss_only: bo
         gradients = ", ".join(variables[name] for name in template.gradients)
         lines.append(f"    return {variables[template.loss]}, ({gradients},)")
     namespace: dict[str, Any] = {"fsum": math.fsum, "exp": math.exp, "tanh": math.tanh,
-                                 "_log": _FUNCTIONS["log"], "_call": _FUNCTIONS}
+                                 "_log": CALL_FUNCTIONS["log"], "_call": CALL_FUNCTIONS}
     exec(compile("\n".join(lines), "<stepbystep.fastpath>", "exec"), namespace)  # our own generated code
     return namespace["sample"]
 

@@ -229,7 +229,10 @@ def _log(x: float) -> float:
     return math.log(x)
 
 
-_FUNCTIONS: dict[str, Callable[..., float]] = {
+# What Call evaluates, by function name (leaky_relu and leaky_step, which take
+# `param`, are in Call.evaluate). Public: fastpath.py's compiled steps call these
+# very functions, so that their numbers are bit-for-bit the graph's.
+CALL_FUNCTIONS: dict[str, Callable[..., float]] = {
     "exp": math.exp,
     "log": _log,
     "sigmoid": _sigmoid,
@@ -251,7 +254,7 @@ def _picks(largest: bool) -> Callable[..., float]:
     return picks
 
 
-_FUNCTIONS.update(picks_max=_picks(True), picks_min=_picks(False))
+CALL_FUNCTIONS.update(picks_max=_picks(True), picks_min=_picks(False))
 
 
 @dataclass(frozen=True)
@@ -268,7 +271,7 @@ class Call(Expr):
             return values[0] if values[0] > 0 else self.param * values[0]
         if self.function == "leaky_step":
             return 1.0 if values[0] > 0 else float(self.param)
-        return _FUNCTIONS[self.function](*values)
+        return CALL_FUNCTIONS[self.function](*values)
 
     def refs(self) -> Iterable[str]:
         for arg in self.args:
