@@ -211,13 +211,20 @@ def conventions(facts: dict[str, Any]) -> list[str]:
     activations = ", ".join(f"{layer.name}: {layer.activation}" for layer in spec.layers[1:])
     lines.append(f"Activations: {activations}" + ("" if all(layer.activation == "sigmoid" for layer in spec.layers[1:])
                                                    else " (Mazur's post uses sigmoid everywhere)") + ".")
-    kinds = set()
-    for layer in spec.layers[1:]:
-        kinds.add("none" if layer.bias is None else "per-neuron" if isinstance(layer.bias, tuple) else "shared")
-    bias_text = {"shared": "one bias shared by all neurons of a layer (b1, b2, …), as in Mazur's post",
-                 "per-neuron": "one bias per neuron (b_h1, b_o1, …); Mazur's post shares one bias per layer",
-                 "none": "no bias"}
-    lines.append("Biases: " + "; ".join(bias_text[kind] for kind in sorted(kinds)) + ".")
+    layer_kinds = {layer.name: "none" if layer.bias is None else "per-neuron" if isinstance(layer.bias, tuple)
+                   else "shared" for layer in spec.layers[1:]}
+    kinds = set(layer_kinds.values())
+    names = [name for bias in facts["parameters"].biases if bias for name in ([bias] if isinstance(bias, str) else bias)]
+    examples = ", ".join(names[:2]) + (", …" if len(names) > 2 else "")  # this network's own bias names
+    if len(kinds) == 1:
+        bias_text = {"shared": f"one bias shared by all neurons of a layer ({examples}), as in Mazur's post",
+                     "per-neuron": f"one bias per neuron ({examples}); Mazur's post shares one bias per layer",
+                     "none": "no bias"}
+        lines.append("Biases: " + bias_text[next(iter(kinds))] + ".")
+    else:  # the layers differ: say which has which
+        short = {"shared": "one bias shared by the layer", "per-neuron": "one bias per neuron", "none": "no bias"}
+        lines.append("Biases: " + "; ".join(f"{name}: {short[kind]}" for name, kind in layer_kinds.items())
+                     + f" ({examples}); Mazur's post shares one bias per layer.")
     if any(kind != "none" for kind in kinds):
         lines.append("Biases are updated like the weights (Mazur's post keeps them fixed)." if spec.update_biases
                      else "Biases are not updated, as in Mazur's post; their gradients are shown for completeness.")

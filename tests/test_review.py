@@ -46,3 +46,40 @@ def test_course_page_template_graph_output():
     # f = (x + y) * z with x = -2, y = 5, z = -4: f = 3 * -4 = -12 (by hand)
     walk = stepbystep.load(ROOT / "examples" / "circuit-add-multiply.toml")
     assert "The output: f = -12</li>" in _key_numbers(walk.render_template(COURSE_PAGE))
+
+
+def _net(hidden_bias, output_bias):
+    hidden = {"name": "h", "activation": "sigmoid", "weights": [[0.15, 0.2], [0.25, 0.3]]}
+    output = {"name": "y", "activation": "sigmoid", "weights": [[0.4, 0.45], [0.5, 0.55]]}
+    if hidden_bias is not None:
+        hidden["bias"] = hidden_bias
+    if output_bias is not None:
+        output["bias"] = output_bias
+    return {"learning_rate": 0.5, "loss": "half_sse",
+            "layers": [{"name": "i", "size": 2}, hidden, output],
+            "samples": [{"inputs": [0.05, 0.1], "targets": [0.01, 0.99]}]}
+
+
+def _bias_convention(data) -> str:
+    lines = stepbystep.from_dict(data).markdown().splitlines()
+    return next(line for line in lines if line.startswith("- Biases:"))
+
+
+def test_bias_convention_names_this_networks_biases():
+    # SPEC §2: per-neuron biases are b_<neuron>; the output layer here is "y", so there is no b_o1.
+    line = _bias_convention(_net([0.1, 0.2], [0.3, 0.4]))
+    assert "b_h1" in line and "b_o1" not in line
+
+
+def test_bias_convention_says_which_layer_has_none():
+    # A layer without bias next to one with per-neuron biases: the line used to read
+    # "Biases: no bias; one bias per neuron (…)", as if both held for the whole net.
+    line = _bias_convention(_net(None, [0.3, 0.4]))
+    assert "h: no bias" in line and "y: one bias per neuron" in line and "b_y1" in line
+
+
+@pytest.mark.parametrize("update, sentence", [(True, "Biases are updated"), (False, "Biases are not updated")])
+@pytest.mark.parametrize("biases", [(0.35, 0.6), ([0.1, 0.2], [0.3, 0.4]), (None, [0.3, 0.4])])
+def test_bias_update_convention_is_stated(update, sentence, biases):
+    data = {**_net(*biases), "update_biases": update}
+    assert f"- {sentence}" in stepbystep.from_dict(data).markdown()
