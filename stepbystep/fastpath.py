@@ -83,9 +83,7 @@ def make_trainer(spec: Any, names: tuple[str, ...], conventions: Conventions, pl
     """numpy for larger nets when no rounding or mistake asks for exact
     replay of the graph's arithmetic; compiled scalars otherwise."""
     training = spec.training
-    per_step = {"batch": len(spec.samples), "online": 1,
-                "minibatch": min(training.batch_size or 1, len(spec.samples))}[training.mode]
-    work = spec.weight_count * per_step
+    work = spec.weight_count * spec.samples_per_step
     if plain and work >= NUMPY_FROM_WORK and spec.weight_count * len(spec.samples) * training.epochs >= NUMPY_FROM_WORK * 1000:
         from .fastpath_numpy import NumpyTrainer
 

@@ -98,6 +98,13 @@ class NetworkSpec:
     def weight_count(self) -> int:
         return sum(layer.size * len(layer.weights[0]) for layer in self.layers[1:])
 
+    @property
+    def samples_per_step(self) -> int:
+        """Samples in one training step (a full mini-batch): the work of a step
+        scales with it, for the limits and for the fast path's engine choice."""
+        count = len(self.samples)
+        return {"batch": count, "online": 1, "minibatch": min(self.training.batch_size or 1, count)}[self.training.mode]
+
 
 @dataclass(frozen=True)
 class GraphSpec:
@@ -407,8 +414,7 @@ class _Checker:
     def limits(self, spec: NetworkSpec) -> None:
         weights = spec.weight_count
         training = spec.training
-        per_step = {"batch": len(spec.samples), "online": 1,
-                    "minibatch": min(training.batch_size or 1, len(spec.samples))}[training.mode]
+        per_step = spec.samples_per_step
         detail = weights * per_step * len(training.record)
         if detail > MAX_DETAIL_WEIGHTS:
             raise self.fail("layers", f"{weights} weights x {per_step} sample(s) x {len(training.record)} recorded step(s) "
