@@ -270,11 +270,14 @@ class _NetworkBuilder:
 
     def _reduce_and_update(self, trace: TraceBuilder, prefix: str, number: int, params: dict[str, Ref],
                            sample_grads: dict[str, list[Ref]], sample_losses: list[Ref]) -> dict[str, Ref]:
-        trace.section("reduce", f"Step {number}: combining the samples ({self.spec.reduction})", 2, step=number)
-        trace.define(prefix + "E_total", self._reduce(sample_losses), "step_loss")
+        samples = len(sample_losses)  # one (online, one-sample runs): nothing to combine, say so
+        trace.section("reduce", f"Step {number}: the update" if samples == 1
+                      else f"Step {number}: combining the samples ({self.spec.reduction})", 2, step=number)
+        trace.define(prefix + "E_total", self._reduce(sample_losses), "step_loss", samples=samples)
         updated = dict(params)
         for name, refs in sample_grads.items():
-            gradient = trace.define(f"{prefix}dE_total/d{name}", self._reduce(refs), "step_gradient", parameter=name)
+            gradient = trace.define(f"{prefix}dE_total/d{name}", self._reduce(refs), "step_gradient", parameter=name,
+                                    samples=samples)
             if self._updates(name):
                 updated[name] = trace.define(f"{prefix}{name}+", self._update_expr(params[name], gradient),
                                              "update", parameter=name)

@@ -205,7 +205,11 @@ def conventions(facts: dict[str, Any]) -> list[str]:
         "cross_entropy": r"$E_{total} = -\sum_k target_k \ln out_k$ (cross-entropy on a softmax output; Mazur's post uses ½ squared error)",
     }[spec.loss]
     lines.append(f"Loss: {loss_text}.")
-    if len(spec.samples) > 1:
+    training = spec.training
+    batch = {"online": 1, "batch": len(spec.samples)}.get(training.mode, min(training.batch_size or 1, len(spec.samples)))
+    if training.given or training.epochs > 1:
+        lines.append(training_convention(training, len(spec.samples), facts["steps"]))
+    if batch > 1:
         lines.append(f"Several samples in one step: their losses and gradients are combined by their {spec.reduction}"
                      + (" (the gradient is divided by the number of samples)." if spec.reduction == "mean" else "."))
     activations = ", ".join(f"{layer.name}: {layer.activation}" for layer in spec.layers[1:])
@@ -240,6 +244,23 @@ def conventions(facts: dict[str, Any]) -> list[str]:
         lines.append(f"Hand-calculation mode: every value is rounded to {facts['round_to']} decimals as soon as it is "
                      "computed, and the rounded value is used from then on, as with a calculator.")
     return lines
+
+
+def training_convention(training: Any, samples: int, steps: int) -> str:
+    """How the run goes through the samples, in one sentence (Mazur: one update on one sample)."""
+    epochs = f"{training.epochs:,} epoch" + ("s" if training.epochs != 1 else "")
+    updates = f"{steps:,} update" + ("s" if steps != 1 else "")
+    if training.mode == "online":
+        how = "online, one update per sample, in the order of the spec"
+    elif training.mode == "batch":
+        how = f"full batch, one update per epoch on all {samples} samples" if samples > 1 else "one update per epoch"
+    else:
+        order = (f"shuffled once per epoch (Python's random.Random({training.shuffle_seed}))"
+                 if training.shuffle_seed is not None else "in the order of the spec")
+        how = f"mini-batches of {training.batch_size} samples, {order}"
+    shown = ", ".join(str(step) for step in training.record)
+    return (f"Training: {how}; {epochs}, {updates} in all; shown in full: step{'s' if len(training.record) > 1 else ''} "
+            f"{shown} (Mazur's post makes one update).")
 
 
 def parameter_rows(trace: Trace, formatter: Formatter) -> list[dict[str, str]]:

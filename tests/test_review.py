@@ -83,3 +83,41 @@ def test_bias_convention_says_which_layer_has_none():
 def test_bias_update_convention_is_stated(update, sentence, biases):
     data = {**_net(*biases), "update_biases": update}
     assert f"- {sentence}" in stepbystep.from_dict(data).markdown()
+
+
+def _online(mode: str, **training):
+    data = _net(0.35, 0.6)
+    data["samples"].append({"inputs": [0.5, 0.3], "targets": [0.2, 0.7]})
+    data["training"] = {"mode": mode, "epochs": 3, "record": [1, 2], **training}
+    return data
+
+
+def _convention_lines(markdown: str) -> list[str]:
+    return [line for line in markdown.split("## Conventions", 1)[1].split("\n## ", 1)[0].splitlines()
+            if line.startswith("- ")]
+
+
+def test_online_run_states_its_regime_and_has_no_sample_combining():
+    # Online: one update per sample, 2 samples x 3 epochs = 6 updates (counted by hand).
+    markdown = stepbystep.from_dict(_online("online")).markdown()
+    lines = _convention_lines(markdown)
+    training = next(line for line in lines if line.startswith("- Training:"))
+    assert "online" in training and "3 epochs, 6 updates" in training and "steps 1, 2" in training
+    # each step has one sample: nothing is combined, so no reduction line and no "combining" section
+    assert not any(line.startswith("- Several samples") for line in lines)
+    assert "combining the samples" not in markdown
+    assert "## Step 1: the update" in markdown
+    assert "(sample 1):" in markdown and "(samples 1)" not in markdown
+
+
+def test_minibatch_run_states_batch_size_and_shuffle():
+    # 2 samples in mini-batches of 2 = 1 update per epoch; 3 epochs = 3 updates.
+    markdown = stepbystep.from_dict(_online("minibatch", batch_size=2, shuffle_seed=7)).markdown()
+    training = next(line for line in _convention_lines(markdown) if line.startswith("- Training:"))
+    assert "mini-batches of 2" in training and "random.Random(7)" in training and "3 epochs, 3 updates" in training
+    assert "combining the samples (sum)" in markdown
+
+
+def test_one_step_spec_has_no_training_line():
+    lines = _convention_lines(stepbystep.load(ROOT / "examples" / "mazur.toml").markdown())
+    assert not any(line.startswith("- Training:") for line in lines)
