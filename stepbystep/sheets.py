@@ -68,21 +68,8 @@ def problem(variant: Variant) -> Problem:
         entries += [(f"target_{spec.layers[-1].neuron(k)}", value, "target") for k, value in enumerate(sample.targets)]
         samples.append([Given(name, formatter.symbol(name), format_number(value), role)
                         for name, value, role in entries])
-    lines = conventions(trace.facts)
-    if spec.training.given:
-        lines.append(training_line(spec.training, trace.facts["steps"]))
+    lines = conventions(trace.facts)  # with its training line (render.training_convention)
     return Problem(variant.id, title, False, lines, parameters, samples, [], questions)
-
-
-def training_line(training: Any, steps: int) -> str:
-    """The training plan in one sentence (the walkthrough states it in its own prose)."""
-    mode = {"batch": "batch gradient descent (all samples in one step)",
-            "online": "online (one step per sample, in the order given)",
-            "minibatch": f"mini-batches of {training.batch_size}"}[training.mode]
-    if training.shuffle_seed is not None:
-        mode += f", shuffled every epoch (shuffle_seed = {training.shuffle_seed})"
-    epochs = f"{training.epochs} epoch{'s' if training.epochs != 1 else ''}"
-    return f"Training: {mode}, {epochs}, {steps} update{'s' if steps != 1 else ''} in all."
 
 
 def describe(name: str) -> str:

@@ -121,3 +121,15 @@ def test_minibatch_run_states_batch_size_and_shuffle():
 def test_one_step_spec_has_no_training_line():
     lines = _convention_lines(stepbystep.load(ROOT / "examples" / "mazur.toml").markdown())
     assert not any(line.startswith("- Training:") for line in lines)
+
+
+def test_problem_sheet_states_the_training_once():
+    # The sheet added its own training sentence after the conventions, which now state it: twice.
+    from stepbystep.variants import make_variant
+
+    walk = stepbystep.load(ROOT / "examples" / "xor-minibatch.toml")
+    variant = make_variant(walk.spec, 1, 1)
+    from stepbystep.sheets import problem
+
+    lines = problem(variant).conventions
+    assert sum(line.startswith("Training:") for line in lines) == 1

@@ -113,6 +113,7 @@ def test_the_problem_states_the_training_plan(tmp_path: Any, run_cli: Any) -> No
     spec.write_text(json.dumps(data), encoding="utf-8")
     out = run_cli("variants", spec, "--count", "1", "--seed", "2", "--format", "md").out
     problems = out.partition("# Solutions:")[0]
-    assert "- Training: online (one step per sample, in the order given), 2 epochs, 4 updates in all." in problems
+    training = [line for line in problems.splitlines() if line.startswith("- Training:")]
+    assert len(training) == 1 and "online" in training[0] and "2 epochs, 4 updates in all" in training[0]
     assert "| 2 | 0.9 | 0.2 | 0.8 | 0.1 |" in problems  # both samples are given
     assert "`after4.E_total`" in problems
