@@ -133,3 +133,11 @@ def test_problem_sheet_states_the_training_once():
 
     lines = problem(variant).conventions
     assert sum(line.startswith("Training:") for line in lines) == 1
+
+
+@pytest.mark.parametrize("convention", ["original_weights", "updated_weights"])
+def test_path_sentence_names_the_output_as_math_in_both_conventions(convention):
+    # The updated-weights branch wrote "through o1" in plain text, the other "through $out_o1$".
+    data = {**_net(0.35, 0.6), "hidden_deltas_use": convention}
+    markdown = stepbystep.from_dict(data).markdown()
+    assert r"Along the path through $\mathit{out}_{y1}$, the net input of y1" in markdown
