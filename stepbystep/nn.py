@@ -10,7 +10,7 @@ re-run the whole walkthrough wrongly instead of guessing with special formulas.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .backprop import StepBuilder, updates_text
@@ -252,8 +252,3 @@ class _NetworkBuilder:
         exact = _NetworkBuilder(self.spec, None, self.mistakes)
         values, losses = exact._run_fast(1, len(self.plan) + 1, initial_values(self.spec, self.names))
         return {**values, "E_total": losses[-1]}
-
-
-def with_changes(spec: NetworkSpec, **changes: object) -> NetworkSpec:
-    """A copy of the spec with some conventions changed (for diagnoses)."""
-    return replace(spec, **changes)  # type: ignore[arg-type]

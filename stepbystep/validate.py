@@ -234,8 +234,7 @@ class _Checker:
                     raise self.fail(f"samples[{index}].targets", "cross_entropy targets must not be negative")
                 if abs(math.fsum(sample.targets) - 1) > 1e-9:
                     raise self.fail(f"samples[{index}].targets", f"cross_entropy targets must sum to 1, they sum to {math.fsum(sample.targets):g}")
-        if output.activation == "softmax" and loss != "cross_entropy":
-            return  # allowed: softmax with a squared error is a valid (if unusual) exercise
+        # softmax with a squared error is allowed: a valid (if unusual) exercise
 
     def training(self, value: Any, sample_count: int) -> Training:
         if value is None:
