@@ -141,3 +141,14 @@ def test_path_sentence_names_the_output_as_math_in_both_conventions(convention):
     data = {**_net(0.35, 0.6), "hidden_deltas_use": convention}
     markdown = stepbystep.from_dict(data).markdown()
     assert r"Along the path through $\mathit{out}_{y1}$, the net input of y1" in markdown
+
+
+def test_hand_calculation_table_shows_the_exact_run_to_nine_decimals():
+    # Mazur (2015): w1+ = 0.149780716; the error after one update is 0.291027774 (the post's
+    # own convention, see examples/mazur.toml). It read "total error 0.291; rounded: 0.291" and
+    # the exact column printed 17 digits (0.1497807161327628).
+    markdown = stepbystep.load(ROOT / "examples" / "mazur.toml", round_to=4).markdown()
+    drift = markdown.split("## Hand calculation against the exact run", 1)[1]
+    assert "total error 0.291027774" in drift
+    assert "| 0.1498 | 0.149780716 |" in drift
+    assert "0.1497807161327628" not in drift
