@@ -29,16 +29,6 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= value <= 15:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 15, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="stepbystep", description="Step-by-step numeric worked examples of backpropagation.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -53,9 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--template", metavar="FILE",
                         help="render your own Jinja template (sandboxed) with the walkthrough as its context")
     render.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
-    render.add_argument("--precision", type=_non_negative, default=None, metavar="N",
+    render.add_argument("--precision", type=_whole_number(0, 15), default=None, metavar="N",
                         help="decimals printed (default 9; with --round K, K)")
-    render.add_argument("--round", type=_non_negative, default=None, metavar="K",
+    render.add_argument("--round", type=_whole_number(0, 15), default=None, metavar="K",
                         help="hand-calculation mode: round every value to K decimals as it is computed")
     render.add_argument("--notation", choices=("scalar", "matrix"), default="scalar",
                         help="matrix: each recorded step in vectorized form (Z = W·A + b, dW = dZ·Aᵀ, …)")
@@ -69,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     answers = commands.add_parser("answers", help="every named value as one JSON object")
     answers.add_argument("spec", metavar="SPEC")
     answers.add_argument("--format", choices=("json",), default="json")
-    answers.add_argument("--round", type=_non_negative, default=None, metavar="K")
+    answers.add_argument("--round", type=_whole_number(0, 15), default=None, metavar="K")
     answers.set_defaults(run=_answers)
 
     check = commands.add_parser("check", help="grade answer files against the spec (one, or a whole class)")
