@@ -4,11 +4,11 @@ A 10,000-step run cannot afford a named node per number, yet every step must
 give the same numbers the traced graph would. Two engines, chosen by size:
 
 - small nets (and any run in hand-calculation mode or with a student mistake
-  switched on): the graph of ONE sample, built by nn.py exactly as for a
+  switched on): the graph of ONE sample, built by backprop.py exactly as for a
   recorded step, is compiled into a straight-line Python function over plain
   floats. Same expressions, same order of operations (`math.fsum` for sums,
   the same rounding after every node), so the numbers are bit-for-bit those
-  of the graph; the reduction and the update follow nn.py's formulas;
+  of the graph; the reduction and the update follow backprop.py's formulas;
 - larger nets without rounding or mistakes: numpy, vectorized over the
   samples of a step (columns = samples), the same conventions written as
   matrices. Equal to the graph up to the order of additions (~1e-15).
@@ -114,7 +114,7 @@ class ScalarTrainer(Trainer):
         return total
 
     def _reduce(self, values: list[float]) -> float:
-        """nn._reduce: one value alone under sum is itself; else fsum (/ n)."""
+        """As backprop.StepBuilder._reduce: one value alone under sum is itself; else fsum (/ n)."""
         if len(values) == 1 and self.conventions.reduction == "sum":
             return self.rounder(values[0])
         total = math.fsum(values) if len(values) > 1 else values[0]

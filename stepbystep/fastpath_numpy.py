@@ -1,6 +1,6 @@
 """The numpy engine of the fast path, for nets too large for compiled scalars.
 
-The conventions of nn.py written as matrices, one column per sample of the
+The conventions of backprop.py written as matrices, one column per sample of the
 step: Z = W·A + b, A = act(Z), the loss derivative, the deltas (softmax
 through its full Jacobian), dW = Δ·Aᵀ (÷ m for mean), and the hidden-delta
 convention — with `updated_weights` each sample's delta goes back through
@@ -211,7 +211,7 @@ def _loss_derivative(loss: str, target: Any, out: Any) -> Any:
 
 
 def _delta(layer: Any, upstream: Any, net: Any, out: Any) -> Any:
-    """dE/dnet from dE/dout, with dout/dnet written from the outputs as nn.py does."""
+    """dE/dnet from dE/dout, with dout/dnet written from the outputs as backprop.py does."""
     kind = layer.activation
     if kind == "sigmoid":
         slope = np.subtract(1.0, out)
