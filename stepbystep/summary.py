@@ -126,7 +126,7 @@ def _drift_rows(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any]]:
             continue   # a bias that is never updated cannot drift
         rounded = values[f"after{steps}.{name}"]
         rows.append({"symbol": formatter.symbol(name), "rounded": formatter.text(rounded),
-                     "exact": format_number(exact[name]), "difference": f"{rounded - exact[name]:.3e}"})
+                     "exact": repr(exact[name]), "difference": f"{rounded - exact[name]:.3e}"})
     return rows
 
 
