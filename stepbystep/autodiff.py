@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from .graph import Add, Call, Div, Expr, Graph, Mul, Neg, Num, Pow, Ref, Sub
+from .graph import Add, Call, Div, Expr, Graph, Mul, Neg, Num, Pow, Ref, Sub, sum_of
 
 
 ZERO, ONE = Num(0.0), Num(1.0)
@@ -230,7 +230,7 @@ def reverse_mode(graph: Graph, output: str) -> list[Planned]:
                 continue
             terms = [local_gradient(graph, user, argument) if user == output
                      else make_product(Ref(local_name(user, argument)), Ref(grad(user))) for user in users]
-            plan.append(Planned(grad(argument), terms[0] if len(terms) == 1 else Add(tuple(terms)), "gradient",
+            plan.append(Planned(grad(argument), sum_of(terms), "gradient",
                                 node, argument, len(terms)))
     for name, item in graph.nodes.items():
         if item.expr is None and name not in used:
@@ -262,7 +262,7 @@ def forward_mode(graph: Graph, wrt: str, upto: str | None = None) -> list[Planne
                 terms.append(make_product(Ref(local_name(name, argument)), Ref(tangent_name(argument, wrt))))
             if moving:
                 depends.add(name)
-            expr = ZERO if not terms else terms[0] if len(terms) == 1 else Add(tuple(terms))
+            expr = sum_of(terms) if terms else ZERO
             plan.append(Planned(tangent_name(name, wrt), expr, "tangent", name, wrt, len(terms)))
         if name == upto:
             break

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .graph import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Ref, Sub
+from .graph import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Ref, Sub, sum_of
 from .spec import Layer, NetworkSpec
 from .trace import TraceBuilder
 
@@ -79,7 +79,7 @@ class StepBuilder:
     def _reduce(self, refs: list[Ref]) -> Expr:
         if len(refs) == 1 and self.spec.reduction == "sum":
             return refs[0]
-        total = Add(tuple(refs)) if len(refs) > 1 else refs[0]
+        total = sum_of(refs)
         return Div(total, Num(float(len(refs)))) if self.spec.reduction == "mean" else total
 
     def _reduce_and_update(self, trace: TraceBuilder, prefix: str, number: int, params: dict[str, Ref],
@@ -155,7 +155,7 @@ class StepBuilder:
         terms = [trace.define(f"{p}E_{layer.neuron(k)}", self._halved(_loss_term(self.spec.loss, t, o, len(outs))), "loss_term",
                               loss=self.spec.loss, **ctx)
                  for k, (t, o) in enumerate(zip(targets, outs))]
-        return trace.define(f"{p}E_total", Add(tuple(terms)) if len(terms) > 1 else terms[0], "loss_total", **ctx)
+        return trace.define(f"{p}E_total", sum_of(terms), "loss_total", **ctx)
 
     def _backward(self, trace: TraceBuilder, p: str, outs: list[list[Ref]], targets: list[Ref],
                   params: dict[str, Ref], ctx: dict) -> dict[str, Ref]:
@@ -207,7 +207,7 @@ class StepBuilder:
             parts.append(trace.define(f"{p}dE_{above.neuron(k)}/dout_{layer.neuron(j)}",
                                       Mul((upstream[k], path)), "dE_part", neuron=layer.neuron(j),
                                       above=above.neuron(k), **ctx))  # type: ignore[index]
-        return trace.define(f"{p}dE_total/dout_{layer.neuron(j)}", Add(tuple(parts)) if len(parts) > 1 else parts[0],
+        return trace.define(f"{p}dE_total/dout_{layer.neuron(j)}", sum_of(parts),
                             "dE_dout_hidden", neuron=layer.neuron(j), **ctx)
 
     def _path_weight(self, p: str, weight: str, params: dict[str, Ref], gradients: dict[str, Ref]) -> Expr:
@@ -258,7 +258,7 @@ class StepBuilder:
         bias = self.names.biases[l]
         if bias is None:
             return
-        pairs = [(bias, Add(tuple(deltas)) if len(deltas) > 1 else deltas[0])] if isinstance(bias, str) \
+        pairs = [(bias, sum_of(deltas))] if isinstance(bias, str) \
             else [(name, Mul((delta, Num(1.0)))) for name, delta in zip(bias, deltas)]
         for name, expr in pairs:
             gradients[name] = trace.define(f"{p}dE_total/d{name}", expr, "grad_b", shared=isinstance(bias, str), parameter=name, **ctx)
@@ -271,7 +271,7 @@ class StepBuilder:
         first = self.spec.layers[1]
         for i in range(self.spec.layers[0].size):
             terms = tuple(Mul((deltas[j], params[self.names.weights[1][j][i]])) for j in range(first.size))
-            trace.define(f"{p}dE_total/d{self.spec.layers[0].neuron(i)}", Add(terms) if len(terms) > 1 else terms[0],
+            trace.define(f"{p}dE_total/d{self.spec.layers[0].neuron(i)}", sum_of(terms),
                          "grad_input", **ctx)
 
     # -- after the updates ---------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Sequence
 
 # Precedence for printing: higher binds tighter.
 _SUM, _PRODUCT, _POWER, _ATOM = 1, 2, 3, 4
@@ -320,6 +320,13 @@ class Call(Expr):
 def unique(names: Iterable[str]) -> tuple[str, ...]:
     """Names in first-seen order, each once."""
     return tuple(dict.fromkeys(names))
+
+
+def sum_of(terms: Sequence[Expr]) -> Expr:
+    """The sum of the terms, a single term as itself: a person writes
+    delta_o1, not a sum of one. Unlike autodiff.make_sum, nothing is dropped
+    or flattened: the terms are the ones a person adds up."""
+    return terms[0] if len(terms) == 1 else Add(tuple(terms))
 
 
 @dataclass(frozen=True)
