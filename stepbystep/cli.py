@@ -126,6 +126,10 @@ def _render(args: argparse.Namespace) -> int:
         raise UsageError("--math needs --format html or --template")
     if args.notation != "scalar" and args.template:
         raise UsageError("--notation matrix goes with --format md or html, not with --template")
+    from .spec import GraphSpec
+
+    if args.notation != "scalar" and isinstance(walkthrough.spec, GraphSpec):  # was silently ignored
+        raise UsageError("--notation matrix is for network specs; a computation graph has no weight matrices")
     if args.template:
         from .html import UserTemplateError
 

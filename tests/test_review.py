@@ -150,3 +150,14 @@ def test_hand_calculation_table_shows_the_exact_run_to_nine_decimals():
     drift = markdown.split("## Hand calculation against the exact run", 1)[1]
     assert "total error 0.291027774" in drift
     assert "| 0.1498 | 0.14978071" in drift   # the exact column: the unrounded run
+
+
+def test_matrix_notation_on_a_graph_spec_is_a_usage_error():
+    # It was silently ignored (the scalar walkthrough came out); --mode on a network is refused likewise.
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "stepbystep", "render", str(ROOT / "examples" / "circuit-max.toml"),
+                          "--notation", "matrix"], capture_output=True, text=True)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.startswith("stepbystep: error: --notation matrix") and run.stderr.count("\n") == 1
