@@ -206,10 +206,9 @@ def conventions(facts: dict[str, Any]) -> list[str]:
     }[spec.loss]
     lines.append(f"Loss: {loss_text}.")
     training = spec.training
-    batch = {"online": 1, "batch": len(spec.samples)}.get(training.mode, min(training.batch_size or 1, len(spec.samples)))
     if training.given or training.epochs > 1:
         lines.append(training_convention(training, len(spec.samples), facts["steps"]))
-    if batch > 1:
+    if spec.samples_per_step > 1:
         lines.append(f"Several samples in one step: their losses and gradients are combined by their {spec.reduction}"
                      + (" (the gradient is divided by the number of samples)." if spec.reduction == "mean" else "."))
     activations = ", ".join(f"{layer.name}: {layer.activation}" for layer in spec.layers[1:])
