@@ -4,9 +4,10 @@ A node's text is parsed with Python's `ast` and only a whitelist of node
 types becomes an expression (numbers, earlier names, + - * / **, unary
 minus and a few functions); nothing is ever evaluated by Python itself. The
 result runs on the very engine the dense networks use (graph.py): the
-forward pass, then the backward pass (or forward-mode tangents) as named
-nodes whose expressions refer to earlier names, which is what lets the
-grader recompute any answer from a student's own numbers.
+forward pass, then the backward pass (or forward-mode tangents, both
+planned by autodiff.py) as named nodes whose expressions refer to earlier
+names, which is what lets the grader recompute any answer from a student's
+own numbers.
 """
 from __future__ import annotations
 
