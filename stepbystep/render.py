@@ -235,7 +235,10 @@ def conventions(facts: dict[str, Any]) -> list[str]:
         lines.append("Hidden-layer deltas are sent back through the original weights, before this step's update "
                      "(Mazur's post, and true gradient descent).")
     else:
-        lines.append("Hidden-layer deltas are sent back through weights already moved by this sample's update "
+        moved = ("each sample's own gradient, "  # a step of several samples has no per-sample update
+                 r"$w - \eta \cdot \frac{\partial E^{(n)}}{\partial w}$, before the samples are combined"
+                 if spec.samples_per_step > 1 else "this sample's update")
+        lines.append(f"Hidden-layer deltas are sent back through weights already moved by {moved} "
                      "(the older code of Mazur's post; not the true gradient).")
     lines.append(f"Learning rate: $\\eta = {format_number(spec.learning_rate)}$; every update is "
                  r"$w^{+} = w - \eta \cdot \frac{\partial E_{total}}{\partial w}$.")

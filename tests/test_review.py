@@ -161,3 +161,14 @@ def test_matrix_notation_on_a_graph_spec_is_a_usage_error():
                           "--notation", "matrix"], capture_output=True, text=True)
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr.startswith("stepbystep: error: --notation matrix") and run.stderr.count("\n") == 1
+
+
+def test_updated_weights_convention_in_a_batch_says_each_samples_own_gradient():
+    # SPEC §1: updated_weights moves the weights by THIS sample's own gradient; in a batch step
+    # there is no per-sample update, so "this sample's update" named nothing that happens.
+    data = _net(0.35, 0.6)
+    data["samples"].append({"inputs": [0.9, 0.2], "targets": [0.8, 0.1]})
+    data.update(hidden_deltas_use="updated_weights", reduction="mean")
+    line = next(line for line in _convention_lines(stepbystep.from_dict(data).markdown())
+                if line.startswith("- Hidden-layer deltas"))
+    assert "each sample's own gradient" in line and "before the samples are combined" in line
