@@ -282,6 +282,6 @@ def _call(expr: Call, variables: dict[str, str]) -> str:
         return f"({x} if {x} > 0 else {float(expr.param)!r} * {x})"
     if function == "leaky_step":
         return f"(1.0 if {x} > 0 else {float(expr.param)!r})"
-    if function in ("leaky_relu",):
+    if function == "leaky_relu":  # of a compound argument, evaluated once (not in CALL_FUNCTIONS: it takes param)
         return f"(lambda x: x if x > 0 else {float(expr.param)!r} * x)({x})"
     return f"_call[{function!r}](" + ", ".join(args) + ")"
