@@ -31,6 +31,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="stepbystep", description="Step-by-step numeric worked examples of backpropagation.")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"stepbystep {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 

@@ -172,3 +172,13 @@ def test_updated_weights_convention_in_a_batch_says_each_samples_own_gradient():
     line = next(line for line in _convention_lines(stepbystep.from_dict(data).markdown())
                 if line.startswith("- Hidden-layer deltas"))
     assert "each sample's own gradient" in line and "before the samples are combined" in line
+
+
+def test_version_option():
+    import subprocess
+    import sys
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    run = subprocess.run([sys.executable, "-m", "stepbystep", "--version"], capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.strip() == f"stepbystep {version}"
