@@ -136,6 +136,8 @@ def document_context(trace: Trace, precision: int = DEFAULT_PRECISION, notation:
         return {"template": "graph.md.j2", "title": trace.title, "sections": sections, "facts": facts,
                 "precision": precision, "symbol": formatter.symbol, "number": formatter.number,
                 "text": formatter.text, "value": trace.value, "figures": figures(trace, formatter)}
+    from .summary import training_context
+
     rows = parameter_rows(trace, formatter)
     context = {
         "title": trace.title,
@@ -185,12 +187,6 @@ def figures(trace: Trace, formatter: Formatter) -> list[Figure]:
     from .summary import training_figures
 
     return network_figures(trace, formatter) + circuit_figures(trace, formatter) + training_figures(trace, formatter)
-
-
-def training_context(trace: Trace, formatter: Formatter) -> dict[str, Any] | None:
-    from .summary import training_context as context
-
-    return context(trace, formatter)
 
 
 def conventions(facts: dict[str, Any]) -> list[str]:
