@@ -190,17 +190,21 @@ def class_text(report: ClassReport) -> str:
     width = min(max(len(sheet.source) for sheet in files), 40)
     lines = [f"Class summary: {len(files)} files, {summary['passed']} all correct, "
              f"mean score {summary['mean_score']:.0%}"]
-    for sheet in files:
-        score = "unreadable" if sheet.unreadable else f"{sheet.points}/{sheet.out_of}  {sheet.score:.0%}"
+    fraction_width = max((len(f"{sheet.points}/{sheet.out_of}") for sheet in files if not sheet.unreadable), default=0)
+    for sheet in files:  # the scores in aligned columns
+        fraction = f"{sheet.points}/{sheet.out_of}"
+        score = "unreadable" if sheet.unreadable else f"{fraction:>{fraction_width}}  {sheet.score:>4.0%}"
         lines.append(f"  {sheet.source:<{width}}  {score}")
     stats = value_stats(report)
     struggling = sorted((stat for stat in stats if stat.right < stat.answered), key=lambda stat: stat.share)
     if struggling:
         lines.append("Where the class struggles (right = correct or carried; hardest first):")
         name_width = min(max(len(stat.name) for stat in struggling), 28)
+        right_width = max(len(f"{stat.right}/{stat.answered}") for stat in struggling)
         for stat in struggling:
             mistakes = ", ".join(f"{code} ×{count}" for code, count in stat.diagnoses.most_common())
-            lines.append(f"  {stat.name:<{name_width}}  {stat.right}/{stat.answered} right  {stat.share:>4.0%}"
+            right = f"{stat.right}/{stat.answered}"
+            lines.append(f"  {stat.name:<{name_width}}  {right:>{right_width}} right  {stat.share:>4.0%}"
                          + (f"  {mistakes}" if mistakes else ""))
     if len(struggling) < len(stats):
         lines.append(f"Everyone who answered got the other {len(stats) - len(struggling)} values right.")

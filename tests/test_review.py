@@ -182,3 +182,20 @@ def test_version_option():
     version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
     run = subprocess.run([sys.executable, "-m", "stepbystep", "--version"], capture_output=True, text=True)
     assert run.returncode == 0 and run.stdout.strip() == f"stepbystep {version}"
+
+
+def test_class_summary_scores_are_aligned(tmp_path):
+    # Scores like "10/11  91%" and "5/9  56%" started in the same column but ended in different ones.
+    from stepbystep.check import check_files
+    from stepbystep.checkreport import class_text
+
+    walk = stepbystep.load(ROOT / "examples" / "mazur.toml")
+    long = tmp_path / "a.txt"
+    long.write_text("".join(f"w{k}+ = 0.1\n" for k in range(1, 9)) + "out_h1 = 0.5933\nout_h2 = 0.5969\n",
+                    encoding="utf-8")
+    short = tmp_path / "b.txt"
+    short.write_text("out_h1 = 0.5933\nw5+ = 0.1\n", encoding="utf-8")
+    text = class_text(check_files(walk.trace, [str(long), str(short)]))
+    rows = [line for line in text.splitlines() if line.rstrip().endswith("%") and line.startswith("  ")
+            and "right" not in line]
+    assert len(rows) == 2 and len({len(row.rstrip()) for row in rows}) == 1, rows
