@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from .conventions import conventions
 from .latex import DEFAULT_PRECISION, format_number
-from .render import Formatter, conventions, parameter_rows, template_environment
+from .render import Formatter, parameter_rows, template_environment
 from .spec import GraphSpec
 from .variants import Variant
 
@@ -68,7 +69,7 @@ def problem(variant: Variant) -> Problem:
         entries += [(f"target_{spec.layers[-1].neuron(k)}", value, "target") for k, value in enumerate(sample.targets)]
         samples.append([Given(name, formatter.symbol(name), format_number(value), role)
                         for name, value, role in entries])
-    lines = conventions(trace.facts)  # with its training line (render.training_convention)
+    lines = conventions(trace.facts)  # with its training line (conventions.training_convention)
     return Problem(variant.id, title, False, lines, parameters, samples, [], questions)
 
 
