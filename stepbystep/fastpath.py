@@ -93,6 +93,9 @@ def make_trainer(spec: Any, names: tuple[str, ...], conventions: Conventions, pl
 
 # -- compiled scalars ------------------------------------------------------------
 class ScalarTrainer(Trainer):
+    """The sample graph compiled to Python over floats: bit-for-bit the graph's
+    numbers, including rounding and mistakes, at about 1 µs a weight and sample."""
+
     def __init__(self, spec: Any, conventions: Conventions, template: SampleTemplate) -> None:
         self.names = template.parameters
         self.conventions = conventions

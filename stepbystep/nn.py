@@ -78,6 +78,7 @@ def parameter_names(spec: NetworkSpec) -> Parameters:
 
 
 def initial_values(spec: NetworkSpec, names: Parameters) -> dict[str, float]:
+    """The spec's weights and biases by parameter name: the state before step 1."""
     values: dict[str, float] = {}
     for index, layer in enumerate(spec.layers[1:], start=1):
         for row_names, row in zip(names.weights[index], layer.weights):

@@ -35,6 +35,9 @@ class Section:
 
 @dataclass(frozen=True)
 class Trace:
+    """The finished walkthrough: sections of steps over one graph, plus the
+    facts (conventions, run data) the prose needs. Read-only for every reader."""
+
     title: str
     graph: Graph
     sections: tuple[Section, ...]
