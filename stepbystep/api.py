@@ -87,13 +87,32 @@ class Walkthrough:
     def _precision(self, precision: int | None) -> int:
         if precision is not None:
             return precision
-        return DEFAULT_PRECISION if self.round_to is None else self.round_to
+        if self.round_to is None:
+            return DEFAULT_PRECISION
+        # hand mode: K decimals, or more where the spec's own numbers have more (w1 = 0.15 at
+        # --round 1 was printed 0.1 while 0.15 was used, so the substituted sums did not add up)
+        return max(self.round_to, given_decimals(self.spec))
 
     def _repr_markdown_(self) -> str:
         return self.markdown()
 
     def _repr_html_(self) -> str:
         return self.html(fragment=True)
+
+
+def given_decimals(spec: Spec) -> int:
+    """The most decimals (at most DEFAULT_PRECISION) any number written in the spec has."""
+    if isinstance(spec, NetworkSpec):
+        numbers = [spec.learning_rate]
+        for layer in spec.layers:
+            numbers += [weight for row in layer.weights for weight in row]
+            numbers += [] if layer.bias is None else [layer.bias] if isinstance(layer.bias, float) else list(layer.bias)
+        for sample in spec.samples:
+            numbers += list(sample.inputs) + list(sample.targets)
+    else:
+        numbers = [value for _, value in spec.inputs]
+    return max((next((d for d in range(DEFAULT_PRECISION) if round(number, d) == number), DEFAULT_PRECISION)
+                for number in numbers), default=0)
 
 
 @_gc_paused

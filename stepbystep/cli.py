@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="render your own Jinja template (sandboxed) with the walkthrough as its context")
     render.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
     render.add_argument("--precision", type=_whole_number(0, 15), default=None, metavar="N",
-                        help="decimals printed (default 9; with --round K, K)")
+                        help="decimals printed (default 9; with --round K, K, or as many as the spec's own numbers have)")
     render.add_argument("--round", type=_whole_number(0, 15), default=None, metavar="K",
                         help="hand-calculation mode: round every value to K decimals as it is computed")
     render.add_argument("--notation", choices=("scalar", "matrix"), default="scalar",

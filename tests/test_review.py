@@ -199,3 +199,13 @@ def test_class_summary_scores_are_aligned(tmp_path):
     rows = [line for line in text.splitlines() if line.rstrip().endswith("%") and line.startswith("  ")
             and "right" not in line]
     assert len(rows) == 2 and len({len(row.rstrip()) for row in rows}) == 1, rows
+
+
+def test_hand_mode_prints_the_given_numbers_as_written():
+    # --round 1 printed w1 = 0.15, i1 = 0.05, b1 = 0.35 at 1 decimal while computing with the
+    # exact numbers, so the substituted sum (0.1·0.1 + 0.2·0.1 + 0.3·1 = 0.4) did not add up.
+    # Mazur's net_h1 = 0.15·0.05 + 0.2·0.1 + 0.35·1 = 0.3775, rounded to 1 decimal: 0.4.
+    markdown = stepbystep.load(ROOT / "examples" / "mazur.toml", round_to=1).markdown()
+    assert r"= 0.15 \cdot 0.05 + 0.2 \cdot 0.1 + 0.35 \cdot 1 = 0.4$$" in markdown
+    # at K at least the spec's decimals nothing changes: K decimals
+    assert "printed to 4 decimals" in stepbystep.load(ROOT / "examples" / "mazur.toml", round_to=4).markdown()
