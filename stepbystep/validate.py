@@ -274,7 +274,7 @@ class _Checker:
         if detail > MAX_DETAIL_WEIGHTS:
             raise self.fail("layers", f"{weights} weights x {per_step} sample(s) x {len(training.record)} recorded step(s) "
                                       f"= {detail} is above the full-detail limit of {MAX_DETAIL_WEIGHTS}; "
-                                      "record fewer steps or use a smaller network")
+                                      + _detail_advice(len(training.record), per_step))
         work = weights * len(spec.samples) * training.epochs
         if work > MAX_TRAINING_WORK:
             raise self.fail("training.epochs", f"{weights} weights x {len(spec.samples)} samples x {training.epochs} epochs "
@@ -335,3 +335,11 @@ def _kind(value: Any) -> str:
     if value is None:
         return "nothing (null)"
     return type(value).__name__
+
+
+def _detail_advice(recorded: int, per_step: int) -> str:
+    """Only the ways out that apply (with one recorded step, 'record fewer steps' is no help)."""
+    ways = (["record fewer steps"] if recorded > 1 else []) \
+        + (["use smaller batches (training.mode = \"minibatch\")"] if per_step > 1 else []) \
+        + ["use a smaller network"]
+    return ", ".join(ways[:-1]) + (" or " if len(ways) > 1 else "") + ways[-1]

@@ -209,3 +209,15 @@ def test_hand_mode_prints_the_given_numbers_as_written():
     assert r"= 0.15 \cdot 0.05 + 0.2 \cdot 0.1 + 0.35 \cdot 1 = 0.4$$" in markdown
     # at K at least the spec's decimals nothing changes: K decimals
     assert "printed to 4 decimals" in stepbystep.load(ROOT / "examples" / "mazur.toml", round_to=4).markdown()
+
+
+def test_full_detail_limit_advice_fits_the_spec():
+    # One recorded step of one sample: "record fewer steps" was advised but cannot help.
+    data = {"learning_rate": 0.1, "loss": "mse",
+            "layers": [{"size": 2}, {"activation": "tanh", "weights": [[0.1, 0.2]] * 150},
+                       {"activation": "sigmoid", "weights": [[0.01] * 150] * 150}],
+            "samples": [{"inputs": [0.1, 0.2], "targets": [0.5] * 150}]}
+    with pytest.raises(stepbystep.SpecError) as caught:   # 300 + 22,500 weights > 20,000
+        stepbystep.from_dict(data)
+    assert "full-detail limit" in caught.value.message
+    assert "record fewer steps" not in caught.value.message and "smaller network" in caught.value.message
