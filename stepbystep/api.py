@@ -43,6 +43,9 @@ def _gc_paused(function: Callable[..., _Result]) -> Callable[..., _Result]:
 
 @dataclass(frozen=True)
 class Walkthrough:
+    """A spec and its trace, built once: every method is a view of the same
+    numbers, so the document, the answer key and the figures cannot disagree."""
+
     spec: Spec
     trace: Trace
     round_to: int | None = None
