@@ -221,3 +221,19 @@ def test_full_detail_limit_advice_fits_the_spec():
         stepbystep.from_dict(data)
     assert "full-detail limit" in caught.value.message
     assert "record fewer steps" not in caught.value.message and "smaller network" in caught.value.message
+
+
+def test_problem_sheet_network_table_names_its_columns():
+    # The header was "| value | | |": "value" stood over the names, the numbers had no heading.
+    from stepbystep.sheets import sheets
+    from stepbystep.variants import make_variant
+
+    walk = stepbystep.load(ROOT / "examples" / "mazur-variants.toml")
+    variant = make_variant(walk.spec, 1, 1)
+    problem_md = sheets([variant], walkthrough=False)[0]
+    lines = problem_md.splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("| $w_{1}$"))
+    header = [cell.strip() for cell in lines[row - 2].strip("|").split("|")]
+    cells = [cell.strip() for cell in lines[row].strip("|").split("|")]
+    w1 = variant.data["layers"][1]["weights"][0][0]
+    assert float(cells[header.index("value")]) == w1
