@@ -65,7 +65,7 @@ class Walkthrough:
         figure_files: figure id -> image file beside the document, to link."""
         from .render import render_markdown
 
-        return render_markdown(self.trace, self._precision(precision), notation, figure_files)
+        return render_markdown(self.trace, self._precision(precision), _notation(notation), figure_files)
 
     def figures(self, precision: int | None = None) -> list[Any]:
         """The pictures of the walkthrough (render.Figure: id, title, svg, …)."""
@@ -79,7 +79,8 @@ class Walkthrough:
         CSS is scoped under `.stepbystep`; `math`: mathml, mathjax or katex."""
         from .html import render_html
 
-        return render_html(self.trace, self._precision(precision), fragment=fragment, math=math, notation=notation)
+        return render_html(self.trace, self._precision(precision), fragment=fragment, math=math,
+                           notation=_notation(notation))
 
     def render_template(self, path: str | Path, math: str = "mathml", precision: int | None = None) -> str:
         """Your own Jinja template, sandboxed, with the walkthrough as context."""
@@ -89,6 +90,8 @@ class Walkthrough:
 
     def _precision(self, precision: int | None) -> int:
         if precision is not None:
+            if not isinstance(precision, int) or not 0 <= precision <= 15:  # the CLI's range
+                raise ValueError(f"precision must be a whole number from 0 to 15, not {precision!r}")
             return precision
         if self.round_to is None:
             return DEFAULT_PRECISION
@@ -101,6 +104,13 @@ class Walkthrough:
 
     def _repr_html_(self) -> str:
         return self.html(fragment=True)
+
+
+def _notation(notation: str) -> str:
+    """Refuse a misspelt notation (it used to give the scalar walkthrough without a word)."""
+    if notation not in ("scalar", "matrix"):
+        raise ValueError(f"notation must be 'scalar' or 'matrix', not {notation!r}")
+    return notation
 
 
 def given_decimals(spec: Spec) -> int:

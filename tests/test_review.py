@@ -237,3 +237,17 @@ def test_problem_sheet_network_table_names_its_columns():
     cells = [cell.strip() for cell in lines[row].strip("|").split("|")]
     w1 = variant.data["layers"][1]["weights"][0][0]
     assert float(cells[header.index("value")]) == w1
+
+
+@pytest.mark.parametrize("call", [
+    lambda walk: walk.markdown(notation="matrixx"),
+    lambda walk: walk.html(notation="vector"),
+    lambda walk: walk.markdown(precision=-1),
+    lambda walk: walk.html(precision=99),
+])
+def test_library_refuses_bad_notation_and_precision(call):
+    # A misspelt notation gave the scalar walkthrough silently; precision=-1 raised
+    # "Format specifier missing precision" from deep inside the formatter.
+    walk = stepbystep.load(ROOT / "examples" / "mazur.toml")
+    with pytest.raises(ValueError, match="notation|precision must be"):
+        call(walk)
