@@ -51,7 +51,9 @@ def conventions(facts: dict[str, Any]) -> list[str]:
     if any(kind != "none" for kind in kinds):
         lines.append("Biases are updated like the weights (Mazur's post keeps them fixed)." if spec.update_biases
                      else "Biases are not updated, as in Mazur's post; their gradients are shown for completeness.")
-    if spec.hidden_deltas_use == "original_weights":
+    if len(spec.layers) < 3:
+        pass  # no hidden layer: no hidden deltas to send back
+    elif spec.hidden_deltas_use == "original_weights":
         lines.append("Hidden-layer deltas are sent back through the original weights, before this step's update "
                      "(Mazur's post, and true gradient descent).")
     else:

@@ -251,3 +251,11 @@ def test_library_refuses_bad_notation_and_precision(call):
     walk = stepbystep.load(ROOT / "examples" / "mazur.toml")
     with pytest.raises(ValueError, match="notation|precision must be"):
         call(walk)
+
+
+def test_no_hidden_layer_no_hidden_delta_convention():
+    data = {"learning_rate": 0.5, "loss": "half_sse",
+            "layers": [{"size": 2}, {"activation": "sigmoid", "weights": [[0.4, 0.45]], "bias": 0.6}],
+            "samples": [{"inputs": [0.05, 0.1], "targets": [0.01]}]}
+    lines = _convention_lines(stepbystep.from_dict(data).markdown())
+    assert not any("Hidden-layer deltas" in line for line in lines)
