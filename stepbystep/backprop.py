@@ -168,7 +168,8 @@ class StepBuilder:
             trace.section("output_layer" if is_output else "hidden_layer",
                           f"The backward pass: {'output' if is_output else 'hidden'} layer {layer.name}", self._depth(ctx),
                           layer=layer.name, activation=layer.activation, loss=self.spec.loss,
-                          hidden_deltas_use=self.spec.hidden_deltas_use, **ctx)
+                          hidden_deltas_use=self.spec.hidden_deltas_use,
+                          above_size=None if is_output else layers[l + 1].size, **ctx)
             groups = [list(range(layer.size))] if layer.activation == "softmax" else [[j] for j in range(layer.size)]
             deltas: list[Ref] = [Ref("")] * layer.size
             for group in groups:

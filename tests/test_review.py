@@ -259,3 +259,13 @@ def test_no_hidden_layer_no_hidden_delta_convention():
             "samples": [{"inputs": [0.05, 0.1], "targets": [0.01]}]}
     lines = _convention_lines(stepbystep.from_dict(data).markdown())
     assert not any("Hidden-layer deltas" in line for line in lines)
+
+
+def test_hidden_layer_under_one_neuron_has_one_path_not_a_sum():
+    # examples/tanh-sigmoid.toml: h feeds the single neuron y1, yet the prose said "feeds every
+    # neuron of the layer above ... several paths ... Adding up the paths".
+    markdown = stepbystep.load(ROOT / "examples" / "tanh-sigmoid.toml").markdown()
+    assert "several paths" not in markdown and "Adding up the paths" not in markdown
+    assert "single path" in markdown
+    mazur = stepbystep.load(ROOT / "examples" / "mazur.toml").markdown()   # h feeds o1 and o2
+    assert "several paths" in mazur and "Adding up the paths" in mazur
