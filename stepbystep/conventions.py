@@ -18,11 +18,11 @@ def conventions(facts: dict[str, Any]) -> list[str]:
     spec = facts["spec"]
     lines = []
     loss_text = {
-        "half_sse": r"$E_{total} = \sum_k \frac{1}{2}(target_k - out_k)^2$ (squared error with ½, as in Mazur's post)",
-        "sse": r"$E_{total} = \sum_k (target_k - out_k)^2$ (squared error without the ½ that Mazur uses)",
-        "mse": r"$E_{total} = \frac{1}{K}\sum_k (target_k - out_k)^2$ (mean squared error over the K outputs; Mazur uses ½ and no mean)",
-        "bce": r"$E_{total} = -[target \ln out + (1 - target) \ln(1 - out)]$ (binary cross-entropy on one sigmoid output; Mazur's post uses ½ squared error)",
-        "cross_entropy": r"$E_{total} = -\sum_k target_k \ln out_k$ (cross-entropy on a softmax output; Mazur's post uses ½ squared error)",
+        "half_sse": r"$E_{total} = \sum_k \frac{1}{2}(\mathit{target}_k - \mathit{out}_k)^2$ (squared error with ½, as in Mazur's post)",
+        "sse": r"$E_{total} = \sum_k (\mathit{target}_k - \mathit{out}_k)^2$ (squared error without the ½ that Mazur uses)",
+        "mse": r"$E_{total} = \frac{1}{K}\sum_k (\mathit{target}_k - \mathit{out}_k)^2$ (mean squared error over the K outputs; Mazur uses ½ and no mean)",
+        "bce": r"$E_{total} = -[\mathit{target} \ln \mathit{out} + (1 - \mathit{target}) \ln(1 - \mathit{out})]$ (binary cross-entropy on one sigmoid output; Mazur's post uses ½ squared error)",
+        "cross_entropy": r"$E_{total} = -\sum_k \mathit{target}_k \ln \mathit{out}_k$ (cross-entropy on a softmax output; Mazur's post uses ½ squared error)",
     }[spec.loss]
     lines.append(f"Loss: {loss_text}.")
     training = spec.training

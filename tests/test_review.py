@@ -269,3 +269,14 @@ def test_hidden_layer_under_one_neuron_has_one_path_not_a_sum():
     assert "single path" in markdown
     mazur = stepbystep.load(ROOT / "examples" / "mazur.toml").markdown()   # h feeds o1 and o2
     assert "several paths" in mazur and "Adding up the paths" in mazur
+
+
+@pytest.mark.parametrize("example", ["mazur.toml", "softmax-classifier.toml", "xor-minibatch.toml"])
+def test_loss_convention_writes_target_and_out_as_words(example):
+    # "target_k" in LaTeX is six italic variables t·a·r·g·e·t (MathJax/KaTeX space them as a
+    # product), unlike \mathit{target} everywhere else in the walkthrough.
+    line = next(line for line in _convention_lines(stepbystep.load(ROOT / "examples" / example).markdown())
+                if line.startswith("- Loss:"))
+    formula = line.split("$")[1]
+    assert r"\mathit{target}" in formula and r"\mathit{out}" in formula
+    assert formula.count("target") == formula.count(r"\mathit{target}")
