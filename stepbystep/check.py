@@ -34,7 +34,8 @@ DEFAULT_ATOL = 1e-9
 CORRECT, WRONG, CARRIED, UNKNOWN, UNPARSED = "correct", "wrong", "carried", "unknown", "unparsed"
 STATUSES = (CORRECT, CARRIED, WRONG, UNPARSED, UNKNOWN)
 HEADER_FIELDS = frozenset({"name", "student", "studentname", "id", "studentid", "email", "date", "class",
-                           "course", "section", "group", "assignment", "homework"})
+                           "course", "section", "group", "assignment", "homework",
+                           "variant"})  # the problem sheets print "Variant 2024-7"
 _EMPTY: frozenset[str] = frozenset()
 
 

@@ -280,3 +280,16 @@ def test_loss_convention_writes_target_and_out_as_words(example):
     formula = line.split("$")[1]
     assert r"\mathit{target}" in formula and r"\mathit{out}" in formula
     assert formula.count("target") == formula.count(r"\mathit{target}")
+
+
+def test_variant_line_on_a_sheet_is_a_header(tmp_path):
+    # The problem sheet prints "Variant 2024-2"; a student copying "Variant: 2024-2" got an
+    # unparsed line ('2024-2' is not a number), which also fails the sheet.
+    from stepbystep.check import check_files
+
+    sheet = tmp_path / "s.txt"
+    sheet.write_text("Variant: 2024-2\nw5 = 0.4\n", encoding="utf-8")   # w5 is given: 0.4 in Mazur's spec
+    walk = stepbystep.load(ROOT / "examples" / "mazur.toml")
+    report = check_files(walk.trace, [str(sheet)])
+    assert [answer.status for answer in report.files[0].answers] == ["correct"]
+    assert report.exit_code == 0
