@@ -113,7 +113,7 @@ def _parse_line(number: int, body: str, suspect: bool = True) -> Entry | None:
             return Entry(number, _printable(body), "", None, "expected `name = value` or `name: value`")
         name, text = pair
     else:
-        name, text = body[:cut].strip(), body[cut + 1:].strip()
+        name, text = body[:cut].strip(), body[cut + 1:].strip().lstrip("=≈~").strip()  # `w5+ := 0.3589`
     if _BAD_BYTE.search(body):
         return Entry(number, _printable(name), _printable(text), None, "not UTF-8 text (a byte that is not UTF-8 on this line)")
     if not name:
@@ -139,8 +139,8 @@ def _spreadsheet_pair(body: str) -> tuple[str, str] | None:
 
 
 def _separator(body: str) -> int:
-    """The first `=` or `:`; names never contain either."""
-    positions = [index for index in (body.find("="), body.find(":")) if index >= 0]
+    """The first `=`, `:`, `≈` or `~` (hand results are approximate); names never contain them."""
+    positions = [index for index in map(body.find, "=:≈~") if index >= 0]
     return min(positions) if positions else -1
 
 

@@ -293,3 +293,16 @@ def test_variant_line_on_a_sheet_is_a_header(tmp_path):
     report = check_files(walk.trace, [str(sheet)])
     assert [answer.status for answer in report.files[0].answers] == ["correct"]
     assert report.exit_code == 0
+
+
+def test_answer_lines_with_approximately_equal(tmp_path):
+    # Hand results are approximate: "w5+ ≈ 0.3589" was an unknown name "w5+ ≈".
+    # Mazur (2015): w5+ = 0.35891648, w6+ = 0.408666186, w7+ = 0.511301270.
+    from stepbystep.check import check_files
+
+    sheet = tmp_path / "s.txt"
+    sheet.write_text("w5+ ≈ 0.3589\nw6+ := 0.4087\nw7+ ~ 0.5113\n", encoding="utf-8")
+    report = check_files(stepbystep.load(ROOT / "examples" / "mazur.toml").trace, [str(sheet)])
+    answers = report.files[0].answers
+    assert [(a.name, a.status) for a in answers] == [("w5+", "correct"), ("w6+", "correct"), ("w7+", "correct")]
+    assert answers[1].text == "0.4087"
