@@ -52,7 +52,14 @@ class Walkthrough:
 
     def value(self, name: str) -> float:
         """One named value (SPEC.md §2; aliases such as delta_o1 work too)."""
-        return self.trace.value(name)
+        try:
+            return self.trace.value(name)
+        except KeyError:
+            import difflib
+
+            close = difflib.get_close_matches(name, self.trace.graph.values, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise KeyError(f"no value named {name!r}{hint}") from None
 
     def answers(self) -> dict[str, float]:
         """Every named value in trace order, at full precision."""

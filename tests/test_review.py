@@ -306,3 +306,10 @@ def test_answer_lines_with_approximately_equal(tmp_path):
     answers = report.files[0].answers
     assert [(a.name, a.status) for a in answers] == [("w5+", "correct"), ("w6+", "correct"), ("w7+", "correct")]
     assert answers[1].text == "0.4087"
+
+
+def test_value_of_an_unknown_name_suggests_close_names():
+    walk = stepbystep.load(ROOT / "examples" / "mazur.toml")
+    assert walk.value("w5+") == pytest.approx(0.35891648, abs=5e-9)   # Mazur (2015)
+    with pytest.raises(KeyError, match=r"no value named 'w5 \+'.*did you mean .*w5\+"):
+        walk.value("w5 +")
