@@ -30,16 +30,21 @@ def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:
         return "∞" if value > 0 else "-∞"
     tiny = value != 0 and abs(value) < SCIENTIFIC_BELOW and not _fixed_is_exact(value, precision)
     if tiny or abs(value) >= SCIENTIFIC_ABOVE:
-        mantissa, exponent = f"{value:.{max(precision - 1, 0)}e}".split("e")
-        if "." in mantissa:
-            mantissa = mantissa.rstrip("0").rstrip(".")
-        return f"{mantissa}e{int(exponent)}"
+        return _scientific(value, precision)
     text = f"{value:.{precision}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    if text in ("-0", ""):
-        text = "0"
+    if text in ("-0", "0", ""):
+        # a value that is not 0 is never printed as 0 (0.00044 at 2 decimals)
+        return _scientific(value, precision) if value != 0 and precision else "0"
     return text
+
+
+def _scientific(value: float, precision: int) -> str:
+    mantissa, exponent = f"{value:.{max(precision - 1, 0)}e}".split("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def _fixed_is_exact(value: float, precision: int) -> bool:

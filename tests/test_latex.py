@@ -26,6 +26,8 @@ from stepbystep.latex import format_number, number_latex, split_prefix, symbol
     (0.35891647971788465, 0, "0"),
     (2.5, 0, "2"),                               # Python's round-half-even on 2.5
     (0.00005, 9, "0.00005"),                     # exact at 9 decimals: stays fixed
+    (0.00043856773447434685, 2, "4.4e-4"),       # not 0 at 2 decimals: never printed as 0
+    (0.004, 2, "4e-3"),
     (3.510187782978859e-05, 9, "3.51018778e-5"),  # Mazur's E_total after 10,000 rounds
     (1e-10, 9, "1e-10"),
     (1e-10, 3, "1e-10"),
@@ -53,6 +55,9 @@ def test_fixed_notation_is_the_value_rounded(value: float, precision: int) -> No
     """In the fixed range the text is the value rounded half-even to `precision` decimals."""
     text = format_number(value, precision)
     expected = Decimal(value).quantize(Decimal(1).scaleb(-precision)) if precision else Decimal(round(value))
+    if precision and expected == 0:   # a value that is not 0 is never printed as 0
+        assert "e" in text and Decimal(text) != 0
+        return
     assert Decimal(text) == expected or Decimal(text) == Decimal(f"{value:.{precision}f}")
     assert not ("." in text and text.endswith("0"))
 
