@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import ast
 import math
-from typing import Any
+from dataclasses import fields
+from typing import Any, Iterator
 
 from .autodiff import Planned, forward_mode, reverse_mode, tangent_name
 from .graph import Add, Call, Div, Expr, Graph, GraphError, Mul, Neg, Num, Pow, Ref, Sub, evaluate
@@ -209,9 +210,22 @@ def build_graph_trace(spec: GraphSpec, round_to: int | None = None, mode: str = 
         "kind": "graph", "spec": spec, "output": spec.output, "inputs": input_names,
         "nodes": [name for name, _ in parsed], "mode": mode, "wrt": wrt, "round_to": round_to,
         "tie_rule": TIE_RULE, "gradients": list(check_of.values()),
+        "functions": sorted({function for _, expr in parsed for function in functions_used(expr)}),
         "gradient_check": _gradient_check(graph, spec.output, check_of) if gradient_check else None,
     }
     return trace.finish(spec.title or "A computation graph, step by step", facts)
+
+
+def functions_used(expr: Expr) -> Iterator[str]:
+    """The functions an expression calls (max, relu, …), so the document states
+    only the conventions (kinks, ties) that apply to this graph."""
+    if isinstance(expr, Call):
+        yield expr.function
+    for item in fields(expr):
+        value = getattr(expr, item.name)
+        for part in value if isinstance(value, tuple) else (value,):
+            if isinstance(part, Expr):
+                yield from functions_used(part)
 
 
 def _record(trace: TraceBuilder, plan: list[Planned], kind: str, title: str, output: str) -> None:
