@@ -131,8 +131,11 @@ def _make(spec: Spec, rules: Rules, asked: tuple[str, ...], seed: int, index: in
             return Variant(ident, data, walkthrough, asked, tries, spec.title)
         reasons[problem] += 1
     reason, times = reasons.most_common(1)[0]
+    advice = ("the ranges hold too few different numbers for this many variants: widen them, give them more "
+              "decimals, or ask for fewer variants") if reason == "the same numbers as an earlier variant" \
+        else "widen or move the ranges, or raise variants.max_tries"
     raise spec_error(spec, "variants", f"variant {ident}: no usable draw in {rules.max_tries} tries ({times} times: {reason}); "
-                                  "widen or move the ranges, or raise variants.max_tries")
+                                  + advice)
 
 
 def draw_spec(spec: Spec, rules: Rules, rng: random.Random, ident: str) -> dict[str, Any]:
