@@ -122,8 +122,19 @@ def _parse_line(number: int, body: str, suspect: bool = True) -> Entry | None:
         return None  # an unanswered slot of a template
     value = parse_number(text)
     if value is None:
+        value = result_of_working(text)
+    if value is None:
         return Entry(number, name, text, None, f"{text!r} is not a number")
     return Entry(number, name, text, value)
+
+
+def result_of_working(text: str) -> float | None:
+    """Students show their working: `0.2748 + 0.0236 = 0.2984` or
+    `0.5933 (rounded)`. The answer is the number at the end, after the last
+    `=` or `≈` and before a closing remark in brackets."""
+    final = re.split(r"[=≈]", text)[-1]
+    final = re.sub(r"\s*\([^()]*\)\s*$", "", final).strip()
+    return parse_number(final) if final and final != text.strip() else None
 
 
 def _spreadsheet_pair(body: str) -> tuple[str, str] | None:
