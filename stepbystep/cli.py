@@ -189,8 +189,18 @@ def _check(args: argparse.Namespace) -> int:
     from .check import grader_for
     from .checkreport import report_json, report_text
 
-    walkthrough = _variant_walkthrough(args) if args.variant or args.seed is not None else api.load(args.spec)
-    report = grader_for(walkthrough.trace, args.rtol, args.atol).grade_all(args.answers)
+    if args.variant or args.seed is not None:
+        report = grader_for(_variant_walkthrough(args).trace, args.rtol, args.atol).grade_all(args.answers)
+    else:
+        from .spec import load_spec
+
+        spec = load_spec(args.spec)
+        if spec.variants:  # each sheet against the variant its `Variant: S-k` line names
+            from .variants import grade_own_variants
+
+            report = grade_own_variants(spec, args.answers, args.rtol, args.atol)
+        else:
+            report = grader_for(api.build(spec).trace, args.rtol, args.atol).grade_all(args.answers)
     _emit(report_json(report) if args.json else report_text(report), None)
     for sheet in report.files:
         if sheet.unreadable:

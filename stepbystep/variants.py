@@ -266,3 +266,32 @@ def export(variants: Iterable[Variant], fmt: str, output: str | None) -> list[tu
             return [(None, problems + "\n" + PAGE_BREAK + "\n\n" + solutions)]
         return [(output, problems), (solutions_path(output), solutions)]
     raise ValueError(f"unknown variants format {fmt!r}")
+
+
+def grade_own_variants(spec: Spec, paths: Iterable[str], rtol: float | None = None,
+                       atol: float | None = None) -> Any:
+    """`check` on a spec with a [variants] table and no --variant: a sheet that
+    names its variant in a `Variant: S-k` header line (the problem sheets print
+    one) is graded against that variant, any other sheet against the spec
+    itself. Each needed variant is drawn once, each seed's stream once."""
+    from .answerfile import read_sheet
+    from .check import ClassReport, grader_for
+
+    sheets = [read_sheet(path) for path in paths]
+    wanted: dict[int, tuple[int, int]] = {}
+    for number, sheet in enumerate(sheets):
+        written = next((entry.text.strip() for entry in sheet.entries if entry.written.strip().lower() == "variant"), "")
+        try:
+            wanted[number] = resolve_variant(written, None)
+        except ValueError:
+            continue  # no usable id: graded against the spec (its header line is shown in the report)
+    graders: dict[tuple[int, int], Any] = {}
+    for seed in {seed for seed, _ in wanted.values()}:
+        needed = {index for key_seed, index in wanted.values() if key_seed == seed}
+        for index, variant in enumerate(iter_variants(spec, max(needed), seed), start=1):
+            if index in needed:
+                graders[(seed, index)] = grader_for(variant.walkthrough.trace, rtol, atol)
+    base = grader_for(build(spec).trace, rtol, atol)
+    reports = [graders[wanted[number]].grade(sheet) if number in wanted else base.grade(sheet)
+               for number, sheet in enumerate(sheets)]
+    return ClassReport(tuple(reports), base.tolerance, tuple(base.trace.names()))
