@@ -114,7 +114,14 @@ def question_html(view: Any, blanks: list[str], rtol: float, atol: float) -> str
 
     template = _environment().get_template("question.html.j2")
     return template.render(problem=view, blanks=[Markup(blank) for blank in blanks],
-                           rtol=f"{rtol:g}", atol=f"{atol:g}", percent=f"{rtol * 100:g}").strip()
+                           rtol=f"{rtol:g}", atol=f"{atol:g}", percent=f"{rtol * 100:g}",
+                           digits=digits_needed(rtol)).strip()
+
+
+def digits_needed(rtol: float) -> int:
+    """Significant digits that always land within `rtol`: rounding to d digits
+    is off by at most 5·10^-d relative (4 for the grader's default 7e-4)."""
+    return max(1, math.ceil(math.log10(5 / rtol))) if rtol > 0 else 17
 
 
 def feedback_html(variant: Variant) -> str:

@@ -24,3 +24,18 @@ def test_exhausted_grid_gives_advice_that_can_help(tmp_path: Path, capsys) -> No
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"stepbystep: error: {spec}: variants: ")
     assert "too few different numbers" in err[0] and "max_tries" not in err[0]
+
+
+def test_moodle_advice_digits_always_land_within_the_tolerance() -> None:
+    """Rounded to the advised number of significant digits, any answer is
+    within the tolerance (checked on the worst case just above a power of 10)."""
+    from decimal import Decimal
+
+    from stepbystep.moodle import digits_needed
+
+    for rtol in (7e-4, 5e-4, 1e-3, 1e-2, 3e-5):
+        digits = digits_needed(rtol)
+        for exact in (Decimal("1.0004999999"), Decimal("1.00049"), Decimal("9.9994999"), Decimal("123.45678")):
+            rounded = Decimal(f"{exact:.{digits - 1}e}")
+            assert abs(rounded - exact) / exact <= Decimal(rtol)
+    assert digits_needed(7e-4) == 4   # the grader's default: 4 significant figures pass
