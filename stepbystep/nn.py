@@ -127,6 +127,7 @@ class _NetworkBuilder:
         self.round_to = round_to
         self.mistakes = mistakes
         self.names = parameter_names(spec)
+        self.initial = initial_values(spec, self.names)  # the state before step 1
         self.graph = Graph(round_to)
         self.trace = TraceBuilder(self.graph, spec.notes)
         self.plan = training_plan(spec)
@@ -140,7 +141,7 @@ class _NetworkBuilder:
         between runs on the fast path (fastpath.py), proven equal by a test.
         after{N}.E_total of every step is a given node, one section per stretch."""
         spec = self.spec
-        values = initial_values(spec, self.names)
+        values = dict(self.initial)
         params: dict[str, Ref] | None = None
         recorded = set(spec.training.record)
         total = len(self.plan)
@@ -202,8 +203,7 @@ class _NetworkBuilder:
             outcome = steps.sample(trace, "", 0, params, 1)
         except GraphError:
             trace = TraceBuilder(Graph(self.round_to))
-            start = initial_values(self.spec, self.names)
-            params = {name: trace.given(name, start[name]) for name in names}
+            params = {name: trace.given(name, self.initial[name]) for name in names}
             outcome = steps.sample(trace, "", 0, params, 1)
         inputs = tuple(self.spec.layers[0].neuron(i) for i in range(self.spec.layers[0].size))
         output = self.spec.layers[-1]
@@ -242,7 +242,7 @@ class _NetworkBuilder:
             "bare": self.bare,
             "steps": len(self.plan),
             "parameters": self.names,
-            "initial": initial_values(spec, self.names),
+            "initial": self.initial,
             "round_to": self.round_to,
             "exact": self._exact_run() if self.round_to is not None else None,
         }
@@ -251,5 +251,5 @@ class _NetworkBuilder:
         """Hand-calculation mode: the same run without rounding (fast path),
         for the table of how far the rounded weights drift. Key `E_total`: the loss."""
         exact = _NetworkBuilder(self.spec, None, self.mistakes)
-        values, losses = exact._run_fast(1, len(self.plan) + 1, initial_values(self.spec, self.names))
+        values, losses = exact._run_fast(1, len(self.plan) + 1, dict(self.initial))
         return {**values, "E_total": losses[-1]}
