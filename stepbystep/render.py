@@ -181,13 +181,16 @@ class Figure:
 
 
 def figures(trace: Trace, formatter: Formatter) -> list[Figure]:
-    """Every figure of this walkthrough; add new kinds of figure here."""
-    from .circuit import circuit_figures
-    from .diagram import network_figures
+    """Every figure of this walkthrough; add new kinds of figure here. Only the
+    drawing modules of this kind of trace are imported (start-up time)."""
+    if trace.facts.get("kind") == "graph":
+        from .circuit import circuit_figures
 
+        return circuit_figures(trace, formatter)
+    from .diagram import network_figures
     from .summary import training_figures
 
-    return network_figures(trace, formatter) + circuit_figures(trace, formatter) + training_figures(trace, formatter)
+    return network_figures(trace, formatter) + training_figures(trace, formatter)
 
 
 def parameter_rows(trace: Trace, formatter: Formatter) -> list[dict[str, str]]:
