@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from .api import Walkthrough, build, from_dict, load
-from .graph import GraphError
-from .spec import SpecError, load_spec, parse_spec
+from .engine.graph import GraphError
+from .spec.load import load_spec, parse_spec
+from .spec.model import SpecError
 
 __all__ = ["Walkthrough", "build", "from_dict", "load", "load_spec", "parse_spec", "SpecError", "GraphError"]
 __version__ = "0.1.0"

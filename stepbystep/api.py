@@ -16,9 +16,10 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-from .latex import DEFAULT_PRECISION
-from .spec import NetworkSpec, Spec, load_spec, parse_spec
-from .trace import Trace
+from .engine.trace import Trace
+from .numbers import DEFAULT_PRECISION
+from .spec.load import load_spec, parse_spec
+from .spec.model import NetworkSpec, Spec
 
 _Result = TypeVar("_Result")
 
@@ -70,13 +71,13 @@ class Walkthrough:
                  figure_files: dict[str, str] | None = None) -> str:
         """notation: "scalar" (Mazur's one number at a time) or "matrix" (vectorized);
         figure_files: figure id -> image file beside the document, to link."""
-        from .render import render_markdown
+        from .formats.markdown import render_markdown
 
         return render_markdown(self.trace, self._precision(precision), _notation(notation), figure_files)
 
     def figures(self, precision: int | None = None) -> list[Any]:
         """The pictures of the walkthrough (render.Figure: id, title, svg, …)."""
-        from .render import Formatter, figures
+        from .document.context import Formatter, figures
 
         return figures(self.trace, Formatter(self.trace, self._precision(precision)))
 
@@ -84,14 +85,14 @@ class Walkthrough:
              notation: str = "scalar") -> str:
         """A standalone HTML page, or with `fragment` an embeddable piece whose
         CSS is scoped under `.stepbystep`; `math`: mathml, mathjax or katex."""
-        from .html import render_html
+        from .formats.html import render_html
 
         return render_html(self.trace, self._precision(precision), fragment=fragment, math=math,
                            notation=_notation(notation))
 
     def render_template(self, path: str | Path, math: str = "mathml", precision: int | None = None) -> str:
         """Your own Jinja template, sandboxed, with the walkthrough as context."""
-        from .html import render_user_template
+        from .formats.html import render_user_template
 
         return render_user_template(self.trace, path, self._precision(precision), math)
 
@@ -138,13 +139,9 @@ def given_decimals(spec: Spec) -> int:
 @_gc_paused
 def build(spec: Spec, round_to: int | None = None) -> Walkthrough:
     """The walkthrough of an already-validated spec."""
-    if isinstance(spec, NetworkSpec):
-        from .nn import build_trace
+    from .engine.build import build_trace
 
-        return Walkthrough(spec, build_trace(spec, round_to=round_to), round_to)
-    from .expr import build_graph_trace
-
-    return Walkthrough(spec, build_graph_trace(spec, round_to=round_to), round_to)
+    return Walkthrough(spec, build_trace(spec, round_to), round_to)
 
 
 def load(path: str | Path, round_to: int | None = None) -> Walkthrough:

@@ -106,8 +106,9 @@ def _load_for_render(args: argparse.Namespace) -> "api.Walkthrough":
 
     if args.mode == "reverse" and args.wrt is None and not args.gradient_check:
         return api.load(args.spec, round_to=args.round)
-    from .expr import build_graph_trace
-    from .spec import GraphSpec, load_spec
+    from .engine.expr import build_graph_trace
+    from .spec.load import load_spec
+    from .spec.model import GraphSpec
 
     spec = load_spec(args.spec)
     if not isinstance(spec, GraphSpec):
@@ -129,12 +130,12 @@ def _render(args: argparse.Namespace) -> int:
         raise UsageError("--math needs --format html or --template")
     if args.notation != "scalar" and args.template:
         raise UsageError("--notation matrix goes with --format md or html, not with --template")
-    from .spec import GraphSpec
+    from .spec.model import GraphSpec
 
     if args.notation != "scalar" and isinstance(walkthrough.spec, GraphSpec):  # was silently ignored
         raise UsageError("--notation matrix is for network specs; a computation graph has no weight matrices")
     if args.template:
-        from .html import UserTemplateError
+        from .formats.html import UserTemplateError
 
         try:
             text = walkthrough.render_template(args.template, math=args.math or "mathml", precision=precision)
@@ -186,17 +187,17 @@ def _tolerance(text: str) -> float:
 
 def _check(args: argparse.Namespace) -> int:
     from . import api
-    from .check import grader_for
-    from .checkreport import report_json, report_text
+    from .grading.check import grader_for
+    from .grading.checkreport import report_json, report_text
 
     if args.variant or args.seed is not None:
         report = grader_for(_variant_walkthrough(args).trace, args.rtol, args.atol).grade_all(args.answers)
     else:
-        from .spec import load_spec
+        from .spec.load import load_spec
 
         spec = load_spec(args.spec)
         if spec.variants:  # each sheet against the variant its `Variant: S-k` line names
-            from .variants import grade_own_variants
+            from .exercises.variants import grade_own_variants
 
             report = grade_own_variants(spec, args.answers, args.rtol, args.atol)
         else:
@@ -210,8 +211,9 @@ def _check(args: argparse.Namespace) -> int:
 
 def _variant_walkthrough(args: argparse.Namespace) -> "api.Walkthrough":
     """`check --variant S-k`: the student's own variant, regenerated from the spec."""
-    from .spec import load_spec
-    from .variants import make_variant, resolve_variant
+    from . import api
+    from .exercises.variants import make_variant, resolve_variant
+    from .spec.load import load_spec
 
     if args.variant is None:
         raise UsageError("--seed goes with --variant")
@@ -219,12 +221,14 @@ def _variant_walkthrough(args: argparse.Namespace) -> "api.Walkthrough":
         seed, index = resolve_variant(args.variant, args.seed)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    return make_variant(load_spec(args.spec), seed, index).walkthrough
+    variant = make_variant(load_spec(args.spec), seed, index)
+    return api.Walkthrough(variant.spec, variant.trace)
 
 
 def _variants(args: argparse.Namespace) -> int:
-    from .spec import load_spec
-    from .variants import export, iter_variants
+    from .exercises.export import export
+    from .exercises.variants import iter_variants
+    from .spec.load import load_spec
 
     files = export(iter_variants(load_spec(args.spec), args.count, args.seed), args.format, args.output)
     for path, text in files:
@@ -271,8 +275,8 @@ def _umask() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `stepbystep` and `python -m stepbystep`."""
-    from .graph import GraphError
-    from .spec import SpecError
+    from .engine.graph import GraphError
+    from .spec.model import SpecError
 
     handled: tuple[type[BaseException], ...] = (UsageError, SpecError)
     try:

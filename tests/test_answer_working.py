@@ -2,7 +2,7 @@
 at the end; anything else that is not a number stays `unparsed`."""
 from __future__ import annotations
 
-from stepbystep.answerfile import parse_sheet
+from stepbystep.grading.answerfile import parse_sheet
 
 
 def _values(text: str) -> list[tuple[str, float | None]]:

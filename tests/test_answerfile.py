@@ -5,9 +5,15 @@ import codecs
 import json
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from stepbystep.answerfile import NameIndex, parse_number, parse_sheet, read_sheet
+from stepbystep.grading.answerfile import (
+    NameIndex,
+    parse_number,
+    parse_sheet,
+    read_sheet,
+)
 
 NAMES = ["w5", "w5+", "out_h1", "out_h2", "dE_total/dw5", "dE_total/dnet_o1", "E_total", "step1.sample2.out_h1",
          "h2_3", "h23", "after1.E_total"]

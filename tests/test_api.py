@@ -6,11 +6,11 @@ import json
 import math
 
 import pytest
+from conftest import EXAMPLES, MAZUR_TOML, mazur_dict
 
 import stepbystep
-from conftest import EXAMPLES, MAZUR_TOML, mazur_dict
-from stepbystep.graph import GraphError
-from stepbystep.spec import SpecError
+from stepbystep.engine.graph import GraphError
+from stepbystep.spec.model import SpecError
 
 # mazur-2015.md, exact (float64) column
 W5_PLUS = 0.35891647971788465

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from conftest import mazur_dict, toml_text
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from conftest import mazur_dict, toml_text
-from stepbystep.spec import MAX_DETAIL_WEIGHTS, MAX_LAYER_SIZE
+from stepbystep.spec.model import MAX_DETAIL_WEIGHTS, MAX_LAYER_SIZE
 
 PREVIOUS = "an earlier document, which must survive a failed run\n"
 

@@ -7,12 +7,21 @@ import math
 from typing import Callable
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from conftest import MAZUR_TOML
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stepbystep.api import load
-from stepbystep.check import CARRIED, CORRECT, UNKNOWN, UNPARSED, WRONG, FileReport, Tolerance, grader_for
-
-from conftest import MAZUR_TOML
+from stepbystep.grading.check import (
+    CARRIED,
+    CORRECT,
+    UNKNOWN,
+    UNPARSED,
+    WRONG,
+    FileReport,
+    Tolerance,
+    grader_for,
+)
 
 I1, I2 = 0.05, 0.10
 W = (0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55)
@@ -347,13 +356,13 @@ def test_four_significant_figures_pass_and_the_third_one_off_fails(magnitude, ne
 
 def test_without_ancestor_bitsets_the_result_is_the_same(monkeypatch):
     """Graphs above ecf.MASK_LIMIT nodes recompute up to the leaves instead."""
-    import stepbystep.ecf
+    import stepbystep.grading.ecf
 
     mine = hand(out_h1=0.7)
     names = ["out_h1", "out_o1", "dE_total/dw5", "dE_total/dout_h1", "dE_total/dw1"]
     sheet = "".join(f"{name} = {mine[name]:.6g}\n" for name in names) + "w2+ = 0.2004\n"
     with_masks = grade(grader_for(load(MAZUR_TOML).trace), sheet)
-    monkeypatch.setattr(stepbystep.ecf, "MASK_LIMIT", 0)
+    monkeypatch.setattr(stepbystep.grading.ecf, "MASK_LIMIT", 0)
     without = grade(grader_for(load(MAZUR_TOML).trace), sheet)
     assert [(a.status, a.stems_from, a.recomputed) for a in without.answers] == \
         [(a.status, a.stems_from, a.recomputed) for a in with_masks.answers]

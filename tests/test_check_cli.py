@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import MAZUR_TOML
 
 CORRECT_SHEET = "out_h1 = 0.5933\ndE_total/dw5 = 0.08217\nw5+ = 0.3589\ndE_total/dw1 = 0.0004386\nw1+ = 0.1498\n"

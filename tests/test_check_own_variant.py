@@ -7,8 +7,8 @@ import math
 from pathlib import Path
 
 from stepbystep.cli import main
-from stepbystep.spec import load_spec
-from stepbystep.variants import make_variant
+from stepbystep.exercises.variants import make_variant
+from stepbystep.spec.load import load_spec
 
 SPEC = Path(__file__).resolve().parents[1] / "examples" / "mazur-variants.toml"
 

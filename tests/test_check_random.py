@@ -8,12 +8,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import EXAMPLES, layer_neurons, random_network_spec
 
 from stepbystep.api import from_dict, load
-from stepbystep.check import CARRIED, WRONG, Tolerance, grader_for
-from stepbystep.ecf import compile_expr
-
-from conftest import EXAMPLES, layer_neurons, random_network_spec
+from stepbystep.grading.check import CARRIED, WRONG, Tolerance, grader_for
+from stepbystep.grading.ecf import compile_expr
 
 ELEMENTWISE = {
     "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda out, net, slope: out * (1 - out)),

@@ -8,10 +8,15 @@ from pathlib import Path
 import pytest
 
 from stepbystep import api
-from stepbystep.circuit import GRADIENT_COLOUR, VALUE_COLOUR, circuit_svg, gate_label
-from stepbystep.expr import parse_expression
-from stepbystep.graph import Graph
-from stepbystep.render import document_context
+from stepbystep.document.context import document_context
+from stepbystep.engine.expr import parse_expression
+from stepbystep.engine.graph import Graph
+from stepbystep.formats.circuit import (
+    GRADIENT_COLOUR,
+    VALUE_COLOUR,
+    circuit_svg,
+    gate_label,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -62,8 +67,8 @@ def test_untrusted_text_is_escaped() -> None:
 
 
 def test_forward_mode_draws_tangents() -> None:
-    from stepbystep.expr import build_graph_trace
-    from stepbystep.spec import load_spec
+    from stepbystep.engine.expr import build_graph_trace
+    from stepbystep.spec.load import load_spec
 
     spec = load_spec(EXAMPLES / "circuit-add-multiply.toml")
     trace = build_graph_trace(spec, mode="forward", wrt="x")
@@ -80,6 +85,6 @@ def test_markdown_has_a_table_instead_and_networks_get_no_circuit() -> None:
 
 
 def test_html_page_holds_the_svg() -> None:
-    html = pytest.importorskip("stepbystep.html")
+    html = pytest.importorskip("stepbystep.formats.html")
     page = html.render_html(api.load(EXAMPLES / "circuit-max.toml").trace)
     assert page.count("<svg") >= 1 and 'class="sbs-circuit"' in page

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, MAZUR_TOML, REPO
 
 import stepbystep
-from conftest import EXAMPLES, MAZUR_TOML, REPO
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import stepbystep
-from stepbystep.render import document_context
+from stepbystep.document.context import document_context
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.toml"))
 SVG = "{http://www.w3.org/2000/svg}"
@@ -114,8 +114,8 @@ def test_random_networks_have_readable_diagrams(sizes: list[int], shared: bool, 
 
 
 def test_titles_in_the_svg_are_escaped() -> None:
-    from stepbystep.diagram import network_svg
-    from stepbystep.nn import parameter_names
+    from stepbystep.engine.parameters import parameter_names
+    from stepbystep.formats.diagram import network_svg
 
     spec = mazur().spec
     names = parameter_names(spec)

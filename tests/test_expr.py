@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from stepbystep import api
-from stepbystep.graph import Call, GraphError, Num, Ref
-from stepbystep.spec import SpecError, parse_spec
+from stepbystep.engine.graph import Call, GraphError, Num, Ref
+from stepbystep.spec.load import parse_spec
+from stepbystep.spec.model import SpecError
 
 
 def graph(nodes: dict[str, str], inputs: dict[str, float] | None = None, **extra: object) -> api.Walkthrough:
@@ -220,6 +221,6 @@ def test_names_start_with_a_letter_and_a_graph_may_have_no_inputs() -> None:
 
 
 def document_figures(walk: api.Walkthrough) -> str:
-    from stepbystep.render import document_context
+    from stepbystep.document.context import document_context
 
     return "".join(figure.svg for figure in document_context(walk.trace)["figures"])

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from stepbystep import fastpath, nn
-from stepbystep.nn import Mistakes, build_trace
-from stepbystep.spec import parse_spec
+from stepbystep.engine import fastpath, nn
+from stepbystep.engine.nn import build_trace
+from stepbystep.engine.parameters import Mistakes, parameter_names
+from stepbystep.spec.load import parse_spec
 
 SHAPES = {
     # name: (activations, loss, output size)
@@ -142,10 +143,10 @@ def test_numpy_is_chosen_for_larger_long_runs_only() -> None:
         data = make_spec("sigmoid/half_sse", "batch", "shared", False, "original_weights", "sum", hidden_size=hidden, inputs=8)
         data["training"]["epochs"] = epochs
         spec = parse_spec(data, "t.toml")
-        names = tuple(nn.parameter_names(spec).all_names())
+        names = tuple(parameter_names(spec).all_names())
         conventions = fastpath.Conventions(0.5, "sum", (True,) * len(names), False, None)
         template = nn._NetworkBuilder(spec, None, Mistakes())._sample_template
-        return type(fastpath.make_trainer(spec, names, conventions, plain, template)).__name__
+        return type(nn.make_trainer(spec, names, conventions, plain, template)).__name__
 
     assert trainer(16, 1000) == "NumpyTrainer"       # 160 weights x 3 samples a step, 480,000 in all
     assert trainer(16, 5) == "ScalarTrainer"          # too short to repay importing numpy
@@ -155,7 +156,7 @@ def test_numpy_is_chosen_for_larger_long_runs_only() -> None:
 
 @pytest.mark.parametrize("engine", ["scalar", "numpy"])
 def test_overflow_is_an_error_naming_the_step_never_a_silent_nan(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from stepbystep.graph import GraphError
+    from stepbystep.engine.graph import GraphError
 
     data = make_spec("relu-linear/mse", "batch", "shared", True, "original_weights", "sum")
     data["learning_rate"] = 1e6

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import pytest
+from conftest import ACTIVATIONS, LOSSES, layer_neurons, random_network_spec
 
 import stepbystep
-from conftest import ACTIVATIONS, LOSSES, layer_neurons, random_network_spec
 
 SEEDS = range(120)
 STEP = 1e-4          # finite-difference step

@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stepbystep import api
-from stepbystep.expr import build_graph_trace
-from stepbystep.graph import GraphError
-from stepbystep.spec import load_spec, parse_spec
+from stepbystep.engine.expr import build_graph_trace
+from stepbystep.engine.graph import GraphError
+from stepbystep.spec.load import load_spec, parse_spec
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

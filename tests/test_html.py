@@ -125,7 +125,7 @@ def test_untrusted_title_and_notes_are_only_text(title: str, fragment: bool) -> 
 
 
 def test_math_is_never_a_way_in() -> None:
-    from stepbystep.mathml import is_plain_mathml, latex_to_mathml
+    from stepbystep.formats.mathml import is_plain_mathml, latex_to_mathml
 
     for latex in ("\\text{<script>alert(1)</script>}", "a < b > c", "\\mathrm{<img src=x>}", "x & y"):
         out = latex_to_mathml(latex, False)
@@ -170,7 +170,7 @@ def test_mathjax_and_katex_modes_keep_latex_and_add_the_loader(math: str) -> Non
 
 
 def test_user_template_is_sandboxed_and_escaped(tmp_path: Path) -> None:
-    from stepbystep.html import UserTemplateError
+    from stepbystep.formats.html import UserTemplateError
 
     walk = stepbystep.from_dict(mazur_dict(title=HOSTILE_TITLE))
     good = tmp_path / "mine.html.j2"
@@ -246,7 +246,7 @@ def test_fast_converter_import_changes_nothing_for_anyone_else() -> None:
 
     code = (
         "import sys, json\n"
-        "from stepbystep.mathml import _converter\n"
+        "from stepbystep.formats.mathml import _converter\n"
         "samples = [r'\\frac{\\partial E_{total}}{\\partial w_{5}}', r'a \\lt b', r'\\text{x & y}']\n"
         "ours = [_converter()(s) for s in samples]\n"
         "assert 'xml.sax.saxutils' not in sys.modules\n"
@@ -272,7 +272,7 @@ def test_piecewise_conversion_says_what_the_whole_conversion_says(example: Path)
     whole equation at once (with `aligned` read as `split`)."""
     from latex2mathml.converter import convert
 
-    from stepbystep.mathml import display_equation
+    from stepbystep.formats.mathml import display_equation
 
     markdown = stepbystep.load(example).markdown()
     equations = re.findall(r"\$\$(.+?)\$\$", markdown, flags=re.S)

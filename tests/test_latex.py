@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stepbystep.latex import format_number, number_latex, split_prefix, symbol
+from stepbystep.document.symbols import symbol
+from stepbystep.numbers import format_number, number_latex
+from stepbystep.spec.names import split_prefix
 
 
 @pytest.mark.parametrize(("value", "precision", "text"), [

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import stepbystep
-from stepbystep.matrix import Matrix, matrix_steps
+from stepbystep.document.matrix import Matrix, matrix_steps
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

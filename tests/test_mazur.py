@@ -13,7 +13,6 @@ import re
 from decimal import Decimal
 
 import pytest
-
 from conftest import MAZUR_TOML, SHARED
 
 # name in the shared table -> (published, exact float64, status)

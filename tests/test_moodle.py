@@ -9,11 +9,11 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
-
-from stepbystep.moodle import cdata, default_tolerances, moodle_xml, tolerance
-from stepbystep.spec import parse_spec
-from stepbystep.variants import make_variants
 from test_variants import EXAMPLES, mazur_dict, mazur_oracle
+
+from stepbystep.exercises.moodle import cdata, default_tolerances, moodle_xml, tolerance
+from stepbystep.exercises.variants import make_variants
+from stepbystep.spec.load import parse_spec
 
 # Moodle's qtype_multianswer patterns (NUMBER_REGEX, NUMERICAL_ALTERNATIVE_REGEX), written out here.
 NUMBER = r"-?(?:[0-9]+[.,]?[0-9]*|[.,][0-9]+)(?:[eE][-+]?[0-9]+)?"
@@ -112,7 +112,7 @@ def test_tolerance_is_the_graders_relative_rule_with_a_floor() -> None:
 
 
 def test_tolerances_are_the_checkers() -> None:
-    check = pytest.importorskip("stepbystep.check")
+    check = pytest.importorskip("stepbystep.grading.check")
     assert default_tolerances() == (check.DEFAULT_RTOL, check.DEFAULT_ATOL)
     data = mazur_dict()
     data["check"] = {"rtol": 0.01}
@@ -136,9 +136,9 @@ def test_cli_writes_a_bank(tmp_path: Any, run_cli: Any) -> None:
 
 
 def test_feedback_without_the_html_renderer_is_markdown_as_html(monkeypatch: pytest.MonkeyPatch) -> None:
-    from stepbystep.moodle import feedback_html, markdown_fallback
+    from stepbystep.exercises.moodle import feedback_html, markdown_fallback
 
-    monkeypatch.setitem(__import__("sys").modules, "stepbystep.html", None)  # import fails as if absent
+    monkeypatch.setitem(__import__("sys").modules, "stepbystep.formats.html", None)  # import fails as if absent
     data = mazur_dict()
     data["title"] = "<b>not bold</b> $x$"
     variant = make_variants(parse_spec(data), 1, seed=2)[0]

@@ -17,13 +17,13 @@ import sys
 from typing import Any
 
 import pytest
+from conftest import layer_neurons, random_network_spec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import stepbystep
-from conftest import layer_neurons, random_network_spec
-from stepbystep.graph import GraphError
-from stepbystep.spec import SpecError
+from stepbystep.engine.graph import GraphError
+from stepbystep.spec.model import SpecError
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RENDER_SETTINGS = settings(SETTINGS, max_examples=70)

@@ -125,11 +125,11 @@ def test_one_step_spec_has_no_training_line():
 
 def test_problem_sheet_states_the_training_once():
     # The sheet added its own training sentence after the conventions, which now state it: twice.
-    from stepbystep.variants import make_variant
+    from stepbystep.exercises.variants import make_variant
 
     walk = stepbystep.load(ROOT / "examples" / "xor-minibatch.toml")
     variant = make_variant(walk.spec, 1, 1)
-    from stepbystep.sheets import problem
+    from stepbystep.exercises.sheets import problem
 
     lines = problem(variant).conventions
     assert sum(line.startswith("Training:") for line in lines) == 1
@@ -186,8 +186,8 @@ def test_version_option():
 
 def test_class_summary_scores_are_aligned(tmp_path):
     # Scores like "10/11  91%" and "5/9  56%" started in the same column but ended in different ones.
-    from stepbystep.check import check_files
-    from stepbystep.checkreport import class_text
+    from stepbystep.grading.check import check_files
+    from stepbystep.grading.checkreport import class_text
 
     walk = stepbystep.load(ROOT / "examples" / "mazur.toml")
     long = tmp_path / "a.txt"
@@ -225,8 +225,8 @@ def test_full_detail_limit_advice_fits_the_spec():
 
 def test_problem_sheet_network_table_names_its_columns():
     # The header was "| value | | |": "value" stood over the names, the numbers had no heading.
-    from stepbystep.sheets import sheets
-    from stepbystep.variants import make_variant
+    from stepbystep.exercises.sheets import sheets
+    from stepbystep.exercises.variants import make_variant
 
     walk = stepbystep.load(ROOT / "examples" / "mazur-variants.toml")
     variant = make_variant(walk.spec, 1, 1)
@@ -285,7 +285,7 @@ def test_loss_convention_writes_target_and_out_as_words(example):
 def test_variant_line_on_a_sheet_is_a_header(tmp_path):
     # The problem sheet prints "Variant 2024-2"; a student copying "Variant: 2024-2" got an
     # unparsed line ('2024-2' is not a number), which also fails the sheet.
-    from stepbystep.check import check_files
+    from stepbystep.grading.check import check_files
 
     sheet = tmp_path / "s.txt"
     sheet.write_text("Variant: 2024-2\nw5 = 0.4\n", encoding="utf-8")   # w5 is given: 0.4 in Mazur's spec
@@ -298,7 +298,7 @@ def test_variant_line_on_a_sheet_is_a_header(tmp_path):
 def test_answer_lines_with_approximately_equal(tmp_path):
     # Hand results are approximate: "w5+ ≈ 0.3589" was an unknown name "w5+ ≈".
     # Mazur (2015): w5+ = 0.35891648, w6+ = 0.408666186, w7+ = 0.511301270.
-    from stepbystep.check import check_files
+    from stepbystep.grading.check import check_files
 
     sheet = tmp_path / "s.txt"
     sheet.write_text("w5+ ≈ 0.3589\nw6+ := 0.4087\nw7+ ~ 0.5113\n", encoding="utf-8")

@@ -4,10 +4,16 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import MAZUR_TOML, mazur_dict
-from stepbystep.spec import (MAX_DETAIL_WEIGHTS, GraphSpec, NetworkSpec, SpecError, load_spec, parse_spec,
-                             steps_per_epoch)
+
+from stepbystep.spec.load import load_spec, parse_spec
+from stepbystep.spec.model import (
+    MAX_DETAIL_WEIGHTS,
+    GraphSpec,
+    NetworkSpec,
+    SpecError,
+    steps_per_epoch,
+)
 
 
 def test_mazur_spec() -> None:

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 import stepbystep
-from stepbystep.nn import training_plan
-from stepbystep.plot import MAX_POINTS, loss_curve_svg, thinned
-from stepbystep.spec import parse_spec
+from stepbystep.engine.nn import training_plan
+from stepbystep.formats.plot import MAX_POINTS, loss_curve_svg, thinned
+from stepbystep.spec.load import parse_spec
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -31,7 +31,7 @@ def test_moodle_advice_digits_always_land_within_the_tolerance() -> None:
     within the tolerance (checked on the worst case just above a power of 10)."""
     from decimal import Decimal
 
-    from stepbystep.moodle import digits_needed
+    from stepbystep.exercises.moodle import digits_needed
 
     for rtol in (7e-4, 5e-4, 1e-3, 1e-2, 3e-5):
         digits = digits_needed(rtol)

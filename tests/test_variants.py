@@ -17,11 +17,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stepbystep.api import build
-from stepbystep.spec import SpecError, parse_spec
-from stepbystep.variants import (
-    DEFAULT_MIN_ACTIVATION_DERIVATIVE, Draw, iter_variants, make_variant, make_variants,
-    parse_variant_id, read_rules, rejection, solutions_path, variants_json,
+from stepbystep.exercises.export import solutions_path, variants_json
+from stepbystep.exercises.variants import (
+    DEFAULT_MIN_ACTIVATION_DERIVATIVE,
+    Draw,
+    iter_variants,
+    make_variant,
+    make_variants,
+    parse_variant_id,
+    read_rules,
+    rejection,
 )
+from stepbystep.spec.load import parse_spec
+from stepbystep.spec.model import SpecError
 
 # Not from conftest: with a second conftest.py (tests/benchmarks) `from conftest import`
 # can find the wrong one.
@@ -145,7 +153,7 @@ def test_same_seed_same_bytes_in_separate_processes(tmp_path: Any) -> None:
 
 
 def test_graph_spec_inputs_vary_and_keys_match_the_chain_rule() -> None:
-    from stepbystep.spec import load_spec
+    from stepbystep.spec.load import load_spec
 
     spec = load_spec(EXAMPLES / "circuit-add-multiply.toml")  # f = (x + y) z
     for variant in make_variants(spec, 10, seed=3):
@@ -230,7 +238,7 @@ def test_loss_specific_target_rules() -> None:
     data.update(loss="bce", samples=[{"inputs": [0.05, 0.1], "targets": [1.0]}], variants={"targets": {"range": [-1, 1]}})
     with pytest.raises(SpecError, match=r"variants\.targets\.range: bce targets must lie from 0 to 1"):
         read_rules(parse_spec(data))
-    from stepbystep.spec import load_spec
+    from stepbystep.spec.load import load_spec
 
     spec = load_spec(EXAMPLES / "softmax-classifier.toml")
     assert spec.loss == "cross_entropy"  # type: ignore[union-attr]
@@ -264,7 +272,7 @@ def test_variant_ids() -> None:
 
 @pytest.mark.parametrize("example", sorted(path.name for path in EXAMPLES.glob("*.toml")))
 def test_every_example_gives_variants_that_round_trip(example: str) -> None:
-    from stepbystep.spec import load_spec
+    from stepbystep.spec.load import load_spec
 
     spec = load_spec(EXAMPLES / example)
     entries = json.loads(variants_json(iter_variants(spec, 2, seed=31)))

@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 import pytest
-
-from stepbystep.sheets import PAGE_BREAK, demote_headings
 from test_variants import EXAMPLES, mazur_dict, mazur_oracle
+
+from stepbystep.exercises.sheets import PAGE_BREAK, demote_headings
 
 SPEC = EXAMPLES / "mazur-variants.toml"
 

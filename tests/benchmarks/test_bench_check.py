@@ -86,8 +86,8 @@ def test_check_a_class_of_1000_in_one_call(benchmark: Any, report_ratio: Any, cl
 
 
 def test_check_a_class_of_1000_json_in_process(benchmark: Any, report_ratio: Any, class_folder: list[Path]) -> None:
-    from stepbystep.check import grader_for
-    from stepbystep.checkreport import report_json
+    from stepbystep.grading.check import grader_for
+    from stepbystep.grading.checkreport import report_json
 
     trace = load(MAZUR).trace
 

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from conftest import SPEED_RATIOS
 
 import stepbystep
-from conftest import SPEED_RATIOS
 
 REPO = Path(__file__).resolve().parents[2]
 BASELINE = [sys.executable, "-c", "import numpy, jinja2, markdown"]

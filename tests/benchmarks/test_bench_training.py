@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from stepbystep import api, nn
-from stepbystep.spec import parse_spec
+from stepbystep import api
+from stepbystep.engine import nn
+from stepbystep.spec.load import parse_spec
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MAZUR_STEPS = 10_000
@@ -140,7 +141,7 @@ def test_reference_loop_agrees_with_the_tool() -> None:
 
 
 def _fast_mazur_loop() -> list[float]:
-    from stepbystep.spec import load_spec
+    from stepbystep.spec.load import load_spec
 
     spec = load_spec(EXAMPLES / "mazur-10000.toml")
     builder = nn._NetworkBuilder(spec, None, nn.NO_MISTAKES)

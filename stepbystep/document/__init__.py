@@ -1,0 +1,1 @@
+"""The walkthrough as a document, built from a trace."""

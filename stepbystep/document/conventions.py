@@ -1,0 +1,87 @@
+"""The conventions of a walkthrough as sentences, Mazur's post noted.
+
+Each sentence says what this document assumes (the loss, the training
+regime, the biases, the hidden-delta path, the learning rate, rounding) and
+where that differs from the post a reader may be comparing with. Apart from
+render.py because it is prose: it changes with the wording, render.py with
+the machinery that feeds the templates.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..numbers import format_number
+
+
+def conventions(facts: dict[str, Any]) -> list[str]:
+    """The conventions of this walkthrough, each a sentence, Mazur's noted."""
+    spec = facts["spec"]
+    lines = []
+    loss_text = {
+        "half_sse": r"$E_{total} = \sum_k \frac{1}{2}(\mathit{target}_k - \mathit{out}_k)^2$ (squared error with ½, as in Mazur's post)",
+        "sse": r"$E_{total} = \sum_k (\mathit{target}_k - \mathit{out}_k)^2$ (squared error without the ½ that Mazur uses)",
+        "mse": r"$E_{total} = \frac{1}{K}\sum_k (\mathit{target}_k - \mathit{out}_k)^2$ (mean squared error over the K outputs; Mazur uses ½ and no mean)",
+        "bce": r"$E_{total} = -[\mathit{target} \ln \mathit{out} + (1 - \mathit{target}) \ln(1 - \mathit{out})]$ (binary cross-entropy on one sigmoid output; Mazur's post uses ½ squared error)",
+        "cross_entropy": r"$E_{total} = -\sum_k \mathit{target}_k \ln \mathit{out}_k$ (cross-entropy on a softmax output; Mazur's post uses ½ squared error)",
+    }[spec.loss]
+    lines.append(f"Loss: {loss_text}.")
+    training = spec.training
+    if training.given or training.epochs > 1:
+        lines.append(training_convention(training, len(spec.samples), facts["steps"]))
+    if spec.samples_per_step > 1:
+        lines.append(f"Several samples in one step: their losses and gradients are combined by their {spec.reduction}"
+                     + (" (the gradient is divided by the number of samples)." if spec.reduction == "mean" else "."))
+    activations = ", ".join(f"{layer.name}: {layer.activation}" for layer in spec.layers[1:])
+    lines.append(f"Activations: {activations}" + ("" if all(layer.activation == "sigmoid" for layer in spec.layers[1:])
+                                                   else " (Mazur's post uses sigmoid everywhere)") + ".")
+    layer_kinds = {layer.name: "none" if layer.bias is None else "per-neuron" if isinstance(layer.bias, tuple)
+                   else "shared" for layer in spec.layers[1:]}
+    kinds = set(layer_kinds.values())
+    names = [name for bias in facts["parameters"].biases if bias for name in ([bias] if isinstance(bias, str) else bias)]
+    examples = ", ".join(names[:2]) + (", …" if len(names) > 2 else "")  # this network's own bias names
+    if len(kinds) == 1:
+        bias_text = {"shared": f"one bias shared by all neurons of a layer ({examples}), as in Mazur's post",
+                     "per-neuron": f"one bias per neuron ({examples}); Mazur's post shares one bias per layer",
+                     "none": "no bias"}
+        lines.append("Biases: " + bias_text[next(iter(kinds))] + ".")
+    else:  # the layers differ: say which has which
+        short = {"shared": "one bias shared by the layer", "per-neuron": "one bias per neuron", "none": "no bias"}
+        lines.append("Biases: " + "; ".join(f"{name}: {short[kind]}" for name, kind in layer_kinds.items())
+                     + f" ({examples}); Mazur's post shares one bias per layer.")
+    if any(kind != "none" for kind in kinds):
+        lines.append("Biases are updated like the weights (Mazur's post keeps them fixed)." if spec.update_biases
+                     else "Biases are not updated, as in Mazur's post; their gradients are shown for completeness.")
+    if len(spec.layers) < 3:
+        pass  # no hidden layer: no hidden deltas to send back
+    elif spec.hidden_deltas_use == "original_weights":
+        lines.append("Hidden-layer deltas are sent back through the original weights, before this step's update "
+                     "(Mazur's post, and true gradient descent).")
+    else:
+        moved = ("each sample's own gradient, "  # a step of several samples has no per-sample update
+                 r"$w - \eta \cdot \frac{\partial E^{(n)}}{\partial w}$, before the samples are combined"
+                 if spec.samples_per_step > 1 else "this sample's update")
+        lines.append(f"Hidden-layer deltas are sent back through weights already moved by {moved} "
+                     "(the older code of Mazur's post; not the true gradient).")
+    lines.append(f"Learning rate: $\\eta = {format_number(spec.learning_rate)}$; every update is "
+                 r"$w^{+} = w - \eta \cdot \frac{\partial E_{total}}{\partial w}$.")
+    if facts.get("round_to") is not None:
+        lines.append(f"Hand-calculation mode: every value is rounded to {facts['round_to']} decimals as soon as it is "
+                     "computed, and the rounded value is used from then on, as with a calculator.")
+    return lines
+
+
+def training_convention(training: Any, samples: int, steps: int) -> str:
+    """How the run goes through the samples, in one sentence (Mazur: one update on one sample)."""
+    epochs = f"{training.epochs:,} epoch" + ("s" if training.epochs != 1 else "")
+    updates = f"{steps:,} update" + ("s" if steps != 1 else "")
+    if training.mode == "online":
+        how = "online, one update per sample, in the order of the spec"
+    elif training.mode == "batch":
+        how = f"full batch, one update per epoch on all {samples} samples" if samples > 1 else "one update per epoch"
+    else:
+        order = (f"shuffled once per epoch (Python's random.Random({training.shuffle_seed}))"
+                 if training.shuffle_seed is not None else "in the order of the spec")
+        how = f"mini-batches of {training.batch_size} samples, {order}"
+    shown = ", ".join(str(step) for step in training.record)
+    return (f"Training: {how}; {epochs}, {updates} in all; shown in full: step{'s' if len(training.record) > 1 else ''} "
+            f"{shown} (Mazur's post makes one update).")

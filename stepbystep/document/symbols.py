@@ -1,0 +1,63 @@
+"""Value names as LaTeX symbols, in Mazur's notation.
+
+`net_h1` prints as net_{h1}, `w5+` as w_5^+, `dE_total/dw5` as a fraction of
+partials. One place, so the walkthrough, the sheets and the tables agree.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_NEURON = re.compile(r"^([A-Za-z]+[A-Za-z0-9]*?)(\d+)$")
+
+
+def _atom_symbol(name: str) -> str:
+    """`net_h1` -> net_{h1}, `w5` -> w_5, `i1` -> i_1, `h2_3` stays readable."""
+    if "_" in name:
+        head, _, tail = name.partition("_")
+        return f"{_word(head)}_{{{_escape(tail)}}}"
+    match = _NEURON.match(name)
+    if match:
+        return f"{_word(match.group(1))}_{{{match.group(2)}}}"
+    return _word(name)
+
+
+def _word(text: str) -> str:
+    text = _escape(text)
+    return text if len(text) == 1 else f"\\mathit{{{text}}}"
+
+
+def _escape(text: str) -> str:
+    return re.sub(r"([\\{}_&%$#^~])", r"\\\1", text)
+
+
+@lru_cache(maxsize=65536)
+def symbol(name: str, sample: int | None = None) -> str:
+    """The LaTeX symbol of a bare value name (no step/sample prefix).
+
+    `sample` adds Mazur-style sample superscripts (n) to per-sample values.
+    """
+    updated = name.endswith("+")
+    base = name[:-1] if updated else name
+    if base.startswith("d") and "/d" in base:
+        numerator, _, denominator = base[1:].partition("/d")
+        top = _with_sample(_atom_symbol(numerator), sample)
+        bottom = _atom_symbol(denominator)
+        if sample is not None and not _is_parameter(denominator):
+            bottom = _with_sample(bottom, sample)
+        return f"\\frac{{\\partial {top}}}{{\\partial {bottom}}}"
+    text = _atom_symbol(base)
+    if updated:
+        text = f"{text}^{{+}}"
+    elif sample is not None and not _is_parameter(base):
+        text = _with_sample(text, sample)
+    return text
+
+
+def _with_sample(text: str, sample: int | None) -> str:
+    return text if sample is None else f"{text}^{{({sample})}}"
+
+
+def _is_parameter(name: str) -> bool:
+    """Weights and biases belong to the step, not to one sample."""
+    return bool(re.match(r"^(w\d+|b\d+|b_\w+)$", name))

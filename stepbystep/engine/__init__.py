@@ -1,0 +1,1 @@
+"""The engine: operations, the named graph, networks, expressions, fast paths, the trace."""

@@ -1,0 +1,290 @@
+"""Training steps that are not shown in full, computed without the traced graph.
+
+A 10,000-step run cannot afford a named node per number, yet every step must
+give the same numbers the traced graph would. Two engines, chosen by size:
+
+- small nets (and any run in hand-calculation mode or with a student mistake
+  switched on): the graph of ONE sample, built by backprop.py exactly as for a
+  recorded step, is compiled into a straight-line Python function over plain
+  floats. Same expressions, same order of operations (`math.fsum` for sums,
+  the same rounding after every node), so the numbers are bit-for-bit those
+  of the graph; the reduction and the update follow backprop.py's formulas;
+- larger nets without rounding or mistakes: numpy, vectorized over the
+  samples of a step (columns = samples), the same conventions written as
+  matrices. Equal to the graph up to the order of additions (~1e-15).
+
+Any non-finite number (overflow, log of 0, NaN) stops the run with
+`FastPathFailure`; nn.py then replays that step in the traced graph, which
+names the value that failed. numpy is imported only when it is used.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from .graph import (
+    CALL_FUNCTIONS,
+    Add,
+    Call,
+    Div,
+    Expr,
+    Graph,
+    Mul,
+    Neg,
+    Num,
+    Pow,
+    Ref,
+    Sub,
+)
+
+# numpy costs about 80 µs a step whatever the size, plus ~0.15 s to import;
+# compiled scalars about 1 µs per weight and sample. So numpy from this many
+# weights x samples per step on, and only for runs long enough (x 1,000 in
+# total) to repay the import (measured: tests/benchmarks/test_bench_training.py).
+NUMPY_FROM_WORK = 128
+
+
+class FastPathFailure(Exception):
+    """A step produced a number that is not finite; replay it in the graph."""
+
+    def __init__(self, offset: int, values: dict[str, float]) -> None:
+        super().__init__(f"step {offset + 1} of the run is not finite")
+        self.offset = offset      # index into the batches given to run()
+        self.values = values      # the parameters at the start of that step
+
+
+@dataclass(frozen=True)
+class SampleTemplate:
+    """The graph of one sample's forward and backward pass (built by nn.py)."""
+
+    graph: Graph
+    parameters: tuple[str, ...]   # given nodes: the parameters, in order
+    inputs: tuple[str, ...]       # given nodes: the inputs
+    targets: tuple[str, ...]      # given nodes: the targets
+    loss: str                     # the sample's E_total
+    gradients: tuple[str, ...]    # dE_total/d<parameter>, in parameter order
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """What the reduction and the update need to know about the spec."""
+
+    learning_rate: float
+    reduction: str                # sum | mean
+    updated: tuple[bool, ...]     # per parameter: is it updated?
+    wrong_sign: bool              # the `wrong_sign` mistake: w + eta * grad
+    round_to: int | None
+
+
+class Trainer:
+    """Runs training steps on plain values: `run` for a stretch of steps,
+    `loss` for the total loss over all samples (after{N}.E_total)."""
+
+    names: tuple[str, ...]
+
+    def run(self, values: dict[str, float], batches: Sequence[tuple[int, ...]]) -> tuple[dict[str, float], list[float]]:
+        """The parameters after the steps, and the loss after each step."""
+        raise NotImplementedError
+
+    def loss(self, values: dict[str, float]) -> float:
+        raise NotImplementedError
+
+
+# -- compiled scalars ------------------------------------------------------------
+class ScalarTrainer(Trainer):
+    """The sample graph compiled to Python over floats: bit-for-bit the graph's
+    numbers, including rounding and mistakes, at about 1 µs a weight and sample."""
+
+    def __init__(self, spec: Any, conventions: Conventions, template: SampleTemplate) -> None:
+        self.names = template.parameters
+        self.conventions = conventions
+        self.samples = [(tuple(s.inputs), tuple(s.targets)) for s in spec.samples]
+        self.sample_step = compile_sample(template, conventions.round_to)
+        self.sample_loss = compile_sample(template, conventions.round_to, loss_only=True)
+        self.rounder = _rounder(conventions.round_to)
+        self.update = compile_update(conventions)
+
+    def loss(self, values: dict[str, float]) -> float:
+        params = [values[name] for name in self.names]
+        try:  # the reduction too: fsum raises OverflowError on 1e308 + 1e308
+            losses = [self.sample_loss(params, x, t) for x, t in self.samples]
+            total = self._reduce(losses)
+        except (OverflowError, ZeroDivisionError, ValueError):
+            raise FastPathFailure(0, values) from None
+        if not math.isfinite(total):
+            raise FastPathFailure(0, values)
+        return total
+
+    def _reduce(self, values: list[float]) -> float:
+        """As backprop.StepBuilder._reduce: one value alone under sum is itself; else fsum (/ n)."""
+        if len(values) == 1 and self.conventions.reduction == "sum":
+            return self.rounder(values[0])
+        total = math.fsum(values) if len(values) > 1 else values[0]
+        if self.conventions.reduction == "mean":
+            total = total / float(len(values))
+        return self.rounder(total)
+
+    def run(self, values: dict[str, float], batches: Sequence[tuple[int, ...]]) -> tuple[dict[str, float], list[float]]:
+        reduce_, step, update = self._reduce, self.sample_step, self.update
+        samples = self.samples
+        count = len(samples)
+        params = [values[name] for name in self.names]
+        losses: list[float] = []
+        pending = False  # the previous step's after-loss waits for this step's forward pass
+        for offset, batch in enumerate(batches):
+            try:
+                if len(batch) == 1:
+                    # one sample: its own loss and gradients (x / 1.0 and re-rounding change nothing)
+                    step_loss, gradients = step(params, *samples[batch[0]])
+                else:
+                    outcomes = [step(params, *samples[index]) for index in batch]
+                    step_loss = reduce_([outcome[0] for outcome in outcomes])
+                    gradients = [reduce_(list(column)) for column in zip(*[outcome[1] for outcome in outcomes])]
+            except (OverflowError, ZeroDivisionError, ValueError):
+                raise FastPathFailure(offset, dict(zip(self.names, params))) from None
+            if pending:
+                if len(batch) == count:
+                    losses.append(step_loss)   # the same numbers: every sample, same parameters
+                else:
+                    try:
+                        losses.append(self.loss(dict(zip(self.names, params))))
+                    except FastPathFailure:
+                        raise FastPathFailure(offset, dict(zip(self.names, params))) from None
+            new = update(params, gradients)
+            if not math.isfinite(step_loss + sum(new)):
+                raise FastPathFailure(offset, dict(zip(self.names, params)))
+            params = new
+            pending = True
+        result = dict(zip(self.names, params))
+        if pending:
+            losses.append(self.loss(result))
+        return result, losses
+
+
+def compile_update(conventions: Conventions) -> Callable[[list[float], Sequence[float]], list[float]]:
+    """`update(params, gradients)`: w - eta * g (w + eta * g with the wrong-sign
+    mistake) for the parameters that move, rounded as the graph rounds."""
+    eta = repr(float(conventions.learning_rate))
+    sign = "+" if conventions.wrong_sign else "-"
+    items = []
+    for position, moves in enumerate(conventions.updated):
+        if not moves:
+            items.append(f"P[{position}]")
+            continue
+        item = f"P[{position}] {sign} {eta} * G[{position}]"
+        items.append(item if conventions.round_to is None else f"round({item}, {conventions.round_to}) + 0.0")
+    namespace: dict[str, Any] = {}
+    exec(compile("def update(P, G):\n    return [" + ", ".join(items) + "]", "<stepbystep.fastpath>", "exec"), namespace)
+    return namespace["update"]
+
+
+def _rounder(round_to: int | None) -> Callable[[float], float]:
+    if round_to is None:
+        return lambda value: value
+    return lambda value: round(value, round_to) + 0.0
+
+
+def compile_sample(template: SampleTemplate, round_to: int | None, loss_only: bool = False) -> Callable[..., Any]:
+    """Straight-line Python for the template's nodes that the loss (and the
+    gradients) need: `f(params, inputs, targets) -> (loss, gradients)`."""
+    graph = template.graph
+    wanted = [template.loss] + ([] if loss_only else list(template.gradients))
+    needed = _needed(graph, wanted)
+    variables: dict[str, str] = {}
+    lines = ["def sample(P, X, T):"]
+    sources = [(template.parameters, "P"), (template.inputs, "X"), (template.targets, "T")]
+    for names, holder in sources:
+        for name in names:
+            variables[name] = f"v{len(variables)}"
+        if names:   # unpacking a whole tuple is faster than indexing
+            lines.append(f"    {', '.join(variables[name] for name in names)}, = {holder}")
+    for name, node in graph.nodes.items():
+        if name not in needed or node.expr is None:
+            continue
+        if isinstance(node.expr, Ref) and round_to is None:
+            variables[name] = variables[node.expr.name]   # a copy: no code
+            continue
+        variables[name] = f"v{len(variables)}"
+        source = _python(node.expr, variables)
+        if round_to is not None:
+            source = f"round({source}, {round_to}) + 0.0"
+        lines.append(f"    {variables[name]} = {source}")
+    if loss_only:
+        lines.append(f"    return {variables[template.loss]}")
+    else:
+        gradients = ", ".join(variables[name] for name in template.gradients)
+        lines.append(f"    return {variables[template.loss]}, ({gradients},)")
+    namespace: dict[str, Any] = {"fsum": math.fsum, "exp": math.exp, "tanh": math.tanh,
+                                 "_log": CALL_FUNCTIONS["log"], "_call": CALL_FUNCTIONS}
+    exec(compile("\n".join(lines), "<stepbystep.fastpath>", "exec"), namespace)  # our own generated code
+    return namespace["sample"]
+
+
+def _needed(graph: Graph, wanted: list[str]) -> set[str]:
+    needed: set[str] = set()
+    stack = list(wanted)
+    while stack:
+        name = stack.pop()
+        if name not in needed:
+            needed.add(name)
+            stack.extend(graph.nodes[name].inputs)
+    return needed
+
+
+def _python(expr: Expr, variables: dict[str, str]) -> str:
+    """The expression as Python source doing the same float operations in the
+    same order as Expr.evaluate (graph.py)."""
+    if isinstance(expr, Ref):
+        return variables[expr.name]
+    if isinstance(expr, Num):
+        return f"({float(expr.value)!r})"
+    if isinstance(expr, Add):
+        terms = [_python(term, variables) for term in expr.terms]
+        if len(terms) == 1:
+            return f"fsum(({terms[0]},))"
+        if len(terms) == 2:   # one IEEE addition is already the correctly rounded sum fsum gives
+            return f"({terms[0]} + {terms[1]})"
+        return "fsum((" + ", ".join(terms) + "))"
+    if isinstance(expr, Sub):
+        return f"({_python(expr.left, variables)} - {_python(expr.right, variables)})"
+    if isinstance(expr, Mul):
+        # x * 1.0 is x exactly (also -0.0 and inf): the bias's "b * 1" costs nothing
+        factors = [factor for factor in expr.factors if not (isinstance(factor, Num) and factor.value == 1.0)]
+        factors = factors or [Num(1.0)]
+        return "(" + " * ".join(_python(factor, variables) for factor in factors) + ")"
+    if isinstance(expr, Div):
+        return f"({_python(expr.numerator, variables)} / {_python(expr.denominator, variables)})"
+    if isinstance(expr, Neg):
+        return f"(-{_python(expr.arg, variables)})"
+    if isinstance(expr, Pow):
+        return f"({_python(expr.base, variables)} ** {_python(expr.exponent, variables)})"
+    if isinstance(expr, Call):
+        return _call(expr, variables)
+    raise TypeError(f"no fast path for {type(expr).__name__}")
+
+
+def _call(expr: Call, variables: dict[str, str]) -> str:
+    args = [_python(arg, variables) for arg in expr.args]
+    x = args[0]
+    simple = isinstance(expr.args[0], Ref)  # inlined forms read x more than once
+    function = expr.function
+    if function == "exp":
+        return f"exp({x})"
+    if function == "tanh":
+        return f"tanh({x})"
+    if function == "log":
+        return f"_log({x})"
+    if simple and function == "sigmoid":
+        return f"(1.0 / (1.0 + exp(-{x})) if {x} >= 0 else exp({x}) / (1.0 + exp({x})))"
+    if simple and function == "relu":
+        return f"({x} if {x} > 0 else 0.0)"
+    if function == "step":
+        return f"(1.0 if {x} > 0 else 0.0)"
+    if simple and function == "leaky_relu":
+        return f"({x} if {x} > 0 else {float(expr.param)!r} * {x})"
+    if function == "leaky_step":
+        return f"(1.0 if {x} > 0 else {float(expr.param)!r})"
+    if function == "leaky_relu":  # of a compound argument, evaluated once (not in CALL_FUNCTIONS: it takes param)
+        return f"(lambda x: x if x > 0 else {float(expr.param)!r} * x)({x})"
+    return f"_call[{function!r}](" + ", ".join(args) + ")"

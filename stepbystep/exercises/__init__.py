@@ -1,0 +1,1 @@
+"""Randomized variants, problem sheets and LMS question banks."""

@@ -1,0 +1,41 @@
+"""Variants written out: JSON with answer keys, Moodle XML, Markdown sheets."""
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+from .moodle import moodle_xml
+from .sheets import PAGE_BREAK, sheets
+from .variants import Variant
+
+
+def variants_json(variants: Iterable[Variant]) -> str:
+    """`[{"id", "spec", "questions", "answers"}]` (questions: the names asked),
+    one variant a line; same variants, same bytes (no sets, no clocks,
+    insertion order). No `indent`: it would switch json to its slow encoder."""
+    lines = [json.dumps({"id": v.id, "spec": v.data, "questions": list(v.asked), "answers": v.trace.answers()})
+             for v in variants]
+    return "[\n" + ",\n".join(lines) + "\n]\n"
+
+
+def solutions_path(output: str) -> str:
+    """`class.md` -> `class-solutions.md` (the solution sheet beside the problems)."""
+    stem, dot, suffix = output.rpartition(".")
+    if not dot or "/" in suffix or "\\" in suffix:
+        return output + "-solutions.md"
+    return f"{stem}-solutions.{suffix}"
+
+
+def export(variants: Iterable[Variant], fmt: str, output: str | None) -> list[tuple[str | None, str]]:
+    """(path, or None for standard output; text) for each file to write. All
+    are rendered before any is written, so a failure leaves no file behind."""
+    if fmt == "json":
+        return [(output, variants_json(variants))]
+    if fmt == "moodle-xml":
+        return [(output, moodle_xml(variants))]
+    if fmt == "md":
+        problems, solutions = sheets(variants)
+        if output is None:
+            return [(None, problems + "\n" + PAGE_BREAK + "\n\n" + solutions)]
+        return [(output, problems), (solutions_path(output), solutions)]
+    raise ValueError(f"unknown variants format {fmt!r}")

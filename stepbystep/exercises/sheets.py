@@ -1,0 +1,121 @@
+"""What a student is given and asked, per variant, and the printable sheets.
+
+`problem()` turns a variant into plain records (the given numbers, the
+conventions, the questions) that the Markdown sheets here and the Moodle
+question text (moodle.py) both lay out; the templates only format them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ..document.context import Formatter, parameter_rows
+from ..document.conventions import conventions
+from ..formats.markdown import render_markdown
+from ..formats.templates import template_environment
+from ..numbers import DEFAULT_PRECISION, format_number
+from ..spec.model import GraphSpec
+from .variants import Variant
+
+# A forced page break in the usual Markdown-to-HTML/PDF routes (pandoc, browsers' print).
+PAGE_BREAK = '<div style="page-break-after: always;"></div>'
+_PREFIX = re.compile(r"(step|sample|after)(\d+)\.")
+
+
+@dataclass(frozen=True)
+class Given:
+    name: str          # as in an answer file: w5, i1, target_o1
+    symbol: str        # LaTeX
+    value: str         # as printed
+    description: str   # i1 → h1, input, target…
+
+
+@dataclass(frozen=True)
+class Question:
+    number: int
+    name: str          # canonical name, what the answer file must use
+    symbol: str        # LaTeX
+    description: str   # "after 1 update", "step 2, sample 1", or ""
+    value: float       # the key, full precision
+    text: str          # the key as printed (9 decimals)
+
+
+@dataclass(frozen=True)
+class Problem:
+    id: str
+    title: str
+    graph: bool
+    conventions: list[str]           # sentences with $…$ math
+    parameters: list[Given]          # weights and biases (a graph: its inputs)
+    samples: list[list[Given]]       # per sample: inputs and targets
+    nodes: list[tuple[str, str]]     # a graph's nodes: (name, expression)
+    questions: list[Question]
+
+
+def problem(variant: Variant) -> Problem:
+    trace, spec = variant.trace, variant.spec
+    formatter = Formatter(trace, DEFAULT_PRECISION)
+    questions = [Question(number, name, formatter.symbol(name), describe(name), trace.value(name),
+                          format_number(trace.value(name), DEFAULT_PRECISION))
+                 for number, name in enumerate(variant.asked, start=1)]
+    title = str(variant.data.get("title", ""))
+    if isinstance(spec, GraphSpec):
+        inputs = [Given(name, formatter.symbol(name), format_number(value), "input") for name, value in spec.inputs]
+        return Problem(variant.id, title, True, [], inputs, [], list(spec.nodes), questions)
+    rows = parameter_rows(trace, formatter)
+    parameters = [Given(row["name"], row["symbol"], row["before"], row["path"]) for row in rows]
+    samples = []
+    for sample in spec.samples:
+        entries = [(spec.layers[0].neuron(i), value, "input") for i, value in enumerate(sample.inputs)]
+        entries += [(f"target_{spec.layers[-1].neuron(k)}", value, "target") for k, value in enumerate(sample.targets)]
+        samples.append([Given(name, formatter.symbol(name), format_number(value), role)
+                        for name, value, role in entries])
+    lines = conventions(trace.facts)  # with its training line (conventions.training_convention)
+    return Problem(variant.id, title, False, lines, parameters, samples, [], questions)
+
+
+def describe(name: str) -> str:
+    """Where a prefixed value belongs, in words: `after1.E_total` -> after 1 update."""
+    words = []
+    for kind, number in _PREFIX.findall(name):
+        if kind == "after":
+            words.append(f"after {number} update{'s' if number != '1' else ''}")
+        else:
+            words.append(f"{kind} {number}")
+    return ", ".join(words)
+
+
+def sheets(variants: Iterable[Variant], walkthrough: bool = True) -> tuple[str, str]:
+    """The problem sheet (one page per variant: the numbers, the conventions,
+    what to compute) and the solution sheet (per variant: the key, then by
+    default the whole worked solution, its headings moved two levels down).
+    One pass, so the variants may come from a generator."""
+    problems, solutions = [], []
+    for variant in variants:
+        view = problem(variant)
+        problems.append(_render("problem.md.j2", problem=view))
+        worked = demote_headings(render_markdown(variant.trace), 2) if walkthrough else ""
+        solutions.append(_render("solution.md.j2", problem=view, walkthrough=worked))
+    return _join(problems), _join(solutions)
+
+
+def demote_headings(markdown: str, levels: int) -> str:
+    out, in_math = [], False
+    for line in markdown.splitlines():
+        if line.count("$$") % 2:
+            in_math = not in_math
+        elif not in_math and re.match(r"^#{1,6} ", line):
+            hashes = len(line) - len(line.lstrip("#"))
+            line = "#" * min(6, hashes + levels) + line[hashes:]
+        out.append(line)
+    return "\n".join(out)
+
+
+def _render(name: str, **context: Any) -> str:
+    environment = template_environment()
+    return environment.get_template(f"variants/{name}").render(**context).strip() + "\n"
+
+
+def _join(pages: list[str]) -> str:
+    return ("\n" + PAGE_BREAK + "\n\n").join(pages)

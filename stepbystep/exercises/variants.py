@@ -1,0 +1,259 @@
+"""Randomized variants of one exercise, each with its own answer key.
+
+An instructor's spec declares in a `[variants]` table which numbers may
+change and how (a range and a number of decimals). Variant `S-k` (seed S,
+k-th variant, from 1) is drawn from its own `random.Random`, so it can be
+regenerated alone — by `check --variant S-k` — and the same seed always gives
+the same variants. A draw that makes a poor exercise (a saturated sigmoid or
+tanh neuron, a layer whose gradients all vanish, an overflow) is redrawn.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import math
+import random
+import re
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+from ..engine.build import build_trace
+from ..engine.graph import GraphError
+from ..engine.trace import Trace
+from ..spec.load import parse_spec
+from ..spec.model import GraphSpec, NetworkSpec, Spec, SpecError
+from .variant_rules import (  # noqa: F401  (re-exported: the variants API in one place)
+    DEFAULT_MIN_ACTIVATION_DERIVATIVE,
+    DEFAULT_MIN_GRADIENT,
+    Draw,
+    Rules,
+    read_rules,
+    spec_error,
+)
+
+_VARIANT_ID = re.compile(r"^\s*(\d+)-(\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: str                   # "S-k": seed and 1-based index
+    data: dict[str, Any]      # the variant as a spec file's content
+    spec: Spec
+    trace: Trace
+    asked: tuple[str, ...]    # the values the exercise asks for
+    tries: int = 1            # draws it took (the others were redrawn)
+    base_title: str | None = None  # the exercise's own title
+
+    def key(self) -> dict[str, float]:
+        """The asked values, full precision, in the order asked."""
+        return {name: self.trace.value(name) for name in self.asked}
+
+
+def variant_id(seed: int, index: int) -> str:
+    return f"{seed}-{index}"
+
+
+def parse_variant_id(text: str) -> tuple[int, int]:
+    """`42-7` -> (42, 7); a ValueError says what a variant id looks like."""
+    match = _VARIANT_ID.match(text)
+    if not match or int(match.group(2)) < 1:
+        raise ValueError(f"{text!r} is not a variant id (expected SEED-NUMBER, e.g. 42-7)")
+    return int(match.group(1)), int(match.group(2))
+
+
+def resolve_variant(text: str, seed: int | None) -> tuple[int, int]:
+    """`check --variant`: `S-k` alone, or `k` with `--seed S`."""
+    if text.strip().isdigit():
+        if seed is None:
+            raise ValueError(f"--variant {text.strip()} needs --seed S (or write the id as S-{text.strip()})")
+        index = int(text)
+        if index < 1:
+            raise ValueError("--variant: variants are numbered from 1")
+        return seed, index
+    found_seed, index = parse_variant_id(text)
+    if seed is not None and seed != found_seed:
+        raise ValueError(f"--variant {text.strip()} is of seed {found_seed}, but --seed says {seed}")
+    return found_seed, index
+
+
+# -- drawing ---------------------------------------------------------------------------
+def make_variants(spec: Spec, count: int, seed: int) -> list[Variant]:
+    """Variants 1..count of `seed` (each also reachable alone by make_variant)."""
+    return list(iter_variants(spec, count, seed))
+
+
+def iter_variants(spec: Spec, count: int, seed: int) -> Iterator[Variant]:
+    """The same, one at a time: a caller that keeps only what it writes stays
+    fast (holding a thousand traces at once costs more than building them)."""
+    rules = read_rules(spec)
+    asked = asked_names(spec, rules)
+    seen: set[str] = set()
+    for index in range(1, count + 1):
+        yield _make(spec, rules, asked, seed, index, seen)
+
+
+def make_variant(spec: Spec, seed: int, index: int) -> Variant:
+    """Variant `seed-index` alone. No two variants of a seed are alike, so
+    variants 1..index-1 are drawn first (a few ms each)."""
+    if index < 1:
+        raise ValueError("variants are numbered from 1")
+    return deque(iter_variants(spec, index, seed), maxlen=1)[0]
+
+
+def _make(spec: Spec, rules: Rules, asked: tuple[str, ...], seed: int, index: int, seen: set[str]) -> Variant:
+    """Draw until the variant is a good exercise and unlike every earlier one
+    (`seen`: the drawn numbers of variants 1..index-1, updated here)."""
+    ident = variant_id(seed, index)
+    rng = random.Random(f"stepbystep-variant:{seed}:{index}")  # str seeds are hashed with SHA-512: stable
+    reasons: Counter[str] = Counter()
+    for tries in range(1, rules.max_tries + 1):
+        data = draw_spec(spec, rules, rng, ident)
+        numbers = json.dumps({key: value for key, value in data.items() if key != "title"}, sort_keys=True)
+        if numbers in seen:
+            reasons["the same numbers as an earlier variant"] += 1
+            continue
+        try:
+            drawn = parse_spec(data, spec.source)
+        except SpecError as error:
+            raise spec_error(spec, "variants", f"variant {ident}: the drawn values are refused ({error.path}: {error.message}); "
+                                          "narrow the ranges in [variants]") from None
+        try:
+            trace = build_trace(drawn)
+        except (GraphError, ArithmeticError) as error:
+            reasons[f"the arithmetic failed ({error})"] += 1
+            continue
+        problem = rejection(trace, drawn, rules)
+        if problem is None:
+            seen.add(numbers)
+            return Variant(ident, data, drawn, trace, asked, tries, spec.title)
+        reasons[problem] += 1
+    reason, times = reasons.most_common(1)[0]
+    advice = ("the ranges hold too few different numbers for this many variants: widen them, give them more "
+              "decimals, or ask for fewer variants") if reason == "the same numbers as an earlier variant" \
+        else "widen or move the ranges, or raise variants.max_tries"
+    raise spec_error(spec, "variants", f"variant {ident}: no usable draw in {rules.max_tries} tries ({times} times: {reason}); "
+                                  + advice)
+
+
+def draw_spec(spec: Spec, rules: Rules, rng: random.Random, ident: str) -> dict[str, Any]:
+    """A copy of the spec's content with the varying numbers drawn anew.
+
+    Notes are dropped (they explain the original numbers) and the title says
+    which variant this is.
+    """
+    data = copy.deepcopy({key: value for key, value in spec.raw.items() if key not in ("variants", "notes")})
+    data["title"] = f"{spec.title} (variant {ident})" if spec.title else f"Variant {ident}"
+    draws = rules.draws
+    if isinstance(spec, GraphSpec):
+        data["inputs"] = {name: draws[name].sample(rng) if name in draws else value
+                          for name, value in data["inputs"].items()}
+        return data
+    if "learning_rate" in draws:
+        data["learning_rate"] = draws["learning_rate"].sample(rng)
+    for layer in data["layers"][1:]:
+        if "weights" in draws:
+            layer["weights"] = [[draws["weights"].sample(rng) for _ in row] for row in layer["weights"]]
+        if "biases" in draws and "bias" in layer:
+            bias = layer["bias"]
+            layer["bias"] = ([draws["biases"].sample(rng) for _ in bias] if isinstance(bias, list)
+                             else draws["biases"].sample(rng))
+    for sample in data["samples"]:
+        for kind in ("inputs", "targets"):
+            if kind in draws:
+                sample[kind] = [draws[kind].sample(rng) for _ in sample[kind]]
+    return data
+
+
+def rejection(trace: Trace, spec: Spec, rules: Rules) -> str | None:
+    """Why this draw makes a poor exercise, or None when it is a good one."""
+    largest: dict[str, float] = {}
+    layer_of = _layer_of_weight(spec) if isinstance(spec, NetworkSpec) else {}
+    for step in trace.steps():
+        if not math.isfinite(step.value):
+            return f"{step.name} is not a finite number"
+        if (step.kind == "dout_dnet" and step.context.get("activation") in ("sigmoid", "tanh")
+                and step.context.get("diagonal", True) and abs(step.value) < rules.min_activation_derivative):
+            return f"a {step.context['activation']} neuron saturated ({step.name} below {rules.min_activation_derivative:g})"
+        if step.kind == "grad_w":
+            layer = layer_of.get(str(step.context.get("weight")), "?")
+            largest[layer] = max(largest.get(layer, 0.0), abs(step.value))
+    if isinstance(spec, GraphSpec):
+        answers = trace.graph.values
+        gradients = [answers[name] for name in (f"d{spec.output}/d{x}" for x, _ in spec.inputs) if name in answers]
+        if gradients and max(abs(value) for value in gradients) < rules.min_gradient:
+            return f"every gradient of {spec.output} vanished (below {rules.min_gradient:g})"
+    for layer, value in largest.items():
+        if value < rules.min_gradient:
+            return f"every weight gradient of layer {layer} vanished (below {rules.min_gradient:g})"
+    return None
+
+
+def _layer_of_weight(spec: NetworkSpec) -> dict[str, str]:
+    from ..engine.parameters import parameter_names
+
+    names = parameter_names(spec)
+    return {weight: spec.layers[l].name for l in range(1, len(spec.layers))
+            for row in names.weights[l] for weight in row}
+
+
+# -- what the exercise asks for ----------------------------------------------------------------
+def asked_names(spec: Spec, rules: Rules) -> tuple[str, ...]:
+    """`variants.ask`, checked against the spec's own trace, or the default:
+    the loss, every update of the first step and the loss after training
+    (a graph: its output and its gradient for every input)."""
+    trace = build_trace(spec)
+    known = trace.graph.values
+    if rules.ask is None:
+        return default_questions(trace, spec)
+    names = []
+    for index, name in enumerate(rules.ask):
+        canonical = trace.aliases.get(name, name)
+        if canonical not in known:
+            close = difflib.get_close_matches(name, list(known) + list(trace.aliases), n=3)
+            hint = f" (closest: {', '.join(close)})" if close else ""
+            raise spec_error(spec, f"variants.ask[{index}]", f"unknown value name {name!r}{hint}")
+        names.append(canonical)
+    return tuple(dict.fromkeys(names))
+
+
+def default_questions(trace: Trace, spec: Spec) -> tuple[str, ...]:
+    names = trace.answers()
+    if isinstance(spec, GraphSpec):
+        wanted = [spec.output] + [f"d{spec.output}/d{x}" for x, _ in spec.inputs]
+        return tuple(name for name in wanted if name in names) or tuple(names)
+    prefix = "" if trace.facts.get("bare") else "step1."
+    updates = [step.name for step in trace.steps() if step.kind == "update" and step.name.startswith(prefix)
+               and (prefix or "." not in step.name)]
+    wanted = [prefix + "E_total", *updates, f"after{trace.facts['steps']}.E_total"]
+    return tuple(name for name in dict.fromkeys(wanted) if name in names)
+
+
+def grade_own_variants(spec: Spec, paths: Iterable[str], rtol: float | None = None,
+                       atol: float | None = None) -> Any:
+    """`check` on a spec with a [variants] table and no --variant: a sheet that
+    names its variant in a `Variant: S-k` header line (the problem sheets print
+    one) is graded against that variant, any other sheet against the spec
+    itself. Each needed variant is drawn once, each seed's stream once."""
+    from ..grading.answerfile import read_sheet
+    from ..grading.check import ClassReport, grader_for
+
+    sheets = [read_sheet(path) for path in paths]
+    wanted: dict[int, tuple[int, int]] = {}
+    for number, sheet in enumerate(sheets):
+        written = next((entry.text.strip() for entry in sheet.entries if entry.written.strip().lower() == "variant"), "")
+        try:
+            wanted[number] = resolve_variant(written, None)
+        except ValueError:
+            continue  # no usable id: graded against the spec (its header line is shown in the report)
+    graders: dict[tuple[int, int], Any] = {}
+    for seed in {seed for seed, _ in wanted.values()}:
+        needed = {index for key_seed, index in wanted.values() if key_seed == seed}
+        for index, variant in enumerate(iter_variants(spec, max(needed), seed), start=1):
+            if index in needed:
+                graders[(seed, index)] = grader_for(variant.trace, rtol, atol)
+    base = grader_for(build_trace(spec), rtol, atol)
+    reports = [graders[wanted[number]].grade(sheet) if number in wanted else base.grade(sheet)
+               for number, sheet in enumerate(sheets)]
+    return ClassReport(tuple(reports), base.tolerance, tuple(base.trace.names()))

@@ -1,0 +1,1 @@
+"""One renderer per output format, the figures they draw, their templates."""

@@ -1,0 +1,244 @@
+"""The network as an inline SVG picture, drawn by our own code (no graphviz).
+
+Layers are columns from left to right, neurons circles labelled with their
+names (i1, h1, o1), every connection a line labelled with its weight, and a
+shared bias a small node feeding its layer (a per-neuron bias is written under
+its neuron). The picture uses `currentColor` and CSS classes, so it follows the
+page's colours (dark mode) and still looks right with no stylesheet at all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import TYPE_CHECKING, Mapping
+
+from ..spec.model import NetworkSpec
+
+if TYPE_CHECKING:
+    from ..document.context import Figure, Formatter
+    from ..engine.parameters import Parameters
+    from ..engine.trace import Trace
+
+COLUMN_GAP = 230      # at least; wider when the weight labels are long
+CHAR_WIDTH = 6.9      # of a 12px label character, roughly
+ROW_GAP = 100
+RADIUS = 22
+MARGIN_X = 70
+TOP = 58              # room for the layer captions
+MAX_DRAWN_LAYER = 10  # wider layers are not drawn
+# Where along a connection its weight label sits: near the start for even
+# source neurons, near the end for odd ones, so labels never share a spot.
+LABEL_NEAR, LABEL_FAR = 0.3, 0.7
+SPREADS = (1.0, 1.2, 1.45, 1.75, 2.1, 2.5)          # tried in turn until the labels fit
+SPOTS = tuple(step / 20 for step in range(3, 18))   # where else a label may go
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+
+
+def network_figures(trace: "Trace", formatter: "Formatter") -> list["Figure"]:
+    """The network before and after training, for a dense-network trace."""
+    from ..document.context import Figure
+
+    facts = trace.facts
+    spec = facts.get("spec")
+    if not isinstance(spec, NetworkSpec) or "parameters" not in facts:
+        return []
+    if max(layer.size for layer in spec.layers) > MAX_DRAWN_LAYER:
+        return []  # a picture of so many labelled lines would be unreadable
+    steps = facts["steps"]
+    before = {name: formatter.text(value) for name, value in facts["initial"].items()}
+    values = trace.graph.values
+    after = {name: formatter.text(values[f"after{steps}.{name}"]) for name in facts["initial"]}
+    sample = None
+    if len(spec.samples) == 1:
+        sample = ([formatter.text(v) for v in spec.samples[0].inputs], [formatter.text(v) for v in spec.samples[0].targets])
+    updates = f"{steps:,} update" + ("s" if steps > 1 else "")
+    return [
+        Figure("network", "The network with its starting weights",
+               network_svg(spec, facts["parameters"], before, "The network with its starting weights", sample),
+               place="network"),
+        Figure("network-after", f"The network after {updates}",
+               network_svg(spec, facts["parameters"], after, f"The network after {updates}", None, updated=True),
+               place="end"),
+    ]
+
+
+def network_svg(spec: NetworkSpec, names: "Parameters", values: Mapping[str, str], title: str,
+                sample: tuple[list[str], list[str]] | None = None, updated: bool = False) -> str:
+    """One picture of the network; `values` maps parameter names to printed
+    numbers; `sample` (inputs, targets as text) is written beside the layers.
+    Spread out further until every label has a place of its own."""
+    for spread in SPREADS:
+        svg, tidy = _draw(spec, names, values, title, sample, updated, spread)
+        if tidy:
+            break
+    return svg
+
+
+def _draw(spec: NetworkSpec, names: "Parameters", values: Mapping[str, str], title: str,
+          sample: tuple[list[str], list[str]] | None, updated: bool, spread: float) -> tuple[str, bool]:
+    layers = spec.layers
+    row_gap = ROW_GAP * spread
+    tallest = max(layer.size for layer in layers)
+    has_shared_bias = any(isinstance(layer.bias, (int, float)) and not isinstance(layer.bias, bool)
+                          for layer in layers[1:])
+    height = TOP + tallest * row_gap + (row_gap if has_shared_bias else 10) + 10
+    longest = max((len(name) + len(values[name]) + 4 for row_names in names.weights for row in row_names
+                   for name in row), default=0)
+    # a label must fit between the two circles it sits between
+    label = longest * CHAR_WIDTH + 8
+    gap = spread * max(COLUMN_GAP, (RADIUS + 6 + label / 2) / LABEL_NEAR, (label + 6) / (LABEL_FAR - LABEL_NEAR))
+    biases = [name for bias in names.biases if bias for name in ([bias] if isinstance(bias, str) else bias)]
+    bias_half = max((len(name) + len(values[name]) + 4 for name in biases), default=0) * CHAR_WIDTH / 2 + 12
+    left = max(MARGIN_X, bias_half)
+    right = max(MARGIN_X, bias_half)
+    if sample:
+        left = max(left, RADIUS + 16 + max(len(text) for text in sample[0]) * CHAR_WIDTH)
+        right = max(right, RADIUS + 16 + (7 + max(len(text) for text in sample[1])) * CHAR_WIDTH)
+    width = left + gap * (len(layers) - 1) + right
+
+    def centre(l: int, j: int) -> Point:
+        size = layers[l].size
+        offset = (tallest - size) * row_gap / 2
+        return Point(left + l * gap, TOP + offset + row_gap * (j + 0.5))
+
+    def bias_point(l: int) -> Point:
+        return Point(left + (l - 1) * gap, TOP + tallest * row_gap + row_gap * 0.45)
+
+    mark = "⁺" if updated else ""
+    bias_mark = mark if spec.update_biases else ""
+    edges: list[str] = []
+    wanted: list[tuple[Point, Point, float, str]] = []   # weight labels, placed last
+    fixed: list[tuple[float, float, str]] = []            # per-neuron bias labels
+    circles: list[Point] = []
+    nodes: list[str] = []
+    for l, layer in enumerate(layers):
+        caption = "input" if l == 0 else ("output" if l == len(layers) - 1 else "hidden")
+        if layer.activation:
+            caption += f" · {layer.activation}"
+        x = centre(l, 0).x
+        nodes.append(_text(x, 22, f"layer {layer.name}", "sbs-layer"))
+        nodes.append(_text(x, 40, caption, "sbs-caption"))
+        for j in range(layer.size):
+            nodes.append(_neuron(centre(l, j), layer.neuron(j)))
+        if l == 0:
+            continue
+        for j, row in enumerate(names.weights[l]):
+            for i, weight in enumerate(row):
+                edges.append(_line(centre(l - 1, i), centre(l, j), "sbs-edge"))
+                at = LABEL_NEAR if i % 2 == 0 else LABEL_FAR
+                wanted.append((centre(l - 1, i), centre(l, j), at, f"{weight}{mark} = {values[weight]}"))
+        bias = names.biases[l]
+        if isinstance(bias, str):
+            point = bias_point(l)
+            for j in range(layer.size):
+                edges.append(_line(point, centre(l, j), "sbs-edge sbs-bias-edge", dashed=True))
+            nodes.append(_bias_node(point, bias))
+            nodes.append(_text(point.x, point.y + RADIUS + 16, f"{bias}{bias_mark} = {values[bias]}", "sbs-value"))
+        elif bias:
+            for j, name in enumerate(bias):
+                point = centre(l, j)
+                fixed.append((point.x, point.y - RADIUS - 12, f"{name}{bias_mark} = {values[name]}"))
+    if sample is not None:
+        inputs, targets = sample
+        for i, value in enumerate(inputs):
+            point = centre(0, i)
+            nodes.append(_text(point.x - RADIUS - 8, point.y + 4, value, "sbs-value", anchor="end"))
+        last = len(layers) - 1
+        for k, value in enumerate(targets):
+            point = centre(last, k)
+            nodes.append(_text(point.x + RADIUS + 8, point.y + 4, f"target {value}", "sbs-value", anchor="start"))
+    for l, layer in enumerate(layers):
+        circles.extend(centre(l, j) for j in range(layer.size))
+    labels, tidy = _place_labels(wanted, fixed, circles)
+    body = "".join(edges + nodes + labels)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="sbs-diagram" role="img" '
+            f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
+            f'font-family="system-ui, sans-serif" font-size="12" fill="currentColor">'
+            f"<title>{escape(title)}</title>{body}</svg>"), tidy
+
+
+def _neuron(point: Point, name: str) -> str:
+    return (f'<circle class="sbs-neuron" cx="{point.x:.1f}" cy="{point.y:.1f}" r="{RADIUS}" '
+            f'fill="none" stroke="currentColor" stroke-width="1.6"/>'
+            + _text(point.x, point.y + 5, name, "sbs-neuron-name"))
+
+
+def _bias_node(point: Point, name: str) -> str:
+    r = RADIUS * 0.75
+    return (f'<rect class="sbs-bias" x="{point.x - r:.1f}" y="{point.y - r:.1f}" width="{2 * r:.1f}" '
+            f'height="{2 * r:.1f}" rx="4" fill="none" stroke="currentColor" stroke-width="1.4"/>'
+            + _text(point.x, point.y + 5, name, "sbs-neuron-name"))
+
+
+def _line(start: Point, end: Point, css: str, dashed: bool = False) -> str:
+    """A connection from circle edge to circle edge."""
+    dx, dy = end.x - start.x, end.y - start.y
+    length = (dx * dx + dy * dy) ** 0.5 or 1.0
+    ux, uy = dx / length, dy / length
+    a = Point(start.x + ux * RADIUS, start.y + uy * RADIUS)
+    b = Point(end.x - ux * RADIUS, end.y - uy * RADIUS)
+    dash = ' stroke-dasharray="5 4"' if dashed else ""
+    return (f'<line class="{css}" x1="{a.x:.1f}" y1="{a.y:.1f}" x2="{b.x:.1f}" y2="{b.y:.1f}" '
+            f'stroke="currentColor" stroke-opacity="0.55" stroke-width="1.2"{dash}/>')
+
+
+Box = tuple[float, float, float, float]   # x, y, width, height
+
+
+def _place_labels(wanted: list[tuple[Point, Point, float, str]], fixed: list[tuple[float, float, str]],
+                  circles: list[Point]) -> tuple[list[str], bool]:
+    """Each weight label on its own connection, at the first spot along it
+    (starting from where it is wanted) that covers no other label and no
+    neuron; the bias labels are placed first where they belong."""
+    placed: list[Box] = []
+    out = []
+    tidy = True
+    for x, y, text in fixed:
+        placed.append(_box(x, y, text))
+        out.append(_boxed(x, y, text, "sbs-value"))
+    for start, end, at, text in wanted:
+        spots = [at] + sorted(SPOTS, key=lambda spot: abs(spot - at))
+        for spot in spots:
+            x, y = start.x + (end.x - start.x) * spot, start.y + (end.y - start.y) * spot
+            box = _box(x, y, text)
+            if not any(_overlap(box, other) for other in placed) and not any(_covers(box, c) for c in circles):
+                break
+        else:
+            x, y = start.x + (end.x - start.x) * at, start.y + (end.y - start.y) * at
+            box = _box(x, y, text)
+            tidy = False
+        placed.append(box)
+        out.append(_boxed(x, y, text, "sbs-weight"))
+    return out, tidy
+
+
+def _box(x: float, y: float, text: str) -> Box:
+    width = len(text) * CHAR_WIDTH + 8
+    return (x - width / 2, y - 9, width, 18)
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return not (a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1])
+
+
+def _covers(box: Box, centre: Point) -> bool:
+    nearest_x = min(max(centre.x, box[0]), box[0] + box[2])
+    nearest_y = min(max(centre.y, box[1]), box[1] + box[3])
+    return (nearest_x - centre.x) ** 2 + (nearest_y - centre.y) ** 2 < (RADIUS + 2) ** 2
+
+
+def _boxed(x: float, y: float, text: str, css: str) -> str:
+    """Text on a patch of background colour."""
+    width = len(text) * CHAR_WIDTH + 8
+    return (f'<rect class="sbs-label" x="{x - width / 2:.1f}" y="{y - 9:.1f}" width="{width:.1f}" height="18" '
+            f'rx="4" fill="#fff" fill-opacity="0.92"/>' + _text(x, y + 4, text, css))
+
+
+def _text(x: float, y: float, text: str, css: str, anchor: str = "middle") -> str:
+    return (f'<text class="{css}" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}">'
+            f"{escape(text)}</text>")

@@ -1,0 +1,1 @@
+"""Answer files, tolerance, error carried forward, diagnoses, reports."""

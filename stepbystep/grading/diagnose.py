@@ -1,0 +1,135 @@
+"""Known mistakes, found by re-running the walkthrough with the mistake made.
+
+A diagnosis is never a special formula for one value: the whole trace is
+built again with one mistake switched on (a `Mistakes` flag, a changed
+convention, or hand rounding), and a wrong answer that matches the same-named
+value of such a run — recomputed from the student's own earlier numbers, so
+that a slip upstream does not hide the mistake — gets its code and sentence.
+That way every diagnosis works on any network, at any depth.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, Iterator
+
+from ..engine.graph import GraphError
+from ..engine.trace import Trace
+from ..spec.model import GraphSpec, NetworkSpec, Spec
+
+ROUNDING_DECIMALS = (4, 3, 2)  # a student with a calculator rounds to 2-4 decimals
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One known mistake and how to re-run the walkthrough making it."""
+
+    diagnosis: Diagnosis
+    build: Callable[[], Trace]
+
+
+class Diagnoser:
+    """The mistaken re-runs of one spec, each built once, when first needed
+    (a class where everyone is right never pays for them)."""
+
+    def __init__(self, mistakes: list[Mistake]) -> None:
+        self.mistakes = mistakes
+        self._built: dict[int, Trace | None] = {}
+
+    def runs(self) -> Iterator[tuple[Diagnosis, Trace]]:
+        """(diagnosis, mistaken trace) in order of preference."""
+        for index, mistake in enumerate(self.mistakes):
+            if index not in self._built:
+                try:
+                    self._built[index] = mistake.build()
+                except GraphError:
+                    self._built[index] = None  # e.g. learning rate 1 diverges: no such run
+            trace = self._built[index]
+            if trace is not None:
+                yield mistake.diagnosis, trace
+
+
+def diagnoser_for(spec: Spec | None) -> Diagnoser | None:
+    """Every mistake that can happen in this spec (None: no spec known)."""
+    if isinstance(spec, NetworkSpec):
+        return Diagnoser(network_mistakes(spec) + _rounding(spec, _network_builder(spec)))
+    if isinstance(spec, GraphSpec):
+        return Diagnoser(_rounding(spec, _graph_builder(spec)))
+    return None
+
+
+def network_mistakes(spec: NetworkSpec) -> list[Mistake]:
+    """The conceptual mistakes that apply to this network (a mistake that
+    changes nothing here, like dropping a learning rate of 1, is left out)."""
+    from ..engine.nn import build_trace
+    from ..engine.parameters import Mistakes
+
+    def flagged(**flags: bool) -> Callable[[], Trace]:
+        return lambda: build_trace(spec, mistakes=Mistakes(**flags))
+
+    def changed(**changes: object) -> Callable[[], Trace]:
+        return lambda: build_trace(replace(spec, **changes))  # type: ignore[arg-type]
+
+    activations = {layer.activation for layer in spec.layers[1:]}
+    hidden = len(spec.layers) > 2
+    wide = any(len(layer.weights[0]) > 1 for layer in spec.layers[1:])
+    found: list[tuple[bool, str, str, Callable[[], Trace]]] = [
+        (True, "wrong_sign",
+         "The update went uphill: w+ = w + η·∂E/∂w instead of w − η·∂E/∂w.", flagged(wrong_sign=True)),
+        (spec.loss == "half_sse", "half_forgotten",
+         "The ½ of E = ½(target − out)² was left out, which doubles the error and its derivative.",
+         changed(loss="sse")),
+        (spec.loss == "half_sse", "half_doubled",
+         "The ½ was applied twice (¼(target − out)²), which halves the error and its derivative.",
+         flagged(half_twice=True)),
+        (spec.loss == "sse", "half_added",
+         "A ½ was put into the loss, which is (target − out)² here, without ½: the error and its derivative halve.",
+         changed(loss="half_sse")),
+        (hidden and spec.hidden_deltas_use == "original_weights", "updated_weights",
+         "The hidden deltas went back through the already updated weights (w+) instead of the original ones.",
+         changed(hidden_deltas_use="updated_weights")),
+        (activations != {"linear"}, "no_activation_derivative",
+         "The activation's derivative ∂out/∂net was left out of the chain rule (taken as 1).",
+         flagged(no_activation_derivative=True)),
+        (bool(activations & {"sigmoid", "tanh", "softmax"}), "derivative_from_net",
+         "The activation's derivative was computed from net instead of out (σ′ = net·(1 − net), not out·(1 − out)).",
+         flagged(derivative_from_net=True)),
+        (spec.learning_rate != 1.0, "no_learning_rate",
+         "The learning rate was not applied: w+ = w − ∂E/∂w instead of w − η·∂E/∂w.", changed(learning_rate=1.0)),
+        (wide, "wrong_input_neuron",
+         "∂net/∂w was taken as the output of the wrong neuron, not the one the weight comes from.",
+         flagged(wrong_input_neuron=True)),
+    ]
+    return [Mistake(Diagnosis(code, message), build) for applies, code, message, build in found if applies]
+
+
+def _rounding(spec: Spec, build: Callable[[int], Trace]) -> list[Mistake]:
+    return [Mistake(Diagnosis("rounded_early",
+                              f"Rounded too early: each value rounded to {decimals} decimals as it was computed, "
+                              "and the rounding errors added up (the walkthrough keeps full precision)."),
+                    _bind(build, decimals))
+            for decimals in ROUNDING_DECIMALS]
+
+
+def _bind(build: Callable[[int], Trace], decimals: int) -> Callable[[], Trace]:
+    return lambda: build(decimals)
+
+
+def _network_builder(spec: NetworkSpec) -> Callable[[int], Trace]:
+    from ..engine.nn import build_trace
+
+    return lambda decimals: build_trace(spec, round_to=decimals)
+
+
+def _graph_builder(spec: GraphSpec) -> Callable[[int], Trace]:
+    def build(decimals: int) -> Trace:
+        from ..engine.expr import build_graph_trace
+
+        return build_graph_trace(spec, round_to=decimals)
+
+    return build

@@ -1,0 +1,128 @@
+"""Spec files (TOML or JSON) checked field by field into frozen records.
+
+Every refusal names the file and the field path, e.g.
+`mazur.toml: layers[2].weights[1]: expected 2 numbers, got 3`, because the
+person reading it is an instructor fixing a hand-written file, not a
+programmer reading a traceback.
+
+This module holds the records and the limits; reading a file is load.py,
+the field-by-field checks validate.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
+LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
+REDUCTIONS = ("sum", "mean")
+HIDDEN_DELTAS = ("original_weights", "updated_weights")
+MODES = ("batch", "online", "minibatch")
+
+# Documented limits (README): beyond these a walkthrough is unreadable and
+# building it would take minutes, so the spec is refused instead.
+MAX_LAYER_SIZE = 1024
+MAX_LAYERS = 32
+MAX_SAMPLES = 100_000
+MAX_EPOCHS = 1_000_000
+MAX_DETAIL_WEIGHTS = 20_000  # weights x samples, summed over the recorded steps
+MAX_RECORDED_STEPS = 50
+MAX_TRAINING_WORK = 2_000_000_000  # weights x samples x epochs for a whole run
+
+
+class SpecError(ValueError):
+    """A refused spec: `str()` is the one line the user sees."""
+
+    def __init__(self, source: str, path: str, message: str) -> None:
+        location = f"{source}: {path}: " if path else f"{source}: "
+        super().__init__(location + message)
+        self.source = source
+        self.path = path
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    size: int
+    activation: str | None = None  # None for the input layer
+    weights: tuple[tuple[float, ...], ...] = ()
+    bias: float | tuple[float, ...] | None = None
+    negative_slope: float = 0.01
+
+    def neuron(self, index: int) -> str:
+        """Neuron name, 0-based index in: `h1`, or `h2_3` after a digit."""
+        joiner = "_" if self.name[-1].isdigit() else ""
+        return f"{self.name}{joiner}{index + 1}"
+
+
+@dataclass(frozen=True)
+class Sample:
+    inputs: tuple[float, ...]
+    targets: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Training:
+    mode: str = "batch"
+    batch_size: int | None = None
+    epochs: int = 1
+    record: tuple[int, ...] = (1,)
+    shuffle_seed: int | None = None
+    given: bool = False  # was a [training] table in the spec
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    source: str
+    title: str | None
+    learning_rate: float
+    loss: str
+    reduction: str
+    update_biases: bool
+    hidden_deltas_use: str
+    layers: tuple[Layer, ...]
+    samples: tuple[Sample, ...]
+    training: Training
+    notes: dict[str, str] = field(default_factory=dict)
+    check: dict[str, Any] = field(default_factory=dict)
+    variants: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def weight_count(self) -> int:
+        return sum(layer.size * len(layer.weights[0]) for layer in self.layers[1:])
+
+    @property
+    def samples_per_step(self) -> int:
+        """Samples in one training step (a full mini-batch): the work of a step
+        scales with it, for the limits and for the fast path's engine choice."""
+        count = len(self.samples)
+        return {"batch": count, "online": 1, "minibatch": min(self.training.batch_size or 1, count)}[self.training.mode]
+
+
+@dataclass(frozen=True)
+class GraphSpec:
+    """A computation-graph spec: inputs and expression nodes (SPEC.md §2)."""
+
+    source: str
+    title: str | None
+    inputs: tuple[tuple[str, float], ...]
+    nodes: tuple[tuple[str, str], ...]
+    output: str
+    notes: dict[str, str] = field(default_factory=dict)
+    check: dict[str, Any] = field(default_factory=dict)
+    variants: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+Spec = NetworkSpec | GraphSpec
+
+
+def steps_per_epoch(mode: str, batch_size: int | None, sample_count: int) -> int:
+    """Online: one step a sample; batch: one; minibatch: ceil(n / size), the last batch may be smaller."""
+    if mode == "online":
+        return sample_count
+    if mode == "minibatch":
+        return -(-sample_count // (batch_size or 1))
+    return 1

@@ -1,0 +1,364 @@
+"""Checking a decoded spec field by field, into spec.py's frozen records.
+
+Apart from spec.py because the checks are most of the code, while most
+readers only need the records. Every refusal is a SpecError naming the file
+and the field path (`layers[2].weights[1]: expected 2 numbers, got 3`): the
+person reading it is an instructor fixing a hand-written file.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from .model import (
+    ACTIVATIONS,
+    HIDDEN_DELTAS,
+    LOSSES,
+    MAX_DETAIL_WEIGHTS,
+    MAX_EPOCHS,
+    MAX_LAYER_SIZE,
+    MAX_LAYERS,
+    MAX_RECORDED_STEPS,
+    MAX_SAMPLES,
+    MAX_TRAINING_WORK,
+    MODES,
+    REDUCTIONS,
+    GraphSpec,
+    Layer,
+    NetworkSpec,
+    Sample,
+    Spec,
+    SpecError,
+    Training,
+    steps_per_epoch,
+)
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_RESERVED = {"w", "b", "E", "step", "sample", "after", "target", "net", "out", "delta", "eta"}
+
+
+def validate(data: dict[str, Any], source: str) -> Spec:
+    """A network spec, or a graph spec when it has nodes (or inputs but no layers)."""
+    check = _Checker(source)
+    if "nodes" in data or "inputs" in data and "layers" not in data:
+        return check.graph_spec(data)
+    return check.network_spec(data)
+
+
+class _Checker:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, path: str, message: str) -> SpecError:
+        return SpecError(self.source, path, message)
+
+    # -- primitives -------------------------------------------------------
+    def keys(self, table: dict[str, Any], path: str, known: tuple[str, ...]) -> None:
+        for key in table:
+            if key not in known:
+                hint = ", ".join(known)
+                raise self.fail(_join(path, key), f"unknown key (known keys: {hint})")
+
+    def table(self, value: Any, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a table, got {_kind(value)}")
+        return value
+
+    def number(self, value: Any, path: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(path, f"expected a number, got {_kind(value)}")
+        number = float(value) if not isinstance(value, int) or abs(value) < 2**63 else math.inf
+        if not math.isfinite(number):
+            shown = repr(value) if isinstance(value, float) else "a whole number too large for a float"
+            raise self.fail(path, f"expected a finite number, got {shown}")
+        return number
+
+    def integer(self, value: Any, path: str, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            shown = repr(value) if isinstance(value, float) else _kind(value)
+            raise self.fail(path, f"expected a whole number, got {shown}")
+        if not low <= value <= high:
+            shown = value if abs(value) < 10**15 else "a far larger number" if value > 0 else "a far smaller number"
+            raise self.fail(path, f"expected a whole number from {low} to {high}, got {shown}")
+        return value
+
+    def vector(self, value: Any, path: str, length: int) -> tuple[float, ...]:
+        if not isinstance(value, list):
+            raise self.fail(path, f"expected a list of {_numbers(length)}, got {_kind(value)}")
+        if len(value) != length:
+            raise self.fail(path, f"expected {_numbers(length)}, got {len(value)}")
+        return tuple(self.number(item, f"{path}[{index}]") for index, item in enumerate(value))
+
+    def choice(self, value: Any, path: str, options: tuple[str, ...]) -> str:
+        if not isinstance(value, str) or value not in options:
+            shown = repr(value) if isinstance(value, str) else _kind(value)
+            raise self.fail(path, f"unknown value {shown} (expected one of: {', '.join(options)})")
+        return value
+
+    def boolean(self, value: Any, path: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(path, f"expected true or false, got {_kind(value)}")
+        return value
+
+    def text(self, value: Any, path: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(path, f"expected text, got {_kind(value)}")
+        return value
+
+    def text_table(self, data: dict[str, Any], key: str) -> dict[str, str]:
+        table = self.table(data.get(key, {}), key)
+        return {name: self.text(note, _join(key, name)) for name, note in table.items()}
+
+    # -- networks ---------------------------------------------------------
+    def network_spec(self, data: dict[str, Any]) -> NetworkSpec:
+        self.keys(data, "", ("title", "learning_rate", "loss", "reduction", "update_biases",
+                             "hidden_deltas_use", "layers", "samples", "training",
+                             "notes", "check", "variants"))
+        for required in ("learning_rate", "loss", "layers", "samples"):
+            if required not in data:
+                raise self.fail(required, "missing (required)")
+        title = self.text(data["title"], "title") if "title" in data else None
+        learning_rate = self.number(data["learning_rate"], "learning_rate")
+        if learning_rate <= 0:
+            raise self.fail("learning_rate", f"must be greater than 0, got {data['learning_rate']!r}")
+        loss = self.choice(data["loss"], "loss", LOSSES)
+        layers = self.layers(data["layers"])
+        samples = self.samples(data["samples"], layers)
+        self.loss_fits(loss, layers, samples)
+        training = self.training(data.get("training"), len(samples))
+        spec = NetworkSpec(
+            source=self.source,
+            title=title,
+            learning_rate=learning_rate,
+            loss=loss,
+            reduction=self.choice(data.get("reduction", "sum"), "reduction", REDUCTIONS),
+            update_biases=self.boolean(data.get("update_biases", True), "update_biases"),
+            hidden_deltas_use=self.choice(data.get("hidden_deltas_use", "original_weights"),
+                                          "hidden_deltas_use", HIDDEN_DELTAS),
+            layers=layers,
+            samples=samples,
+            training=training,
+            notes=self.text_table(data, "notes"),
+            check=self.table(data.get("check", {}), "check"),
+            variants=self.table(data.get("variants", {}), "variants"),
+            raw=data,
+        )
+        self.limits(spec)
+        return spec
+
+    def layers(self, value: Any) -> tuple[Layer, ...]:
+        if not isinstance(value, list):
+            raise self.fail("layers", f"expected a list of layer tables, got {_kind(value)}")
+        if len(value) < 2:
+            raise self.fail("layers", f"expected an input layer and at least one more, got {len(value)} layer(s)")
+        if len(value) > MAX_LAYERS:
+            raise self.fail("layers", f"at most {MAX_LAYERS} layers are supported, got {len(value)}")
+        names = _default_layer_names(len(value))
+        layers: list[Layer] = []
+        for index, raw in enumerate(value):
+            path = f"layers[{index}]"
+            table = self.table(raw, path)
+            layers.append(self.input_layer(table, path, names[0]) if index == 0
+                          else self.dense_layer(table, path, names[index], layers[-1].size))
+        seen: dict[str, int] = {}
+        for index, layer in enumerate(layers):
+            if layer.name in seen:
+                raise self.fail(f"layers[{index}].name", f"{layer.name!r} is already the name of layers[{seen[layer.name]}]")
+            seen[layer.name] = index
+        return tuple(layers)
+
+    def layer_name(self, table: dict[str, Any], path: str, default: str) -> str:
+        name = self.text(table.get("name", default), f"{path}.name")
+        if not _NAME.match(name):
+            raise self.fail(f"{path}.name", f"{name!r} is not a name: use letters and digits, starting with a letter")
+        if name in _RESERVED or name.startswith("d"):
+            raise self.fail(f"{path}.name", f"{name!r} would clash with the names of values (w5, b1, dE_total/…); choose another")
+        return name
+
+    def input_layer(self, table: dict[str, Any], path: str, default: str) -> Layer:
+        self.keys(table, path, ("name", "size"))
+        if "size" not in table:
+            raise self.fail(f"{path}.size", "missing (required)")
+        return Layer(self.layer_name(table, path, default), self.integer(table["size"], f"{path}.size", 1, MAX_LAYER_SIZE))
+
+    def dense_layer(self, table: dict[str, Any], path: str, default: str, previous: int) -> Layer:
+        self.keys(table, path, ("name", "size", "activation", "weights", "bias", "negative_slope"))
+        name = self.layer_name(table, path, default)
+        if "activation" not in table:
+            raise self.fail(f"{path}.activation", f"missing (required; one of: {', '.join(ACTIVATIONS)})")
+        activation = self.choice(table["activation"], f"{path}.activation", ACTIVATIONS)
+        if "weights" not in table:
+            raise self.fail(f"{path}.weights", "missing (required: one row of weights per neuron)")
+        rows = table["weights"]
+        if not isinstance(rows, list) or not rows:
+            raise self.fail(f"{path}.weights", f"expected a list of rows (one per neuron), got {_kind(rows)}")
+        if "size" in table:
+            size = self.integer(table["size"], f"{path}.size", 1, MAX_LAYER_SIZE)
+            if len(rows) != size:
+                raise self.fail(f"{path}.weights", f"expected {size} rows (size = {size}), got {len(rows)}")
+        else:
+            size = len(rows)
+            if size > MAX_LAYER_SIZE:
+                raise self.fail(f"{path}.weights", f"at most {MAX_LAYER_SIZE} neurons a layer, got {size}")
+        weights = tuple(self.vector(row, f"{path}.weights[{row_index}]", previous) for row_index, row in enumerate(rows))
+        bias: float | tuple[float, ...] | None = None
+        if "bias" in table:
+            raw_bias = table["bias"]
+            bias = self.vector(raw_bias, f"{path}.bias", size) if isinstance(raw_bias, list) else self.number(raw_bias, f"{path}.bias")
+        slope = 0.01
+        if "negative_slope" in table:
+            if activation != "leaky_relu":
+                raise self.fail(f"{path}.negative_slope", "only leaky_relu takes a negative_slope")
+            slope = self.number(table["negative_slope"], f"{path}.negative_slope")
+            if not 0 <= slope < 1:
+                raise self.fail(f"{path}.negative_slope", f"expected a number from 0 up to (not including) 1, got {slope}")
+        if activation == "softmax" and size < 2:
+            raise self.fail(f"{path}.activation", "softmax needs at least 2 neurons (one softmax output is always 1)")
+        return Layer(name, size, activation, weights, bias, slope)
+
+    def samples(self, value: Any, layers: tuple[Layer, ...]) -> tuple[Sample, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail("samples", f"expected a list of at least one sample, got {_kind(value) if not isinstance(value, list) else 'an empty list'}")
+        if len(value) > MAX_SAMPLES:
+            raise self.fail("samples", f"at most {MAX_SAMPLES} samples are supported, got {len(value)}")
+        samples = []
+        for index, raw in enumerate(value):
+            path = f"samples[{index}]"
+            table = self.table(raw, path)
+            self.keys(table, path, ("inputs", "targets"))
+            for key in ("inputs", "targets"):
+                if key not in table:
+                    raise self.fail(f"{path}.{key}", "missing (required)")
+            samples.append(Sample(self.vector(table["inputs"], f"{path}.inputs", layers[0].size),
+                                  self.vector(table["targets"], f"{path}.targets", layers[-1].size)))
+        return tuple(samples)
+
+    def loss_fits(self, loss: str, layers: tuple[Layer, ...], samples: tuple[Sample, ...]) -> None:
+        output = layers[-1]
+        where = f"layers[{len(layers) - 1}]"
+        if loss == "bce":
+            if output.size != 1:
+                raise self.fail("loss", f"bce needs exactly one output neuron, {where} has {output.size}")
+            if output.activation != "sigmoid":
+                raise self.fail("loss", f"bce needs a sigmoid output, {where} is {output.activation}")
+            for index, sample in enumerate(samples):
+                if not 0 <= sample.targets[0] <= 1:
+                    raise self.fail(f"samples[{index}].targets[0]", f"bce targets must be from 0 to 1, got {sample.targets[0]}")
+        if loss == "cross_entropy":
+            if output.activation != "softmax":
+                raise self.fail("loss", f"cross_entropy needs a softmax output, {where} is {output.activation}")
+            for index, sample in enumerate(samples):
+                if any(target < 0 for target in sample.targets):
+                    raise self.fail(f"samples[{index}].targets", "cross_entropy targets must not be negative")
+                if abs(math.fsum(sample.targets) - 1) > 1e-9:
+                    raise self.fail(f"samples[{index}].targets", f"cross_entropy targets must sum to 1, they sum to {math.fsum(sample.targets):g}")
+        # softmax with a squared error is allowed: a valid (if unusual) exercise
+
+    def training(self, value: Any, sample_count: int) -> Training:
+        if value is None:
+            return Training()
+        table = self.table(value, "training")
+        self.keys(table, "training", ("mode", "batch_size", "epochs", "record", "shuffle_seed"))
+        mode = self.choice(table.get("mode", "batch"), "training.mode", MODES)
+        batch_size = None
+        if mode == "minibatch":
+            if "batch_size" not in table:
+                raise self.fail("training.batch_size", "missing (required for minibatch)")
+            batch_size = self.integer(table["batch_size"], "training.batch_size", 1, MAX_SAMPLES)
+        elif "batch_size" in table:
+            raise self.fail("training.batch_size", f"only minibatch mode takes a batch_size (mode is {mode})")
+        epochs = self.integer(table.get("epochs", 1), "training.epochs", 1, MAX_EPOCHS)
+        steps = epochs * steps_per_epoch(mode, batch_size, sample_count)
+        raw_record = table.get("record", [1])
+        if not isinstance(raw_record, list):
+            raise self.fail("training.record", f"expected a list of step numbers, got {_kind(raw_record)}")
+        if len(raw_record) > MAX_RECORDED_STEPS:
+            raise self.fail("training.record", f"at most {MAX_RECORDED_STEPS} steps can be shown in full, got {len(raw_record)}")
+        record = tuple(self.integer(step, f"training.record[{index}]", 1, steps) for index, step in enumerate(raw_record))
+        if len(set(record)) != len(record):
+            raise self.fail("training.record", "a step is listed twice")
+        seed = None
+        if "shuffle_seed" in table:
+            if mode != "minibatch":
+                raise self.fail("training.shuffle_seed", f"only minibatch mode shuffles (mode is {mode})")
+            seed = self.integer(table["shuffle_seed"], "training.shuffle_seed", 0, 2**32 - 1)
+        return Training(mode, batch_size, epochs, tuple(sorted(record)), seed, True)
+
+    def limits(self, spec: NetworkSpec) -> None:
+        weights = spec.weight_count
+        training = spec.training
+        per_step = spec.samples_per_step
+        detail = weights * per_step * len(training.record)
+        if detail > MAX_DETAIL_WEIGHTS:
+            raise self.fail("layers", f"{weights} weights x {per_step} sample(s) x {len(training.record)} recorded step(s) "
+                                      f"= {detail} is above the full-detail limit of {MAX_DETAIL_WEIGHTS}; "
+                                      + _detail_advice(len(training.record), per_step))
+        work = weights * len(spec.samples) * training.epochs
+        if work > MAX_TRAINING_WORK:
+            raise self.fail("training.epochs", f"{weights} weights x {len(spec.samples)} samples x {training.epochs} epochs "
+                                               f"is above the limit of {MAX_TRAINING_WORK}")
+
+    # -- computation graphs ------------------------------------------------
+    def graph_spec(self, data: dict[str, Any]) -> GraphSpec:
+        self.keys(data, "", ("title", "inputs", "nodes", "output", "notes", "check", "variants"))
+        for required in ("inputs", "nodes"):
+            if required not in data:
+                raise self.fail(required, "missing (required)")
+        inputs_table = self.table(data["inputs"], "inputs")
+        nodes_table = self.table(data["nodes"], "nodes")
+        if not nodes_table:
+            raise self.fail("nodes", "expected at least one node")
+        inputs = tuple((name, self.number(value, f"inputs.{name}")) for name, value in inputs_table.items())
+        nodes = tuple((name, self.text(value, f"nodes.{name}")) for name, value in nodes_table.items())
+        for path, name in [(f"inputs.{n}", n) for n, _ in inputs] + [(f"nodes.{n}", n) for n, _ in nodes]:
+            if not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", name):
+                raise self.fail(path, f"{name!r} is not a name: use letters, digits and _, starting with a letter")
+        clash = set(inputs_table) & set(nodes_table)
+        if clash:
+            raise self.fail(f"nodes.{sorted(clash)[0]}", "is also an input")
+        output = self.text(data.get("output", nodes[-1][0]), "output")
+        if output not in nodes_table:
+            raise self.fail("output", f"{output!r} is not a node")
+        return GraphSpec(self.source, self.text(data["title"], "title") if "title" in data else None,
+                         inputs, nodes, output, self.text_table(data, "notes"),
+                         self.table(data.get("check", {}), "check"),
+                         self.table(data.get("variants", {}), "variants"), raw=data)
+
+
+def _default_layer_names(count: int) -> list[str]:
+    hidden = count - 2
+    middle = ["h"] if hidden == 1 else [f"h{index + 1}" for index in range(hidden)]
+    return ["i", *middle, "o"]
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _numbers(count: int) -> str:
+    return f"{count} number" + ("" if count == 1 else "s")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return f"text {value[:40]!r}"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    if isinstance(value, dict):
+        return "a table"
+    if value is None:
+        return "nothing (null)"
+    return type(value).__name__
+
+
+def _detail_advice(recorded: int, per_step: int) -> str:
+    """Only the ways out that apply (with one recorded step, 'record fewer steps' is no help)."""
+    ways = (["record fewer steps"] if recorded > 1 else []) \
+        + (["use smaller batches (training.mode = \"minibatch\")"] if per_step > 1 else []) \
+        + ["use a smaller network"]
+    return ", ".join(ways[:-1]) + (" or " if len(ways) > 1 else "") + ways[-1]
