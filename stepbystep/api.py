@@ -16,10 +16,13 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+from .engine.graph import GraphError
 from .engine.trace import Trace
 from .numbers import DEFAULT_PRECISION
 from .spec.load import load_spec, parse_spec
-from .spec.model import NetworkSpec, Spec
+from .spec.model import NetworkSpec, Spec, SpecError
+
+__all__ = ["Walkthrough", "build", "load", "loads", "from_dict", "SpecError", "GraphError"]
 
 _Result = TypeVar("_Result")
 
@@ -147,6 +150,14 @@ def build(spec: Spec, round_to: int | None = None) -> Walkthrough:
 def load(path: str | Path, round_to: int | None = None) -> Walkthrough:
     """Read, validate and build a spec file (TOML or JSON)."""
     return build(load_spec(path), round_to)
+
+
+def loads(text: str, source: str = "<spec>", round_to: int | None = None) -> Walkthrough:
+    """A spec given as text (TOML, or JSON when it starts with `{`), e.g. inline
+    in a course page; `source` names it in error messages."""
+    from .spec.load import decode
+
+    return build(parse_spec(decode(text, source), source), round_to)
 
 
 def from_dict(data: dict[str, Any], round_to: int | None = None, source: str = "<spec>") -> Walkthrough:

@@ -81,8 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="how many variants (S-1 … S-N)")
     variants.add_argument("--seed", type=_whole_number(0, 2**63 - 1), required=True, metavar="S",
                           help="the same seed gives the same variants, byte for byte")
-    variants.add_argument("--format", choices=("json", "moodle-xml", "md"), default="json",
-                          help="md: a problem sheet, and with -o FILE a solution sheet FILE-solutions.md beside it")
+    variants.add_argument("--format", choices=("json", "moodle-xml", "md", "qti"), default="json",
+                          help="md: a problem sheet, and with -o FILE a solution sheet FILE-solutions.md beside it; "
+                               "qti: a Canvas quiz (QTI 1.2 zip, needs -o)")
     variants.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
     variants.set_defaults(run=_variants)
     return parser
@@ -226,17 +227,19 @@ def _variant_walkthrough(args: argparse.Namespace) -> "api.Walkthrough":
 
 
 def _variants(args: argparse.Namespace) -> int:
-    from .exercises.export import export
+    from .exercises.export import BINARY_FORMATS, export
     from .exercises.variants import iter_variants
     from .spec.load import load_spec
 
+    if args.format in BINARY_FORMATS and args.output is None:
+        raise UsageError(f"--format {args.format} writes a binary file: give -o FILE")
     files = export(iter_variants(load_spec(args.spec), args.count, args.seed), args.format, args.output)
     for path, text in files:
         _emit(text, path)
     return EXIT_OK
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str | bytes, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -244,9 +247,10 @@ def _emit(text: str, output: str | None) -> None:
         write_atomically(Path(output), text)
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | bytes) -> None:
     """Write to a temporary file beside `path`, then rename: a reader never
-    sees half a file and a failure leaves no file behind."""
+    sees half a file and a failure leaves no file behind. Bytes (a PDF, a
+    zip) are written as they are."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise UsageError(f"{path}: the folder {directory} does not exist")
@@ -255,8 +259,12 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as error:  # the error names the output, not our temporary file
         raise UsageError(f"{path}: cannot write in {directory} ({error.strerror})") from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(handle, "wb") as binary:
+                binary.write(text)
+        else:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a page is for sharing
         os.replace(temporary, path)
     except OSError as error:
