@@ -93,11 +93,13 @@ class Walkthrough:
         return render_html(self.trace, self._precision(precision), fragment=fragment, math=math,
                            notation=_notation(notation))
 
-    def render_template(self, path: str | Path, math: str = "mathml", precision: int | None = None) -> str:
-        """Your own Jinja template, sandboxed, with the walkthrough as context."""
+    def render_template(self, path: str | Path, math: str = "mathml", precision: int | None = None,
+                        includes: tuple[str | Path, ...] = ()) -> str:
+        """Your own Jinja template, sandboxed and bounded, with the walkthrough as
+        context; `includes`: the other files it may include, import or extend."""
         from .formats.html import render_user_template
 
-        return render_user_template(self.trace, path, self._precision(precision), math)
+        return render_user_template(self.trace, path, self._precision(precision), math, includes)
 
     def _precision(self, precision: int | None) -> int:
         if precision is not None:

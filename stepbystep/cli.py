@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="HTML: formulas as MathML (default, no JavaScript) or as LaTeX for MathJax/KaTeX")
     render.add_argument("--template", metavar="FILE",
                         help="render your own Jinja template (sandboxed) with the walkthrough as its context")
+    render.add_argument("--template-include", metavar="FILE", action="append", default=[],
+                        help="a file the --template may include, import or extend (by its file name); repeatable")
     render.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
     render.add_argument("--precision", type=_whole_number(0, 15), default=None, metavar="N",
                         help="decimals printed (default 9; with --round K, K, or as many as the spec's own numbers have)")
@@ -129,6 +131,8 @@ def _render(args: argparse.Namespace) -> int:
         raise UsageError("--fragment needs --format html (and no --template)")
     if args.math and args.format != "html" and not args.template:
         raise UsageError("--math needs --format html or --template")
+    if args.template_include and not args.template:
+        raise UsageError("--template-include goes with --template")
     if args.notation != "scalar" and args.template:
         raise UsageError("--notation matrix goes with --format md or html, not with --template")
     from .spec.model import GraphSpec
@@ -136,10 +140,11 @@ def _render(args: argparse.Namespace) -> int:
     if args.notation != "scalar" and isinstance(walkthrough.spec, GraphSpec):  # was silently ignored
         raise UsageError("--notation matrix is for network specs; a computation graph has no weight matrices")
     if args.template:
-        from .formats.html import UserTemplateError
+        from .formats.sandbox import UserTemplateError
 
         try:
-            text = walkthrough.render_template(args.template, math=args.math or "mathml", precision=precision)
+            text = walkthrough.render_template(args.template, math=args.math or "mathml", precision=precision,
+                                               includes=tuple(args.template_include))
         except UserTemplateError as error:
             raise UsageError(str(error)) from None
     elif args.format == "html":
