@@ -27,7 +27,7 @@ def sheets_typst(variants: Iterable[Variant], solutions: bool = False, paper: st
             parts += [PAGE_BREAK, solution_page.render(problem=view, walkthrough=worked_solution(variant))]
     if not parts:
         raise ValueError("no variants to print")
-    return "\n".join([preamble(f"{title} (variants)", paper, section_breaks=False)] + parts) + "\n"
+    return "\n".join([preamble(f"{title} (variants)", paper)] + parts) + "\n"
 
 
 def worked_solution(variant: Variant) -> str:

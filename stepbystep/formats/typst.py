@@ -15,11 +15,12 @@ from .templates import template_environment
 from .typst_math import latex_to_typst
 
 PAPERS = {"a4": "a4", "letter": "us-letter"}
+_LINE_BREAKS = re.compile("[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
 def typst_string(text: str) -> str:
     """A Typst string literal (code mode) holding `text` exactly, on one line."""
-    text = " ".join(str(text).splitlines())
+    text = _LINE_BREAKS.sub(" ", str(text))
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -66,7 +67,7 @@ def typst_environment() -> Any:
     return environment
 
 
-def preamble(title: str, paper: str = "a4", section_breaks: bool = True) -> str:
+def preamble(title: str, paper: str = "a4") -> str:
     """Page, fonts, headings and tables of every printed document."""
     template = typst_environment().get_template("preamble.typ.j2")
-    return template.render(title=title, paper=paper_name(paper), section_breaks=section_breaks)
+    return template.render(title=title, paper=paper_name(paper))

@@ -79,8 +79,7 @@ def latex_to_typst(latex: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _convert(latex: str) -> str:
-    tokens = [token for token in _TOKEN.findall(latex) if not token.isspace()]
-    parser = _Parser(tokens, latex)
+    parser = _Parser(_TOKEN.findall(latex), latex)
     tree = parser.sequence(stop=())
     return _print(tree)
 
@@ -94,11 +93,14 @@ class _Parser:
     def fail(self, message: str) -> ValueError:
         return ValueError(f"LaTeX to Typst: {message} in {self.source!r}")
 
-    def peek(self) -> str | None:
+    def peek(self, spaces: bool = False) -> str | None:
+        """The next token; white space is skipped except inside text (`spaces`)."""
+        while not spaces and self.position < len(self.tokens) and self.tokens[self.position].isspace():
+            self.position += 1
         return self.tokens[self.position] if self.position < len(self.tokens) else None
 
-    def take(self) -> str:
-        token = self.peek()
+    def take(self, spaces: bool = False) -> str:
+        token = self.peek(spaces)
         if token is None:
             raise self.fail("unexpected end")
         self.position += 1
@@ -133,11 +135,12 @@ class _Parser:
             raise self.fail("expected {")
         depth, parts = 0, []
         while True:
-            token = self.take()
+            token = self.take(spaces=True)
             if token == "}" and depth == 0:
                 return "".join(parts)
             depth += (token == "{") - (token == "}")
-            parts.append(token[1:] if token in ("\\{", "\\}", "\\_", "\\%", "\\&", "\\$", "\\#") else token)
+            parts.append(token[1:] if token in ("\\{", "\\}", "\\_", "\\%", "\\&", "\\$", "\\#")
+                         else " " if token.isspace() else token)
 
     def atom(self) -> Node:
         token = self.take()
