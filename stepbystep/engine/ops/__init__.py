@@ -26,13 +26,15 @@ Adding an operation (e.g. an activation):
 
 A new family (optimizers, layer kinds) follows the same pattern: a frozen
 record class and a registry instance in registry.py, records in its module,
-imported below.
+imported below. Layer kinds (LAYERS) write whole layers of nodes, so their
+records live in their own package, engine/layers/, imported last.
 """
 from . import activations, functions, losses  # noqa: F401  (fill the registries)
 from .activations import ActivationRecord
 from .functions import FunctionRecord
 from .losses import LossRecord
-from .registry import ACTIVATIONS, FUNCTIONS, LOSSES, Registry, UnknownOperation
+from .registry import ACTIVATIONS, FUNCTIONS, LAYERS, LOSSES, Registry, UnknownOperation
+from .. import layers  # noqa: E402,F401  (fills LAYERS; its records read the registries above)
 
-__all__ = ["ACTIVATIONS", "FUNCTIONS", "LOSSES", "ActivationRecord", "FunctionRecord", "LossRecord", "Registry",
+__all__ = ["ACTIVATIONS", "FUNCTIONS", "LAYERS", "LOSSES", "ActivationRecord", "FunctionRecord", "LossRecord", "Registry",
            "UnknownOperation"]
