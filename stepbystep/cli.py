@@ -84,9 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help="how many variants (S-1 … S-N)")
     variants.add_argument("--seed", type=_whole_number(0, 2**63 - 1), required=True, metavar="S",
                           help="the same seed gives the same variants, byte for byte")
-    variants.add_argument("--format", choices=("json", "moodle-xml", "md", "qti"), default="json",
+    variants.add_argument("--format", choices=("json", "moodle-xml", "md", "qti", "pdf"), default="json",
                           help="md: a problem sheet, and with -o FILE a solution sheet FILE-solutions.md beside it; "
-                               "qti: a Canvas quiz (QTI 1.2 zip, needs -o)")
+                               "qti: a Canvas quiz (QTI 1.2 zip); pdf: one printed problem sheet per variant "
+                               "(qti and pdf need -o)")
+    variants.add_argument("--paper", choices=("a4", "letter"), default="a4", help="pdf: the paper size (default a4)")
     variants.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
     variants.set_defaults(run=_variants)
     return parser
@@ -243,9 +245,17 @@ def _variants(args: argparse.Namespace) -> int:
 
     if args.format in BINARY_FORMATS and args.output is None:
         raise UsageError(f"--format {args.format} writes a binary file: give -o FILE")
+    if args.paper != "a4" and args.format != "pdf":
+        raise UsageError("--paper goes with --format pdf")
     if args.output is not None:  # before any work: the sheet and its solutions, neither the spec
         check_outputs([args.output] + ([solutions_path(args.output)] if args.format == "md" else []), [args.spec])
-    files = export(iter_variants(load_spec(args.spec), args.count, args.seed), args.format, args.output)
+    from .formats.pdf import PdfUnavailable
+
+    try:
+        files = export(iter_variants(load_spec(args.spec), args.count, args.seed), args.format, args.output,
+                       paper=args.paper)
+    except PdfUnavailable as error:
+        raise UsageError(str(error)) from None
     written = [(path, text) for path, text in files if path is not None]
     if written:
         write_files(written, [args.spec])
