@@ -1,4 +1,4 @@
-"""Variants written out: JSON with answer keys, Moodle XML, Markdown sheets, a Canvas QTI zip."""
+"""Variants written out: JSON with answer keys, Moodle XML, Markdown or PDF sheets, a Canvas QTI zip."""
 from __future__ import annotations
 
 import json
@@ -26,10 +26,11 @@ def solutions_path(output: str) -> str:
     return f"{stem}-solutions.{suffix}"
 
 
-BINARY_FORMATS = ("qti",)  # written to a file only (-o)
+BINARY_FORMATS = ("qti", "pdf")  # written to a file only (-o)
 
 
-def export(variants: Iterable[Variant], fmt: str, output: str | None) -> list[tuple[str | None, str | bytes]]:
+def export(variants: Iterable[Variant], fmt: str, output: str | None, *, solutions: bool = False,
+           paper: str = "a4") -> list[tuple[str | None, str | bytes]]:
     """(path, or None for standard output; text, or bytes for a binary format)
     for each file to write. All are rendered before any is written, so a
     failure leaves no file behind."""
@@ -37,6 +38,10 @@ def export(variants: Iterable[Variant], fmt: str, output: str | None) -> list[tu
         return [(output, variants_json(variants))]
     if fmt == "moodle-xml":
         return [(output, moodle_xml(variants))]
+    if fmt == "pdf":
+        from .printed import sheets_pdf
+
+        return [(output, sheets_pdf(variants, solutions, paper))]
     if fmt == "qti":
         from .canvas import qti_zip
 
