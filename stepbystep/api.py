@@ -16,19 +16,20 @@ from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
+from .engine.graph import GraphError
 from .engine.trace import Trace
 from .formats.html import UserTemplateError
 from .numbers import DEFAULT_PRECISION
 from .spec.load import load_spec, parse_spec
-from .spec.model import GraphSpec, NetworkSpec, Spec
+from .spec.model import GraphSpec, NetworkSpec, Spec, SpecError
 
 if TYPE_CHECKING:
     from .document.blocks import Document
     from .formats.figures import DrawnFigure
     from .formats.templates import Templates
 
-__all__ = ["GraphSpec", "NetworkSpec", "Spec", "UserTemplateError", "Walkthrough", "build", "from_dict", "load",
-           "load_spec", "parse_spec"]
+__all__ = ["GraphError", "GraphSpec", "NetworkSpec", "Spec", "SpecError", "UserTemplateError", "Walkthrough", "build",
+           "from_dict", "load", "load_spec", "loads", "parse_spec"]
 
 _Result = TypeVar("_Result")
 
@@ -117,13 +118,15 @@ class Walkthrough:
         return render_html(self.document(precision, notation), fragment=fragment, math=math, theme=theme,
                            templates=_templates(templates))
 
-    def render_template(self, path: str | Path, math: str = "mathml", precision: int | None = None) -> str:
-        """Your own Jinja template, sandboxed, with the walkthrough as context
-        (also `answers`, name -> number, and `facts`, what the walkthrough is about)."""
+    def render_template(self, path: str | Path, math: str = "mathml", precision: int | None = None,
+                        includes: tuple[str | Path, ...] = ()) -> str:
+        """Your own Jinja template, sandboxed and bounded, with the walkthrough as
+        context (also `answers`, name -> number, and `facts`, what the walkthrough
+        is about); `includes`: the other files it may include, import or extend."""
         from .formats.html import render_user_template
 
         return render_user_template(self.document(precision), path, math,
-                                    {"answers": self.trace.answers(), "facts": self.trace.facts})
+                                    {"answers": self.trace.answers(), "facts": self.trace.facts}, includes)
 
     def _precision(self, precision: int | None) -> int:
         if precision is not None:
@@ -197,6 +200,14 @@ def load(path: str | Path, round_to: int | None = None, **graph_options: Any) ->
     """Read, validate and build a spec file (TOML or JSON); `graph_options`
     as for build()."""
     return build(load_spec(path), round_to, **graph_options)
+
+
+def loads(text: str, source: str = "<spec>", round_to: int | None = None, **graph_options: Any) -> Walkthrough:
+    """A spec given as text (TOML, or JSON when it starts with `{`), e.g. inline
+    in a course page; `source` names it in error messages."""
+    from .spec.load import decode
+
+    return build(parse_spec(decode(text, source), source), round_to, **graph_options)
 
 
 def from_dict(data: dict[str, Any], round_to: int | None = None, source: str = "<spec>",

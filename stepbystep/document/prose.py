@@ -2,62 +2,27 @@
 
 Short sentences in the manner of Mazur's post, written as `prose()` text
 ($math$, **strong**, `code`). What one activation or loss says comes from
-its own entry (ACTIVATION_SENTENCES, LOSS_SENTENCES) by the name the spec
-gave; an unknown name is an error, never another operation's sentence.
+its record in the operations registry (engine/ops: ActivationProse,
+LossProse); an unknown name raises, never another operation's sentence.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 from ..engine.facts import NetworkFacts
+from ..engine.ops import ACTIVATIONS, LOSSES
+from ..engine.ops.activations import ActivationProse
+from ..engine.ops.losses import LossProse
 from ..engine.trace import Section, Step
 from .blocks import Block, Equation
 from .outline import paragraph
 
-# activation -> (what the output does, what its derivative is)
-ACTIVATION_SENTENCES: dict[str, tuple[str, str]] = {
-    "sigmoid": ("The logistic (sigmoid) function squashes the net input into $(0, 1)$:",
-                "which for the logistic function is $out \\cdot (1 - out)$:"),
-    "tanh": ("The hyperbolic tangent squashes the net input into $(-1, 1)$:",
-             "which for tanh is $1 - out^2$:"),
-    "relu": ("ReLU passes a positive net input through and turns a negative one into 0:",
-             "which for ReLU is 1 where the net input is positive and 0 elsewhere (we take 0 at exactly 0):"),
-    "leaky_relu": ("Leaky ReLU passes a positive net input through and scales a negative one by the slope:",
-                   "which for leaky ReLU is 1 where the net input is positive and the slope elsewhere "
-                   "(the slope also at exactly 0):"),
-    "linear": ("A linear neuron outputs its net input unchanged:", "which for a linear neuron is 1:"),
-    "softmax": ("Softmax turns the layer's net inputs into probabilities that sum to 1:",
-                "and a softmax output depends on every net input of its layer: $\\frac{\\partial out_k}{\\partial net_j}$ is\n"
-                "$out_k (1 - out_k)$ when $j = k$ and $-out_k \\cdot out_j$ otherwise:"),
-}
-
-# loss -> (what the error is, how its derivative comes about)
-LOSS_SENTENCES: dict[str, tuple[str, str]] = {
-    "half_sse": ("Each output's error is half its squared distance from the target (the ½ is there so it cancels when we\n"
-                 "differentiate); the total error is the sum over the outputs.",
-                 "Differentiating $\\frac{1}{2}(target - out)^2$ gives "
-                 "$2 \\cdot \\frac{1}{2}(target - out)^{2-1} \\cdot (-1) = -(target - out)$:"),
-    "sse": ("Each output's error is its squared distance from the target (no ½ here, so a factor 2 appears in the\n"
-            "derivative); the total error is the sum over the outputs.",
-            "Differentiating $(target - out)^2$ gives $-2(target - out)$:"),
-    "mse": ("Each output's error is its squared distance from the target divided by the number of outputs, so the\n"
-            "total error is the mean squared error.",
-            "Differentiating $\\frac{1}{K}(target - out)^2$ gives $-\\frac{2}{K}(target - out)$:"),
-    "bce": ("With one sigmoid output read as a probability, the error is the binary cross-entropy: the negative log of the\n"
-            "probability the network gave to the right answer.",
-            "Differentiating $-[t \\ln o + (1-t)\\ln(1-o)]$ gives $-\\left(\\frac{t}{o} - \\frac{1-t}{1-o}\\right)$:"),
-    "cross_entropy": ("The softmax outputs are probabilities; the cross-entropy adds $-target_k \\ln out_k$ over the outputs, "
-                      "so only\nthe outputs with a non-zero target count.",
-                      "Differentiating $-t_k \\ln o_k$ gives $-\\frac{t_k}{o_k}$:"),
-}
+def activation_prose(activation: str) -> ActivationProse:
+    return ACTIVATIONS.get(activation).prose
 
 
-def activation_sentence(activation: str, which: int) -> str:
-    return ACTIVATION_SENTENCES[activation][which]
-
-
-def loss_sentence(loss: str, which: int) -> str:
-    return LOSS_SENTENCES[loss][which]
+def loss_prose(loss: str) -> LossProse:
+    return LOSSES.get(loss).prose
 
 
 def section_intro(section: Section, facts: NetworkFacts, example: Equation | None,
@@ -71,7 +36,7 @@ def section_intro(section: Section, facts: NetworkFacts, example: Equation | Non
                           "the outputs\nof the layer below plus its bias (times 1); its output is the net input squashed "
                           "by the layer's activation function.")]
     if section.kind == "error" and not c.get("after"):
-        return [paragraph(loss_sentence(c["loss"], 0))]
+        return [paragraph(loss_prose(c["loss"]).error)]
     if section.kind == "output_layer" and example is not None:
         return [paragraph(f"Now the backward pass. We want to know how much a change in each weight changes the total "
                           f"error, for\nexample ${example.symbol}$. The weight changes the net input, the net input "
@@ -106,13 +71,13 @@ def before_step(step: Step, section: Section, facts: NetworkFacts, symbol: Calla
     kind = step.kind
     spec = facts.spec
     if kind == "out":
-        return activation_sentence(c["activation"], 0)
+        return activation_prose(c["activation"]).squash
     if kind == "dE_dout":
         return ("First, how much does the total error change with the output? Only the error term of this output "
-                "depends on it.\n" + loss_sentence(c["loss"], 1))
+                "depends on it.\n" + loss_prose(c["loss"]).derivative)
     if kind == "dout_dnet":
         return ("Next, how much does the output change with its net input? That is the derivative of the activation "
-                "function,\n" + activation_sentence(c["activation"], 1))
+                "function,\n" + activation_prose(c["activation"]).slope)
     if kind == "delta":
         return _delta(c["activation"], section)
     if kind == "dnet_dw":
@@ -149,14 +114,13 @@ def before_step(step: Step, section: Section, facts: NetworkFacts, symbol: Calla
 
 
 def _delta(activation: str, section: Section) -> str:
-    loss = section.context.get("loss")
-    output = section.kind == "output_layer"
-    if activation == "softmax":
-        check = (" (with cross-entropy this sum always simplifies to $out_k - target_k$, a handy check)"
-                 if loss == "cross_entropy" and output else "")
-        return f"The delta of a softmax neuron gathers the changes of every output its net input moves{check}:"
-    check = (" (with binary cross-entropy on a sigmoid it always simplifies to $out - target$, a handy check)"
-             if loss == "bce" and output else "")
+    """The delta sentence: the activation's own (softmax) or the product of the
+    two factors; on the output layer, the loss's shortcut where it has one."""
+    simplifies = loss_prose(section.context["loss"]).simplifies if section.kind == "output_layer" else None
+    check = f" ({simplifies})" if simplifies else ""
+    own = activation_prose(activation).delta
+    if own:
+        return f"{own}{check}:"
     return ("The product of these two factors is the neuron's delta, "
             f"$\\delta = \\frac{{\\partial E_{{total}}}}{{\\partial net}}${check}.\nWe keep it: the layer below will need it.")
 

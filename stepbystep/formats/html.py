@@ -26,11 +26,11 @@ from ..document.blocks import (
     Table,
     Text,
     UserText,
-    plain_text,
 )
 from .figures import svg
 from .mathml import display_equation, latex_to_mathml
 from .renderer import Renderer, equation_note
+from .sandbox import UserTemplateError
 from .templates import template_dir, template_environment
 
 if TYPE_CHECKING:
@@ -43,10 +43,6 @@ MATHJAX_URL = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"
 KATEX_BASE = "https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/"
 KATEX_INIT = ('document.addEventListener("DOMContentLoaded",function(){renderMathInElement(document.body,'
               '{delimiters:[{left:"\\\\[",right:"\\\\]",display:true},{left:"\\\\(",right:"\\\\)",display:false}]});});')
-
-
-class UserTemplateError(ValueError):
-    """A user's --template file is missing, malformed or unsafe: one line."""
 
 
 class HtmlRenderer(Renderer):
@@ -189,8 +185,8 @@ def _html_environment() -> Any:
 
 
 def render_user_template(document: Document, path: str | Path, math: str = "mathml",
-                         extra: Mapping[str, Any] | None = None) -> str:
-    """A user's own Jinja template, in a sandbox, with the walkthrough as context.
+                         extra: Mapping[str, Any] | None = None, includes: tuple[str | Path, ...] = ()) -> str:
+    """A user's own Jinja template, in the bounded sandbox (sandbox.py), with the walkthrough as context.
 
     Autoescaping is on for .html/.htm/.xml (also with a .j2 ending). The
     context: `title`, `document` (the tree), `sections` (every section, in
@@ -198,59 +194,34 @@ def render_user_template(document: Document, path: str | Path, math: str = "math
     value, text, latex, name, bare, step_kind, note), `walkthrough` (the whole
     walkthrough as HTML), `markdown`, `css`, `math_head`, the filters `math`
     and `display_math`, and whatever the caller adds in `extra` (the library
-    adds `answers` and `facts`).
+    adds `answers` and `facts`). `includes`: the other files it may include,
+    import or extend.
     """
-    import jinja2
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
     from markupsafe import Markup
+
+    from .sandbox import render_user_template_file
+    from .text import markdown_text
 
     path = Path(path)
     if not path.is_file():
         raise UserTemplateError(f"{path}: no such template file")
-    environment = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(path.parent.resolve())),
-        undefined=jinja2.StrictUndefined,
-        autoescape=_escapes(path.name),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
     from .markdown import render_markdown
-    from .text import markdown_text
 
-    environment.filters["md_text"] = markdown_text
-    environment.filters["math"] = lambda latex: Markup(math_html(str(latex), False, math))
-    environment.filters["display_math"] = lambda latex: Markup(
-        display_equation(str(latex)) if math == "mathml" else math_html(str(latex), True, math))
-    try:
-        template = environment.get_template(path.name)
-        context = {
-            "title": document.title,
-            "document": document,
-            "sections": document.sections(),
-            "walkthrough": Markup(HtmlRenderer(math).document(document)),
-            "markdown": render_markdown(document),
-            "css": stylesheet(),
-            "math_head": math_head(math),
-            **(extra or {}),
-        }
-        return template.render(context)
-    except jinja2.TemplateSyntaxError as error:
-        raise UserTemplateError(f"{path}: line {error.lineno}: {error.message}") from None
-    except jinja2.exceptions.SecurityError as error:
-        raise UserTemplateError(f"{path}: refused by the sandbox: {error}") from None
-    except jinja2.TemplateError as error:
-        raise UserTemplateError(f"{path}: {type(error).__name__}: {error}") from None
-    except UnicodeDecodeError:
-        raise UserTemplateError(f"{path}: not a UTF-8 text file") from None
-    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
-        raise UserTemplateError(f"{path}: {type(error).__name__}: {error}") from None
-
-
-def _escapes(name: str) -> bool:
-    stem = name[:-3] if name.endswith(".j2") else name[:-6] if name.endswith(".jinja") else name
-    return stem.lower().endswith((".html", ".htm", ".xml", ".svg"))
-
-
-__all__ = ["HtmlRenderer", "MATH_MODES", "THEMES", "UserTemplateError", "math_html", "plain_text", "render_html",
-           "render_user_template"]
+    context = {
+        "title": document.title,
+        "document": document,
+        "sections": document.sections(),
+        "walkthrough": Markup(HtmlRenderer(math).document(document)),
+        "markdown": render_markdown(document),
+        "css": stylesheet(),
+        "math_head": math_head(math),
+        **(extra or {}),
+    }
+    filters = {
+        "md_text": markdown_text,
+        "math": lambda latex: Markup(math_html(str(latex), False, math)),
+        "display_math": lambda latex: Markup(
+            display_equation(str(latex)) if math == "mathml" else math_html(str(latex), True, math)),
+    }
+    return render_user_template_file(path, context, filters=filters, includes=includes,
+                                     project_templates=template_dir())
