@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NoReturn, Sequence
 
+from .outputs import OutputError, check_outputs, write_files
+
 if TYPE_CHECKING:
     from . import api
+    from .outputs import Target
 
 EXIT_OK, EXIT_WRONG, EXIT_USAGE = 0, 1, 2
 
@@ -128,6 +129,8 @@ def _load_for_render(args: argparse.Namespace) -> "api.Walkthrough":
 
 
 def _render(args: argparse.Namespace) -> int:
+    inputs = [args.spec, *([args.template] if args.template else []), *args.template_include]
+    target = check_outputs([args.output], inputs)[0] if args.output else None  # before any work
     walkthrough = _load_for_render(args)
     precision = args.precision if args.precision is not None else None
     if args.fragment and (args.format != "html" or args.template):
@@ -156,25 +159,27 @@ def _render(args: argparse.Namespace) -> int:
         text = walkthrough.html(fragment=args.fragment, math=args.math or "mathml", precision=precision,
                                 notation=args.notation, theme=args.theme, templates=args.template_dir)
     else:
-        beside = _figure_files(walkthrough, precision, args.output)
+        beside = _figure_files(walkthrough, precision, target)
         text = walkthrough.markdown(precision=precision, notation=args.notation,
                                     figure_files={figure_id: path.name for figure_id, path, _ in beside},
                                     templates=args.template_dir)
-        for _, path, svg in beside:
-            write_atomically(path, svg)
-    _emit(text, args.output)
+        if target is not None:  # the page and its pictures: all written, or none
+            write_files([(path, svg) for _, path, svg in beside] + [(args.output, text)], inputs)
+            return EXIT_OK
+    _emit(text, args.output, inputs)
     return EXIT_OK
 
 
 FIGURES_AS_FILES = ("loss-curve",)  # Markdown with -o: written beside the output and linked
 
 
-def _figure_files(walkthrough: "api.Walkthrough", precision: int | None, output: str | None) -> list[tuple[str, Path, str]]:
-    """(figure id, file, SVG) for the pictures a Markdown file links: `OUT.loss-curve.svg` beside `OUT.md`.
-    On standard output there is nowhere to put them; the tables hold the same numbers."""
-    if output is None or not hasattr(walkthrough, "figures"):
+def _figure_files(walkthrough: "api.Walkthrough", precision: int | None, target: "Target | None") -> list[tuple[str, Path, str]]:
+    """(figure id, file, SVG) for the pictures a Markdown file links: `OUT.loss-curve.svg` beside `OUT.md`
+    (beside the file a symlink leads to). On standard output, a device or a pipe there is nowhere
+    to put them; the tables hold the same numbers."""
+    if target is None or target.direct or not hasattr(walkthrough, "figures"):
         return []
-    path = Path(output)
+    path = target.path
     return [(figure.id, path.with_name(f"{path.stem}.{figure.id}.svg"), figure.svg + "\n")
             for figure in walkthrough.figures(precision) if figure.id in FIGURES_AS_FILES]
 
@@ -238,7 +243,7 @@ def _variant_walkthrough(args: argparse.Namespace) -> "api.Walkthrough":
 
 
 def _variants(args: argparse.Namespace) -> int:
-    from .exercises.export import BINARY_FORMATS, export
+    from .exercises.export import BINARY_FORMATS, export, solutions_path
     from .exercises.variants import iter_variants
     from .spec.load import load_spec
 
@@ -246,6 +251,8 @@ def _variants(args: argparse.Namespace) -> int:
         raise UsageError(f"--format {args.format} writes a binary file: give -o FILE")
     if args.paper != "a4" and args.format != "pdf":
         raise UsageError("--paper goes with --format pdf")
+    if args.output is not None:  # before any work: the sheet and its solutions, neither the spec
+        check_outputs([args.output] + ([solutions_path(args.output)] if args.format == "md" else []), [args.spec])
     from .formats.pdf import PdfUnavailable
 
     try:
@@ -253,51 +260,25 @@ def _variants(args: argparse.Namespace) -> int:
                        paper=args.paper)
     except PdfUnavailable as error:
         raise UsageError(str(error)) from None
+    written = [(path, text) for path, text in files if path is not None]
+    if written:
+        write_files(written, [args.spec])
     for path, text in files:
-        _emit(text, path)
+        if path is None:
+            _emit(text, None)
     return EXIT_OK
 
 
-def _emit(text: str | bytes, output: str | None) -> None:
+def _emit(text: str | bytes, output: str | None, inputs: Sequence[str] = ()) -> None:
     if output is None:
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        write_atomically(Path(output), text)
-
-
-def write_atomically(path: Path, text: str | bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: a reader never
-    sees half a file and a failure leaves no file behind. Bytes (a PDF, a
-    zip) are written as they are."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise UsageError(f"{path}: the folder {directory} does not exist")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:  # the error names the output, not our temporary file
-        raise UsageError(f"{path}: cannot write in {directory} ({error.strerror})") from None
-    try:
-        if isinstance(text, bytes):
-            with os.fdopen(handle, "wb") as binary:
-                binary.write(text)
-        else:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a page is for sharing
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise UsageError(f"{path}: cannot write ({error.strerror})") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+        write_files([(output, text)], inputs)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -305,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .engine.graph import GraphError
     from .spec.model import SpecError
 
-    handled: tuple[type[BaseException], ...] = (UsageError, SpecError)
+    handled: tuple[type[BaseException], ...] = (UsageError, SpecError, OutputError)
     try:
         args = build_parser().parse_args(argv)
         run: Callable[[argparse.Namespace], int] = args.run
