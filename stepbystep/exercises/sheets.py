@@ -14,6 +14,7 @@ from ..document.context import Formatter, parameter_rows
 from ..document.conventions import conventions
 from ..formats.markdown import render_markdown
 from ..formats.templates import template_environment
+from ..grading.policy import policy_for
 from ..numbers import DEFAULT_PRECISION, format_number
 from ..spec.model import GraphSpec
 from .variants import Variant
@@ -51,6 +52,8 @@ class Problem:
     samples: list[list[Given]]       # per sample: inputs and targets
     nodes: list[tuple[str, str]]     # a graph's nodes: (name, expression)
     questions: list[Question]
+    policy: str = ""                 # the grading policy in words (the spec's [check] table)
+    variant_line: str = ""           # the line a hand-in starts with: `Variant: 2024-7`
 
 
 def problem(variant: Variant) -> Problem:
@@ -60,9 +63,10 @@ def problem(variant: Variant) -> Problem:
                           format_number(trace.value(name), DEFAULT_PRECISION))
                  for number, name in enumerate(variant.asked, start=1)]
     title = str(variant.data.get("title", ""))
+    policy, line = policy_for(spec).describe(), variant_line(variant.id)
     if isinstance(spec, GraphSpec):
         inputs = [Given(name, formatter.symbol(name), format_number(value), "input") for name, value in spec.inputs]
-        return Problem(variant.id, title, True, [], inputs, [], list(spec.nodes), questions)
+        return Problem(variant.id, title, True, [], inputs, [], list(spec.nodes), questions, policy, line)
     rows = parameter_rows(trace, formatter)
     parameters = [Given(row["name"], row["symbol"], row["before"], row["path"]) for row in rows]
     samples = []
@@ -71,8 +75,13 @@ def problem(variant: Variant) -> Problem:
         entries += [(f"target_{spec.layers[-1].neuron(k)}", value, "target") for k, value in enumerate(sample.targets)]
         samples.append([Given(name, formatter.symbol(name), format_number(value), role)
                         for name, value, role in entries])
-    lines = conventions(trace.facts)  # with its training line (conventions.training_convention)
-    return Problem(variant.id, title, False, lines, parameters, samples, [], questions)
+    lines = conventions(trace.facts, worked=False)  # with its training line (conventions.training_convention)
+    return Problem(variant.id, title, False, lines, parameters, samples, [], questions, policy, line)
+
+
+def variant_line(ident: str) -> str:
+    """The first line of a hand-in, exactly as `check` reads it best."""
+    return f"Variant: {ident}"
 
 
 def describe(name: str) -> str:
