@@ -16,10 +16,13 @@ from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
+from .engine.graph import GraphError
 from .engine.trace import Trace
 from .numbers import DEFAULT_PRECISION
 from .spec.load import load_spec, parse_spec
-from .spec.model import NetworkSpec, Spec
+from .spec.model import NetworkSpec, Spec, SpecError
+
+__all__ = ["Walkthrough", "build", "load", "loads", "from_dict", "SpecError", "GraphError"]
 
 if TYPE_CHECKING:
     from .exercises.variants import Variant
@@ -95,11 +98,13 @@ class Walkthrough:
         return render_html(self.trace, self._precision(precision), fragment=fragment, math=math,
                            notation=_notation(notation))
 
-    def render_template(self, path: str | Path, math: str = "mathml", precision: int | None = None) -> str:
-        """Your own Jinja template, sandboxed, with the walkthrough as context."""
+    def render_template(self, path: str | Path, math: str = "mathml", precision: int | None = None,
+                        includes: tuple[str | Path, ...] = ()) -> str:
+        """Your own Jinja template, sandboxed and bounded, with the walkthrough as
+        context; `includes`: the other files it may include, import or extend."""
         from .formats.html import render_user_template
 
-        return render_user_template(self.trace, path, self._precision(precision), math)
+        return render_user_template(self.trace, path, self._precision(precision), math, includes)
 
     def _precision(self, precision: int | None) -> int:
         if precision is not None:
@@ -152,6 +157,14 @@ def build(spec: Spec, round_to: int | None = None) -> Walkthrough:
 def load(path: str | Path, round_to: int | None = None) -> Walkthrough:
     """Read, validate and build a spec file (TOML or JSON)."""
     return build(load_spec(path), round_to)
+
+
+def loads(text: str, source: str = "<spec>", round_to: int | None = None) -> Walkthrough:
+    """A spec given as text (TOML, or JSON when it starts with `{`), e.g. inline
+    in a course page; `source` names it in error messages."""
+    from .spec.load import decode
+
+    return build(parse_spec(decode(text, source), source), round_to)
 
 
 def from_dict(data: dict[str, Any], round_to: int | None = None, source: str = "<spec>") -> Walkthrough:
@@ -264,12 +277,14 @@ def variant(spec: str | Path | Spec, variant_id: str, seed: int | None = None) -
 
 
 def export_variants(spec: str | Path | Spec, count: int | None = None, seed: int | None = None,
-                    fmt: str = "json", output: str | None = None) -> list[tuple[str | None, str]]:
-    """Variants written out (json, md, moodle-xml): (path or None for
-    standard output, text) per file, all rendered before any is written."""
+                    fmt: str = "json", output: str | None = None, *, solutions: bool = False,
+                    paper: str = "a4") -> list[tuple[str | None, str | bytes]]:
+    """Variants written out (json, md, moodle-xml, pdf, qti): (path or None
+    for standard output, text or bytes) per file, all rendered before any is
+    written. `solutions` and `paper` are for pdf."""
     from .exercises.export import export
 
-    return export(variants(spec, count, seed), fmt, output)
+    return export(variants(spec, count, seed), fmt, output, solutions=solutions, paper=paper)
 
 
 def _count_and_seed(spec: Spec, count: int | None, seed: int | None) -> tuple[int, int]:

@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="HTML: formulas as MathML (default, no JavaScript) or as LaTeX for MathJax/KaTeX")
     render.add_argument("--template", metavar="FILE",
                         help="render your own Jinja template (sandboxed) with the walkthrough as its context")
+    render.add_argument("--template-include", metavar="FILE", action="append", default=[],
+                        help="a file the --template may include, import or extend (by its file name); repeatable")
     render.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
     render.add_argument("--precision", type=_whole_number(0, 15), default=None, metavar="N",
                         help="decimals printed (default 9; with --round K, K, or as many as the spec's own numbers have)")
@@ -85,8 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help="how many variants (S-1 … S-N)")
     variants.add_argument("--seed", type=_whole_number(0, 2**63 - 1), required=True, metavar="S",
                           help="the same seed gives the same variants, byte for byte")
-    variants.add_argument("--format", choices=("json", "moodle-xml", "md"), default="json",
-                          help="md: a problem sheet, and with -o FILE a solution sheet FILE-solutions.md beside it")
+    variants.add_argument("--format", choices=("json", "moodle-xml", "md", "qti", "pdf"), default="json",
+                          help="md: a problem sheet, and with -o FILE a solution sheet FILE-solutions.md beside it; "
+                               "qti: a Canvas quiz (QTI 1.2 zip); pdf: one printed problem sheet per variant "
+                               "(qti and pdf need -o)")
+    variants.add_argument("--paper", choices=("a4", "letter"), default="a4", help="pdf: the paper size (default a4)")
     variants.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
     variants.set_defaults(run=_variants)
     return parser
@@ -132,6 +137,8 @@ def _render(args: argparse.Namespace) -> int:
         raise UsageError("--fragment needs --format html (and no --template)")
     if args.math and args.format != "html" and not args.template:
         raise UsageError("--math needs --format html or --template")
+    if args.template_include and not args.template:
+        raise UsageError("--template-include goes with --template")
     if args.notation != "scalar" and args.template:
         raise UsageError("--notation matrix goes with --format md or html, not with --template")
     from .spec.model import GraphSpec
@@ -139,10 +146,11 @@ def _render(args: argparse.Namespace) -> int:
     if args.notation != "scalar" and isinstance(walkthrough.spec, GraphSpec):  # was silently ignored
         raise UsageError("--notation matrix is for network specs; a computation graph has no weight matrices")
     if args.template:
-        from .formats.html import UserTemplateError
+        from .formats.sandbox import UserTemplateError
 
         try:
-            text = walkthrough.render_template(args.template, math=args.math or "mathml", precision=precision)
+            text = walkthrough.render_template(args.template, math=args.math or "mathml", precision=precision,
+                                               includes=tuple(args.template_include))
         except UserTemplateError as error:
             raise UsageError(str(error)) from None
     elif args.format == "html":
@@ -216,13 +224,24 @@ def _check(args: argparse.Namespace) -> int:
 
 def _variants(args: argparse.Namespace) -> int:
     from . import api
+    from .exercises.export import BINARY_FORMATS
 
-    for path, text in api.export_variants(args.spec, args.count, args.seed, args.format, args.output):
+    if args.format in BINARY_FORMATS and args.output is None:
+        raise UsageError(f"--format {args.format} writes a binary file: give -o FILE")
+    if args.paper != "a4" and args.format != "pdf":
+        raise UsageError("--paper goes with --format pdf")
+    from .formats.pdf import PdfUnavailable
+
+    try:
+        files = api.export_variants(args.spec, args.count, args.seed, args.format, args.output, paper=args.paper)
+    except PdfUnavailable as error:
+        raise UsageError(str(error)) from None
+    for path, text in files:
         _emit(text, path)
     return EXIT_OK
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str | bytes, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -230,9 +249,10 @@ def _emit(text: str, output: str | None) -> None:
         write_atomically(Path(output), text)
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | bytes) -> None:
     """Write to a temporary file beside `path`, then rename: a reader never
-    sees half a file and a failure leaves no file behind."""
+    sees half a file and a failure leaves no file behind. Bytes (a PDF, a
+    zip) are written as they are."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise UsageError(f"{path}: the folder {directory} does not exist")
@@ -241,8 +261,12 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as error:  # the error names the output, not our temporary file
         raise UsageError(f"{path}: cannot write in {directory} ({error.strerror})") from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(handle, "wb") as binary:
+                binary.write(text)
+        else:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a page is for sharing
         os.replace(temporary, path)
     except OSError as error:

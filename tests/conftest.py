@@ -11,7 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import oracles
 import pytest
+
+from stepbystep.engine import ops
+from stepbystep.spec import choices
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -52,8 +56,10 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
 
 
 # -- random dense networks (shared by the gradient and property tests) --------
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
-LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
+# Every operation of the registry is drawn; tests/oracles.py holds their maths,
+# written independently (tests/test_registry.py proves it covers them all).
+ACTIVATIONS = ops.ACTIVATIONS.names()
+LOSSES = ops.LOSSES.names()
 LAYER_NAMES = ("x", "u", "v", "p", "q", "k2", "m", "z")
 
 
@@ -61,30 +67,53 @@ def _uniform(rng: random.Random, low: float = -1.0, high: float = 1.0) -> float:
     return round(rng.uniform(low, high), rng.choice((2, 3, 17)))
 
 
+def operation_options(table: dict[str, Any]) -> dict[str, float]:
+    """The parameters of an activation or loss given in a spec table (the oracles know the defaults)."""
+    return {key: float(table[key]) for key in oracles.DEFAULTS if key in table}
+
+
+def _parameter_value(rng: random.Random, parameter: choices.Parameter) -> float:
+    """A value inside the parameter's range: from its low end to the middle (or low + 2)."""
+    low = parameter.low if parameter.low is not None else -1.0
+    high = parameter.high if parameter.high is not None else low + 4.0
+    return round(rng.uniform(low + (0.1 if parameter.low_open else 0.0), (low + high) / 2), 3)
+
+
+def _targets(rng: random.Random, need: choices.LossChoice, size: int) -> list[float]:
+    """Targets the loss accepts: a distribution (summing to 1), a range like [0, 1], or anything."""
+    if need.targets_sum is not None:
+        if rng.random() < 0.5:
+            targets = [0.0] * size
+            targets[rng.randrange(size)] = 1.0
+            return targets
+        raw = [rng.random() for _ in range(size)]
+        targets = [value / math.fsum(raw) for value in raw]
+        targets[-1] = 1.0 - math.fsum(targets[:-1])
+        return targets
+    if need.target_low is not None and need.target_high is not None:
+        low, high = need.target_low, need.target_high
+        return [rng.choice((low, high, round(rng.uniform(low, high), 3))) for _ in range(size)]
+    return [_uniform(rng) for _ in range(size)]
+
+
 def random_network_spec(rng: random.Random, *, custom_names: bool = True,
                         hidden_deltas_use: str = "original_weights",
                         training: bool = False, wild: bool = False) -> dict[str, Any]:
     """A valid spec dict: 1-3 hidden layers of width 1-4, every activation,
     loss, bias policy and reduction, 1-3 samples, within the spec's rules
-    (bce: one sigmoid output, targets in [0, 1]; cross_entropy: softmax
-    output, targets >= 0 summing to 1). `wild`: weights up to 1000 and a
+    (what each loss needs of the output and targets: spec/choices.py). `wild`: weights up to 1000 and a
     learning rate up to 1000, so that training saturates or overflows."""
     loss = rng.choice(LOSSES)
+    need = choices.LOSSES[loss]
     hidden = rng.randint(1, 3)
     sizes = [rng.randint(1, 4)] + [rng.randint(1, 4) for _ in range(hidden)]
     activations = [rng.choice(ACTIVATIONS) for _ in range(hidden)]
-    if loss == "bce":
-        output_size, output_activation = 1, "sigmoid"
-    elif loss == "cross_entropy":
-        output_size, output_activation = rng.randint(2, 4), "softmax"
-    else:
-        output_activation = rng.choice(ACTIVATIONS)
-        output_size = rng.randint(2 if output_activation == "softmax" else 1, 4)
+    output_activation = need.output_activation or rng.choice(ACTIVATIONS)
+    output_size = need.output_size or rng.randint(choices.ACTIVATIONS[output_activation].min_size, 4)
     sizes.append(output_size)
     activations.append(output_activation)
     for index, activation in enumerate(activations, start=1):
-        if activation == "softmax" and sizes[index] < 2:
-            sizes[index] = 2
+        sizes[index] = max(sizes[index], choices.ACTIVATIONS[activation].min_size)
     names = rng.sample(LAYER_NAMES, len(sizes)) if custom_names and rng.random() < 0.4 else None
     layers: list[dict[str, Any]] = [{"size": sizes[0]}]
     for index, activation in enumerate(activations, start=1):
@@ -97,8 +126,9 @@ def random_network_spec(rng: random.Random, *, custom_names: bool = True,
             layer["bias"] = _uniform(rng)
         elif bias_kind == "per-neuron":
             layer["bias"] = [_uniform(rng) for _ in range(sizes[index])]
-        if activation == "leaky_relu" and rng.random() < 0.5:
-            layer["negative_slope"] = round(rng.uniform(0, 0.5), 3)
+        for parameter in choices.ACTIVATIONS[activation].parameters:
+            if rng.random() < 0.5:
+                layer[parameter.key] = _parameter_value(rng, parameter)
         if rng.random() < 0.5:
             layer["size"] = sizes[index]
         layers.append(layer)
@@ -107,18 +137,7 @@ def random_network_spec(rng: random.Random, *, custom_names: bool = True,
             layer["name"] = name
     samples = []
     for _ in range(rng.randint(1, 3)):
-        if loss == "bce":
-            targets = [rng.choice((0.0, 1.0, round(rng.random(), 3)))]
-        elif loss == "cross_entropy":
-            if rng.random() < 0.5:
-                targets = [0.0] * output_size
-                targets[rng.randrange(output_size)] = 1.0
-            else:
-                raw = [rng.random() for _ in range(output_size)]
-                targets = [value / math.fsum(raw) for value in raw]
-                targets[-1] = 1.0 - math.fsum(targets[:-1])
-        else:
-            targets = [_uniform(rng) for _ in range(output_size)]
+        targets = _targets(rng, need, output_size)
         samples.append({"inputs": [_uniform(rng) for _ in range(sizes[0])], "targets": targets})
     spec: dict[str, Any] = {
         "learning_rate": rng.choice((0.5, 0.1, 1.0, round(rng.uniform(0.01, 2), 3))),
@@ -129,6 +148,9 @@ def random_network_spec(rng: random.Random, *, custom_names: bool = True,
         "layers": layers,
         "samples": samples,
     }
+    for parameter in need.parameters:
+        if rng.random() < 0.5:
+            spec[parameter.key] = _parameter_value(rng, parameter)
     if wild:
         scale = rng.choice((1, 10, 100, 1000))
         for layer in layers[1:]:

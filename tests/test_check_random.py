@@ -8,45 +8,36 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import EXAMPLES, layer_neurons, random_network_spec
+import oracles
+from conftest import EXAMPLES, layer_neurons, operation_options, random_network_spec
 
 from stepbystep.api import from_dict, load
 from stepbystep.grading.check import CARRIED, WRONG, Tolerance, grader_for
 from stepbystep.grading.ecf import compile_expr
 
-ELEMENTWISE = {
-    "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda out, net, slope: out * (1 - out)),
-    "tanh": (np.tanh, lambda out, net, slope: 1 - out ** 2),
-    "linear": (lambda z: z, lambda out, net, slope: np.ones_like(net)),
-    "relu": (lambda z: np.maximum(z, 0), lambda out, net, slope: (net > 0).astype(float)),
-}
+# slopes a person writes from the output (so a slip in out carries into the slope);
+# the mistake derivative_from_net puts net where out belongs
+SLOPE_FROM_OUT = {"sigmoid": lambda out: out * (1 - out), "tanh": lambda out: 1 - out ** 2}
 
 
 def activation(layer: dict[str, Any], net: np.ndarray) -> np.ndarray:
-    if layer["activation"] == "leaky_relu":
-        return np.where(net > 0, net, layer.get("negative_slope", 0.01) * net)
-    return ELEMENTWISE[layer["activation"]][0](net)
+    return np.array(oracles.ACTIVATIONS[layer["activation"]].outputs(list(net), operation_options(layer)))
 
 
 def derivative(layer: dict[str, Any], out: np.ndarray, net: np.ndarray, mistake: str | None) -> np.ndarray:
     kind = layer["activation"]
     if mistake == "no_activation_derivative":
         return np.ones_like(net)
-    if mistake == "derivative_from_net" and kind in ("sigmoid", "tanh"):
-        out = net
-    if kind == "leaky_relu":
-        return np.where(net > 0, 1.0, layer.get("negative_slope", 0.01))
-    return ELEMENTWISE[kind][1](out, net, None)
+    if kind in SLOPE_FROM_OUT:
+        return SLOPE_FROM_OUT[kind](net if mistake == "derivative_from_net" else out)
+    slope = oracles.ACTIVATIONS[kind].slope
+    assert slope is not None, kind  # element-wise activations only (simple_spec)
+    return np.array([slope(z, operation_options(layer)) for z in net])
 
 
-def loss_gradient(loss: str, target: np.ndarray, out: np.ndarray) -> np.ndarray:
-    if loss == "half_sse":
-        return out - target
-    if loss == "sse":
-        return 2 * (out - target)
-    if loss == "mse":
-        return 2 * (out - target) / len(out)
-    return -(target / out - (1 - target) / (1 - out))  # bce
+def loss_gradient(spec: dict[str, Any], target: np.ndarray, out: np.ndarray) -> np.ndarray:
+    derivative = oracles.LOSSES[spec["loss"]].derivative
+    return np.array([derivative(t, o, len(out), operation_options(spec)) for t, o in zip(target, out)])
 
 
 def backprop(spec: dict[str, Any], mistake: str | None = None,
@@ -68,7 +59,7 @@ def backprop(spec: dict[str, Any], mistake: str | None = None,
             outs[-1][override[1]] = override[2]
     eta = 1.0 if mistake == "no_learning_rate" else spec["learning_rate"]
     factor = {"half_forgotten": 2.0, "half_doubled": 0.5, "half_added": 0.5}.get(mistake or "", 1.0)
-    dE_dout = factor * loss_gradient(spec["loss"], np.array(sample["targets"], dtype=float), outs[-1])
+    dE_dout = factor * loss_gradient(spec, np.array(sample["targets"], dtype=float), outs[-1])
     gradients: list[np.ndarray] = [np.empty(0)] * len(weights)
     updated: list[np.ndarray] = [np.empty(0)] * len(weights)
     sign = 1.0 if mistake == "wrong_sign" else -1.0
@@ -96,8 +87,8 @@ def simple_spec(rng: random.Random) -> dict[str, Any]:
     while True:
         spec = random_network_spec(rng)
         spec["samples"] = spec["samples"][:1]
-        if spec["loss"] == "cross_entropy" or any(layer.get("activation") == "softmax" for layer in spec["layers"]):
-            continue
+        if any(oracles.ACTIVATIONS[layer["activation"]].slope is None for layer in spec["layers"][1:]):
+            continue  # softmax: not element-wise
         return spec
 
 

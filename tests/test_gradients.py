@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import pytest
-from conftest import ACTIVATIONS, LOSSES, layer_neurons, random_network_spec
+import oracles
+from conftest import ACTIVATIONS, LOSSES, layer_neurons, operation_options, random_network_spec
 
 import stepbystep
 
 SEEDS = range(120)
 STEP = 1e-4          # finite-difference step
-KINK = 1e-4          # relu/leaky_relu net inputs must stay this far from 0
+KINK = 1e-4          # net inputs (and loss differences t - o) must stay this far from a kink
 
 
 # -- the network as the spec describes it, read independently ---------------
@@ -29,7 +30,7 @@ KINK = 1e-4          # relu/leaky_relu net inputs must stay this far from 0
 class DenseLayer:
     neurons: tuple[str, ...]
     activation: str
-    slope: float
+    options: dict[str, float]              # the activation's parameters (negative_slope, alpha)
     weights: tuple[tuple[str, ...], ...]   # names, [neuron][input]
     biases: tuple[str | None, ...]         # a name per neuron (shared: the same name)
 
@@ -40,6 +41,7 @@ class Net:
     layers: tuple[DenseLayer, ...]
     params: dict[str, float]
     loss: str
+    loss_options: dict[str, float]
     reduction: str
     eta: float
     samples: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]
@@ -76,52 +78,33 @@ def read_net(spec: dict[str, Any]) -> Net:
         else:
             biases = (f"b{index}",) * sizes[index]
             params[f"b{index}"] = float(bias)
-        layers.append(DenseLayer(neurons, raw["activation"], raw.get("negative_slope", 0.01), tuple(rows), biases))
+        layers.append(DenseLayer(neurons, raw["activation"], operation_options(raw), tuple(rows), biases))
     inputs = neurons_of[0]
     samples = tuple((tuple(s["inputs"]), tuple(s["targets"])) for s in spec["samples"])
-    return Net(inputs, tuple(layers), params, spec["loss"], spec.get("reduction", "sum"),
+    return Net(inputs, tuple(layers), params, spec["loss"], operation_options(spec), spec.get("reduction", "sum"),
                spec["learning_rate"], samples, spec.get("update_biases", True))
 
 
 # -- oracle 1: plain-Python forward pass and finite differences --------------
-def activate(kind: str, nets: list[float], slope: float) -> list[float]:
-    if kind == "sigmoid":
-        return [1 / (1 + math.exp(-z)) for z in nets]
-    if kind == "tanh":
-        return [math.tanh(z) for z in nets]
-    if kind == "relu":
-        return [max(z, 0.0) for z in nets]
-    if kind == "leaky_relu":
-        return [z if z > 0 else slope * z for z in nets]
-    if kind == "linear":
-        return list(nets)
-    top = max(nets)
-    exps = [math.exp(z - top) for z in nets]
-    return [e / math.fsum(exps) for e in exps]
+def activate(kind: str, nets: list[float], options: dict[str, float]) -> list[float]:
+    return oracles.ACTIVATIONS[kind].outputs(nets, options)
 
 
-def sample_loss(loss: str, outs: list[float], targets: tuple[float, ...]) -> float:
-    pairs = list(zip(targets, outs))
-    if loss == "half_sse":
-        return math.fsum(0.5 * (t - o) ** 2 for t, o in pairs)
-    if loss == "sse":
-        return math.fsum((t - o) ** 2 for t, o in pairs)
-    if loss == "mse":
-        return math.fsum((t - o) ** 2 for t, o in pairs) / len(pairs)
-    if loss == "bce":
-        return math.fsum(-(t * math.log(o) + (1 - t) * math.log(1 - o)) for t, o in pairs)
-    return math.fsum(-t * math.log(o) for t, o in pairs if t != 0)
+def sample_loss(net: Net, outs: list[float], targets: tuple[float, ...]) -> float:
+    term = oracles.LOSSES[net.loss].term
+    return math.fsum(term(t, o, len(outs), net.loss_options) for t, o in zip(targets, outs))
 
 
 def forward(net: Net, params: dict[str, float], x: tuple[float, ...],
             kinks: list[float] | None = None) -> list[float]:
+    """The outputs; `kinks` collects each net input's distance from its activation's kinks."""
     outs = list(x)
     for layer in net.layers:
         nets = [math.fsum([params[w] * o for w, o in zip(row, outs)] + ([params[b]] if b else []))
                 for row, b in zip(layer.weights, layer.biases)]
-        if kinks is not None and layer.activation in ("relu", "leaky_relu"):
-            kinks.extend(nets)
-        outs = activate(layer.activation, nets, layer.slope)
+        if kinks is not None:
+            kinks.extend(z - kink for z in nets for kink in oracles.ACTIVATIONS[layer.activation].kinks(layer.options))
+        outs = activate(layer.activation, nets, layer.options)
     return outs
 
 
@@ -130,7 +113,7 @@ def reduce(net: Net, values: list[float]) -> float:
 
 
 def step_loss(net: Net, params: dict[str, float]) -> float:
-    return reduce(net, [sample_loss(net.loss, forward(net, params, x), t) for x, t in net.samples])
+    return reduce(net, [sample_loss(net, forward(net, params, x), t) for x, t in net.samples])
 
 
 def central_difference(function: Callable[[float], float], at: float) -> float:
@@ -140,10 +123,12 @@ def central_difference(function: Callable[[float], float], at: float) -> float:
 
 
 def safe_from_kinks(net: Net) -> bool:
-    """No relu/leaky_relu net input near 0 (the derivative jumps there)."""
+    """No net input near a kink of its activation (relu at 0), no t - o near a kink
+    of the loss: the derivative jumps there."""
     kinks: list[float] = []
-    for x, _ in net.samples:
-        forward(net, net.params, x, kinks)
+    for x, targets in net.samples:
+        outs = forward(net, net.params, x, kinks)
+        kinks.extend(t - o - kink for t, o in zip(targets, outs) for kink in oracles.LOSSES[net.loss].kinks(net.loss_options))
     return all(abs(z) > KINK for z in kinks)
 
 
@@ -160,7 +145,7 @@ def fd_input_gradients(net: Net, n: int) -> list[float]:
     for i in range(len(x)):
         def loss_at(value: float, i: int = i) -> float:
             moved = tuple(value if k == i else v for k, v in enumerate(x))
-            return sample_loss(net.loss, forward(net, net.params, moved), targets)
+            return sample_loss(net, forward(net, net.params, moved), targets)
         found.append(central_difference(loss_at, x[i]))
     return found
 
@@ -231,7 +216,7 @@ def test_losses_updates_and_error_after_the_step(seed: int, cases) -> None:
     step, sample = names(net)
     assert math.isclose(answers[f"{step}E_total"], step_loss(net, net.params), rel_tol=1e-12, abs_tol=1e-15)
     for n, (x, targets) in enumerate(net.samples):
-        own = sample_loss(net.loss, forward(net, net.params, x), targets)
+        own = sample_loss(net, forward(net, net.params, x), targets)
         assert math.isclose(answers[f"{sample.format(n=n + 1)}E_total"], own, rel_tol=1e-12, abs_tol=1e-15)
     gradients = fd_parameter_gradients(net)
     updated = dict(net.params)
@@ -260,19 +245,9 @@ def torch_gradients(net: Net) -> tuple[dict[str, float], list[list[float]]]:
             nets = weights @ outs
             if layer.biases[0] is not None:
                 nets = nets + torch.stack([params[b] for b in layer.biases])  # type: ignore[index]
-            outs = {
-                "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda z: z,
-                "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, layer.slope),
-                "softmax": lambda z: torch.softmax(z, dim=0),
-            }[layer.activation](nets)
+            outs = oracles.torch_activation(torch, layer.activation, nets, layer.options)
         t = torch.tensor(targets, dtype=torch.float64)
-        terms = {
-            "half_sse": lambda: 0.5 * (t - outs) ** 2,
-            "sse": lambda: (t - outs) ** 2,
-            "mse": lambda: (t - outs) ** 2 / len(targets),
-            "bce": lambda: -(t * torch.log(outs) + (1 - t) * torch.log(1 - outs)),
-            "cross_entropy": lambda: -t * torch.log(outs),
-        }[net.loss]()
+        terms = oracles.torch_loss_terms(torch, net.loss, t, outs, net.loss_options)
         losses.append(terms.sum())
     total = torch.stack(losses).sum() / (len(losses) if net.reduction == "mean" else 1)
     grads = torch.autograd.grad(total, list(params.values()), retain_graph=True)
@@ -313,20 +288,16 @@ def test_mazur_gradients_match_pytorch(mazur_spec) -> None:
 def activation_jacobian(layer: DenseLayer, nets: list[float], outs: list[float]) -> list[list[float]]:
     """J[k][j] = d out_k / d net_j."""
     size = len(nets)
-    if layer.activation == "softmax":
-        return [[outs[k] * ((k == j) - outs[j]) for j in range(size)] for k in range(size)]
-    diagonal = {
-        "sigmoid": lambda z, o: o * (1 - o), "tanh": lambda z, o: 1 - o * o, "linear": lambda z, o: 1.0,
-        "relu": lambda z, o: 1.0 if z > 0 else 0.0, "leaky_relu": lambda z, o: 1.0 if z > 0 else layer.slope,
-    }[layer.activation]
-    return [[diagonal(nets[k], outs[k]) if k == j else 0.0 for j in range(size)] for k in range(size)]
+    oracle = oracles.ACTIVATIONS[layer.activation]
+    if oracle.jacobian is not None:
+        return oracle.jacobian(nets)
+    assert oracle.slope is not None
+    return [[oracle.slope(nets[k], layer.options) if k == j else 0.0 for j in range(size)] for k in range(size)]
 
 
-def loss_gradient(loss: str, outs: list[float], targets: tuple[float, ...]) -> list[float]:
-    count = len(outs)
-    return [{"half_sse": -(t - o), "sse": -2 * (t - o), "mse": -2 * (t - o) / count,
-             "bce": -(t / o - (1 - t) / (1 - o)) if loss == "bce" else 0.0,
-             "cross_entropy": -t / o if loss == "cross_entropy" else 0.0}[loss] for t, o in zip(targets, outs)]
+def loss_gradient(net: Net, outs: list[float], targets: tuple[float, ...]) -> list[float]:
+    derivative = oracles.LOSSES[net.loss].derivative
+    return [derivative(t, o, len(outs), net.loss_options) for t, o in zip(targets, outs)]
 
 
 def updated_weights_gradients(net: Net, x: tuple[float, ...], targets: tuple[float, ...]) -> tuple[dict[str, float], list[float]]:
@@ -338,9 +309,9 @@ def updated_weights_gradients(net: Net, x: tuple[float, ...], targets: tuple[flo
         nets = [math.fsum([p[w] * o for w, o in zip(row, outs_by_layer[-1])] + ([p[b]] if b else []))
                 for row, b in zip(layer.weights, layer.biases)]
         nets_by_layer.append(nets)
-        outs_by_layer.append(activate(layer.activation, nets, layer.slope))
+        outs_by_layer.append(activate(layer.activation, nets, layer.options))
     grads: dict[str, float] = {}
-    upstream = loss_gradient(net.loss, outs_by_layer[-1], targets)   # dE/dout of the current layer
+    upstream = loss_gradient(net, outs_by_layer[-1], targets)   # dE/dout of the current layer
     first_deltas: list[float] = []
     for l in range(len(net.layers) - 1, -1, -1):
         layer, below = net.layers[l], outs_by_layer[l]

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..engine.autodiff import TANGENT_PREFIX
 from ..engine.graph import Printer
+from ..engine.ops import ACTIVATIONS, LOSSES
 from ..engine.trace import Section, Step, Trace
 from ..numbers import DEFAULT_PRECISION, format_number, number_latex
 from ..spec.names import split_prefix
@@ -144,6 +145,8 @@ def document_context(trace: Trace, precision: int = DEFAULT_PRECISION, notation:
         "value": trace.value,
         "figures": figures(trace, formatter),
         "training": training_context(trace, formatter),
+        "activation_prose": {record.name: record.prose for record in ACTIVATIONS},
+        "loss_prose": {record.name: record.prose for record in LOSSES},
     }
     if notation == "matrix":
         from .matrix import matrix_context

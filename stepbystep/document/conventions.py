@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..engine.ops import LOSSES
 from ..numbers import format_number
 
 
@@ -18,13 +19,7 @@ def conventions(facts: dict[str, Any], worked: bool = True) -> list[str]:
     `worked=False`: for a problem sheet, which shows no gradients."""
     spec = facts["spec"]
     lines = []
-    loss_text = {
-        "half_sse": r"$E_{total} = \sum_k \frac{1}{2}(\mathit{target}_k - \mathit{out}_k)^2$ (squared error with ½, as in Mazur's post)",
-        "sse": r"$E_{total} = \sum_k (\mathit{target}_k - \mathit{out}_k)^2$ (squared error without the ½ that Mazur uses)",
-        "mse": r"$E_{total} = \frac{1}{K}\sum_k (\mathit{target}_k - \mathit{out}_k)^2$ (mean squared error over the K outputs; Mazur uses ½ and no mean)",
-        "bce": r"$E_{total} = -[\mathit{target} \ln \mathit{out} + (1 - \mathit{target}) \ln(1 - \mathit{out})]$ (binary cross-entropy on one sigmoid output; Mazur's post uses ½ squared error)",
-        "cross_entropy": r"$E_{total} = -\sum_k \mathit{target}_k \ln \mathit{out}_k$ (cross-entropy on a softmax output; Mazur's post uses ½ squared error)",
-    }[spec.loss]
+    loss_text = LOSSES.get(spec.loss).prose.convention
     lines.append(f"Loss: {loss_text}.")
     training = spec.training
     if training.given or training.epochs > 1:

@@ -12,15 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..engine.ops import ACTIVATIONS
 from ..spec.model import NetworkSpec
 
 if TYPE_CHECKING:
     from ..engine.trace import Trace
     from .context import Formatter
 
-ACTIVATION_LATEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{relu}",
-                    "leaky_relu": r"\operatorname{lrelu}", "linear": r"\operatorname{id}",
-                    "softmax": r"\operatorname{softmax}"}
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ class LayerView:
     net: Matrix                 # Z
     out: Matrix                 # A
     d_out: Matrix               # dA = dE/dA
-    slope: Matrix | None        # sigma'(Z) (None for softmax: a Jacobian per sample)
+    slope: Matrix | None        # sigma'(Z) (None when not element-wise, softmax: a Jacobian per sample)
     d_net: Matrix               # dZ
     d_weights: Matrix           # dW (reduced over the step's samples)
     d_bias: Matrix | None       # db (1 x 1 when shared)
@@ -123,7 +121,7 @@ def _step_view(trace: "Trace", spec: NetworkSpec, number: int, samples: tuple[in
             net=by_sample(layer.size, lambda r: f"net_{layer.neuron(r)}"),
             out=by_sample(layer.size, lambda r: f"out_{layer.neuron(r)}"),
             d_out=by_sample(layer.size, lambda r: f"dE_total/dout_{layer.neuron(r)}"),
-            slope=None if layer.activation == "softmax"
+            slope=None if not ACTIVATIONS.get(str(layer.activation)).elementwise
             else by_sample(layer.size, lambda r: f"dout_{layer.neuron(r)}/dnet_{layer.neuron(r)}"),
             d_net=by_sample(layer.size, lambda r: f"dE_total/dnet_{layer.neuron(r)}"),
             d_weights=grid(layer.size, below.size, lambda r, c: reduced(weight[r][c])),
@@ -154,7 +152,7 @@ def matrix_context(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any
         layers = []
         for layer in view.layers:
             l = layer.index
-            act = ACTIVATION_LATEX[layer.activation]
+            act = ACTIVATIONS.get(layer.activation).symbol
             b_symbol = formatter.symbol(trace.facts["parameters"].biases[l]) if layer.bias_shared else f"b^{{[{l}]}}"
             forward = [rf"Z^{{[{l}]}} = W^{{[{l}]}} A^{{[{l - 1}]}}" + (f" + {b_symbol}" if layer.bias else "")
                        + f" = {layer.weights.latex(number)} {layer.below.latex(number)}"
@@ -169,7 +167,7 @@ def matrix_context(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any
                 backward.append(rf"\mathrm{{d}}Z^{{[{l}]}} = \mathrm{{d}}A^{{[{l}]}} \odot {act}'\left(Z^{{[{l}]}}\right) = "
                                 + f"{layer.d_out.latex(number)} \\odot {layer.slope.latex(number)} = {layer.d_net.latex(number)}")
             else:
-                backward.append(rf"\mathrm{{d}}Z^{{[{l}]}} = J_{{softmax}}^{{\top}} \mathrm{{d}}A^{{[{l}]}} "
+                backward.append(rf"\mathrm{{d}}Z^{{[{l}]}} = J_{{{layer.activation}}}^{{\top}} \mathrm{{d}}A^{{[{l}]}} "
                                 r"\text{ (column by column)} = " + layer.d_net.latex(number))
             backward.append(rf"\mathrm{{d}}W^{{[{l}]}} = {scale} \mathrm{{d}}Z^{{[{l}]}} A^{{[{l - 1}]\top}} = {scale} "
                             + f"{layer.d_net.latex(number)} {layer.below.transposed().latex(number)} = {layer.d_weights.latex(number)}")

@@ -128,32 +128,10 @@ def _power_derivative(expr: Pow, wrt: str, known: Mapping[Expr, Expr]) -> Expr:
 
 
 def _call_derivative(expr: Call, wrt: str, known: Mapping[Expr, Expr]) -> Expr:
-    name, args = expr.function, expr.args
-    itself = known.get(expr, expr)
-    if name in ("max", "min"):
-        picks = "picks_max" if name == "max" else "picks_min"
-        return make_sum(*(make_product(Call(picks, (Num(float(index)), *args)), derivative(arg, wrt, known))
-                          for index, arg in enumerate(args)))
-    (arg,) = args
-    inner = derivative(arg, wrt, known)
-    outer: Expr
-    if name == "exp":
-        outer = itself
-    elif name == "log":
-        outer = Div(ONE, arg)
-    elif name == "sigmoid":
-        outer = Mul((itself, Sub(ONE, itself)))
-    elif name == "tanh":
-        outer = Sub(ONE, Pow(itself, Num(2.0)))
-    elif name == "relu":
-        outer = Call("step", (arg,))
-    elif name == "leaky_relu":
-        outer = Call("leaky_step", (arg,), expr.param)
-    elif name == "abs":
-        outer = Call("sign", (arg,))
-    else:  # step, leaky_step, sign, picks_*: flat almost everywhere
-        return ZERO
-    return make_product(outer, inner)
+    """The chain rule through a function: the sum over its arguments of
+    d f / d argument (from the function's record) times d argument / d wrt."""
+    outer = expr.record.derivative(expr, known.get(expr, expr))
+    return make_sum(*(make_product(slope, derivative(arg, wrt, known)) for slope, arg in zip(outer, expr.args)))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..spec.model import Layer, NetworkSpec
-from .graph import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Ref, Sub, sum_of
+from .graph import Add, Div, Expr, Mul, Num, Ref, Sub, sum_of
+from .ops import ACTIVATIONS, LOSSES
 from .trace import TraceBuilder
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ class StepBuilder:
     def _error(self, trace: TraceBuilder, p: str, outs: list[Ref], targets: list[Ref], ctx: dict) -> Ref:
         trace.section("error", "The total error", self._depth(ctx), loss=self.spec.loss, **ctx)
         layer = self.spec.layers[-1]
-        terms = [trace.define(f"{p}E_{layer.neuron(k)}", self._halved(_loss_term(self.spec.loss, t, o, len(outs))), "loss_term",
+        terms = [trace.define(f"{p}E_{layer.neuron(k)}", self._halved(_loss_term(self.spec, t, o, len(outs))), "loss_term",
                               loss=self.spec.loss, **ctx)
                  for k, (t, o) in enumerate(zip(targets, outs))]
         return trace.define(f"{p}E_total", sum_of(terms), "loss_total", **ctx)
@@ -170,7 +171,8 @@ class StepBuilder:
                           layer=layer.name, activation=layer.activation, loss=self.spec.loss,
                           hidden_deltas_use=self.spec.hidden_deltas_use,
                           above_size=None if is_output else layers[l + 1].size, **ctx)
-            groups = [list(range(layer.size))] if layer.activation == "softmax" else [[j] for j in range(layer.size)]
+            elementwise = ACTIVATIONS.get(str(layer.activation)).elementwise
+            groups = [[j] for j in range(layer.size)] if elementwise else [list(range(layer.size))]
             deltas: list[Ref] = [Ref("")] * layer.size
             for group in groups:
                 dE_dout = {j: (self._loss_gradient(trace, p, layer, j, targets[j], outs[l][j], len(outs[l]), ctx)
@@ -179,7 +181,7 @@ class StepBuilder:
                 dout_dnet = self._activation_gradients(trace, p, layer, group, outs[l], ctx)
                 for j in group:
                     deltas[j] = self._delta(trace, p, layer, j, group, dE_dout, dout_dnet, is_output, ctx)
-                    chain = (dE_dout[j], dout_dnet[(j, j)]) if layer.activation != "softmax" else (deltas[j],)
+                    chain = (dE_dout[j], dout_dnet[(j, j)]) if elementwise else (deltas[j],)
                     self._weight_gradients(trace, p, l, j, chain, outs[l - 1], params, gradients, ctx)
             self._bias_gradients(trace, p, l, deltas, params, gradients, ctx)
             upstream = deltas
@@ -189,7 +191,7 @@ class StepBuilder:
     def _loss_gradient(self, trace: TraceBuilder, p: str, layer: Layer, k: int, target: Ref, out: Ref,
                        count: int, ctx: dict) -> Ref:
         return trace.define(f"{p}dE_total/dout_{layer.neuron(k)}",
-                            self._halved(_loss_derivative(self.spec.loss, target, out, count)),
+                            self._halved(_loss_derivative(self.spec, target, out, count)),
                             "dE_dout", loss=self.spec.loss, **ctx)
 
     def _halved(self, expr: Expr) -> Expr:
@@ -223,7 +225,7 @@ class StepBuilder:
     def _activation_gradients(self, trace: TraceBuilder, p: str, layer: Layer, group: list[int],
                               outs: list[Ref], ctx: dict) -> dict[tuple[int, int], Ref]:
         found = {}
-        columns = group if layer.activation == "softmax" else None
+        columns = None if ACTIVATIONS.get(str(layer.activation)).elementwise else group
         for k in group:
             for j in (columns if columns is not None else [k]):
                 expr = _activation_derivative(layer, k, j, outs, self.mistakes)
@@ -234,10 +236,10 @@ class StepBuilder:
     def _delta(self, trace: TraceBuilder, p: str, layer: Layer, j: int, group: list[int],
                dE_dout: dict[int, Ref], dout_dnet: dict[tuple[int, int], Ref], is_output: bool, ctx: dict) -> Ref:
         neuron = layer.neuron(j)
-        if layer.activation == "softmax":
-            expr: Expr = Add(tuple(Mul((dE_dout[k], dout_dnet[(k, j)])) for k in group))
-        else:
-            expr = Mul((dE_dout[j], dout_dnet[(j, j)]))
+        if ACTIVATIONS.get(str(layer.activation)).elementwise:
+            expr: Expr = Mul((dE_dout[j], dout_dnet[(j, j)]))
+        else:  # every output of the layer moves with this net input
+            expr = Add(tuple(Mul((dE_dout[k], dout_dnet[(k, j)])) for k in group))
         aliases = [f"{p}delta_{neuron}"] + ([f"{p}dE_{neuron}/dnet_{neuron}"] if is_output else [])
         return trace.define(f"{p}dE_total/dnet_{neuron}", expr, "delta", aliases=tuple(aliases),
                             activation=layer.activation, **ctx)
@@ -309,39 +311,18 @@ def updates_text(number: int) -> str:
 
 
 def _activation(layer: Layer, nets: list[Ref], j: int) -> Expr:
-    net = nets[j]
-    kind = layer.activation
-    if kind == "softmax":
-        return Div(Call("exp", (net,)), Add(tuple(Call("exp", (other,)) for other in nets)))
-    if kind == "linear":
-        return net
-    if kind == "leaky_relu":
-        return Call("leaky_relu", (net,), layer.negative_slope)
-    return Call(str(kind), (net,))
+    return ACTIVATIONS.get(str(layer.activation)).output(nets, j, dict(layer.options))
 
 
 def _activation_derivative(layer: Layer, k: int, j: int, outs: list[Ref], mistakes: Mistakes) -> Expr:
     """d out_k / d net_j, written in terms of the outputs as the post does."""
     if mistakes.no_activation_derivative:
         return Num(1.0 if k == j else 0.0)
-    out = outs[k]
-    kind = layer.activation
-    if mistakes.derivative_from_net and kind in ("sigmoid", "tanh", "softmax"):
-        out = Ref(_swap_last(out.name, "out_", "net_"))
-        outs = [Ref(_swap_last(ref.name, "out_", "net_")) for ref in outs]
-    if kind == "sigmoid":
-        return Mul((out, Sub(Num(1.0), out)))
-    if kind == "tanh":
-        return Sub(Num(1.0), Pow(out, Num(2.0)))
-    if kind == "relu":
-        return Call("step", (Ref(_swap_last(outs[k].name, "out_", "net_")),))
-    if kind == "leaky_relu":
-        return Call("leaky_step", (Ref(_swap_last(outs[k].name, "out_", "net_")),), layer.negative_slope)
-    if kind == "linear":
-        return Num(1.0)
-    if k == j:
-        return Mul((out, Sub(Num(1.0), out)))
-    return Neg(Mul((out, outs[j])))
+    record = ACTIVATIONS.get(str(layer.activation))
+    nets = [Ref(_swap_last(ref.name, "out_", "net_")) for ref in outs]
+    if mistakes.derivative_from_net and record.slope_from_out:
+        outs = nets
+    return record.slope(k, j, outs, nets, dict(layer.options))
 
 
 def _swap_last(name: str, old: str, new: str) -> str:
@@ -350,25 +331,9 @@ def _swap_last(name: str, old: str, new: str) -> str:
     return head + dot + tail.replace(old, new, 1)
 
 
-def _loss_term(loss: str, t: Ref, o: Ref, count: int) -> Expr:
-    if loss == "half_sse":
-        return Mul((Num(0.5, r"\frac{1}{2}"), Pow(Sub(t, o), Num(2.0))))
-    if loss == "sse":
-        return Pow(Sub(t, o), Num(2.0))
-    if loss == "mse":
-        return Div(Pow(Sub(t, o), Num(2.0)), Num(float(count)))
-    if loss == "bce":
-        return Neg(Add((Mul((t, Call("log", (o,)))), Mul((Sub(Num(1.0), t), Call("log", (Sub(Num(1.0), o),)))))))
-    return Neg(Mul((t, Call("log", (o,)))))
+def _loss_term(spec: NetworkSpec, t: Ref, o: Ref, count: int) -> Expr:
+    return LOSSES.get(spec.loss).term(t, o, count, dict(spec.loss_options))
 
 
-def _loss_derivative(loss: str, t: Ref, o: Ref, count: int) -> Expr:
-    if loss == "half_sse":
-        return Neg(Sub(t, o))
-    if loss == "sse":
-        return Neg(Mul((Num(2.0), Sub(t, o))))
-    if loss == "mse":
-        return Neg(Div(Mul((Num(2.0), Sub(t, o))), Num(float(count))))
-    if loss == "bce":
-        return Neg(Sub(Div(t, o), Div(Sub(Num(1.0), t), Sub(Num(1.0), o))))
-    return Neg(Div(t, o))
+def _loss_derivative(spec: NetworkSpec, t: Ref, o: Ref, count: int) -> Expr:
+    return LOSSES.get(spec.loss).derivative(t, o, count, dict(spec.loss_options))

@@ -33,13 +33,12 @@ from .graph import (
     Sub,
     evaluate,
 )
+from .ops import FUNCTIONS as GRAPH_FUNCTIONS
 from .trace import Trace, TraceBuilder
 
-# name -> (fewest, most) arguments; None: no upper limit
-FUNCTIONS: dict[str, tuple[int, int | None]] = {
-    "exp": (1, 1), "log": (1, 1), "tanh": (1, 1), "sigmoid": (1, 1),
-    "relu": (1, 1), "abs": (1, 1), "max": (2, None), "min": (2, None),
-}
+# the functions a spec's expressions may call: name -> (fewest, most) arguments; None: no upper limit
+FUNCTIONS: dict[str, tuple[int, int | None]] = {record.name: record.arity for record in GRAPH_FUNCTIONS
+                                                if record.in_expressions}
 MAX_TEXT = 1000      # characters in one node's expression
 MAX_DEPTH = 200      # nesting of operators and calls (a long sum counts one level a term)
 MAX_NODES = 300      # inputs plus nodes: beyond this no walkthrough is readable

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from .graph import (
-    CALL_FUNCTIONS,
     Add,
     Call,
     Div,
@@ -37,6 +36,7 @@ from .graph import (
     Ref,
     Sub,
 )
+from .ops import FUNCTIONS
 
 # numpy costs about 80 µs a step whatever the size, plus ~0.15 s to import;
 # compiled scalars about 1 µs per weight and sample. So numpy from this many
@@ -215,10 +215,19 @@ def compile_sample(template: SampleTemplate, round_to: int | None, loss_only: bo
     else:
         gradients = ", ".join(variables[name] for name in template.gradients)
         lines.append(f"    return {variables[template.loss]}, ({gradients},)")
-    namespace: dict[str, Any] = {"fsum": math.fsum, "exp": math.exp, "tanh": math.tanh,
-                                 "_log": CALL_FUNCTIONS["log"], "_call": CALL_FUNCTIONS}
+    namespace = _namespace()
     exec(compile("\n".join(lines), "<stepbystep.fastpath>", "exec"), namespace)  # our own generated code
     return namespace["sample"]
+
+
+def compile_expression(expr: Expr, names: Sequence[str]) -> Callable[..., float]:
+    """One expression compiled as the fast path compiles a node: `f(*values)`
+    with the values of `names` in order (for tests: compiled == evaluated)."""
+    variables = {name: f"v{index}" for index, name in enumerate(names)}
+    source = f"def f({', '.join(variables.values())}):\n    return {_python(expr, variables)}"
+    namespace = _namespace()
+    exec(compile(source, "<stepbystep.fastpath>", "exec"), namespace)  # our own generated code
+    return namespace["f"]  # type: ignore[no-any-return]
 
 
 def _needed(graph: Graph, wanted: list[str]) -> set[str]:
@@ -265,26 +274,23 @@ def _python(expr: Expr, variables: dict[str, str]) -> str:
 
 
 def _call(expr: Call, variables: dict[str, str]) -> str:
+    """The function record's own Python form where it has one (inlined, the same
+    float operations as its `evaluate`), else a call of `evaluate` itself."""
     args = [_python(arg, variables) for arg in expr.args]
-    x = args[0]
-    simple = isinstance(expr.args[0], Ref)  # inlined forms read x more than once
-    function = expr.function
-    if function == "exp":
-        return f"exp({x})"
-    if function == "tanh":
-        return f"tanh({x})"
-    if function == "log":
-        return f"_log({x})"
-    if simple and function == "sigmoid":
-        return f"(1.0 / (1.0 + exp(-{x})) if {x} >= 0 else exp({x}) / (1.0 + exp({x})))"
-    if simple and function == "relu":
-        return f"({x} if {x} > 0 else 0.0)"
-    if function == "step":
-        return f"(1.0 if {x} > 0 else 0.0)"
-    if simple and function == "leaky_relu":
-        return f"({x} if {x} > 0 else {float(expr.param)!r} * {x})"
-    if function == "leaky_step":
-        return f"(1.0 if {x} > 0 else {float(expr.param)!r})"
-    if function == "leaky_relu":  # of a compound argument, evaluated once (not in CALL_FUNCTIONS: it takes param)
-        return f"(lambda x: x if x > 0 else {float(expr.param)!r} * x)({x})"
-    return f"_call[{function!r}](" + ", ".join(args) + ")"
+    record = expr.record
+    simple = isinstance(expr.args[0], Ref)  # inlined forms read their argument more than once
+    if record.python is not None:
+        inlined = record.python(args, simple, expr.param)
+        if inlined is not None:
+            return inlined
+    if record.takes_param:
+        args = [repr(float(expr.param))] + args
+    return f"_{record.name}(" + ", ".join(args) + ")"
+
+
+def _namespace() -> dict[str, Any]:
+    """What compiled code may call: math's exp and tanh, fsum, and every
+    function's `evaluate` as `_<name>`."""
+    namespace: dict[str, Any] = {"fsum": math.fsum, "exp": math.exp, "tanh": math.tanh}
+    namespace.update({f"_{record.name}": record.evaluate for record in FUNCTIONS})
+    return namespace

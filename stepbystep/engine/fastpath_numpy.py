@@ -14,6 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .fastpath import Conventions, FastPathFailure, Trainer
+from .ops import ACTIVATIONS, LOSSES
 
 
 class NumpyTrainer(Trainer):
@@ -25,6 +26,9 @@ class NumpyTrainer(Trainer):
         self.inputs = np.array([s.inputs for s in spec.samples], dtype=np.float64).T
         self.targets = np.array([s.targets for s in spec.samples], dtype=np.float64).T
         self.mean = conventions.reduction == "mean"
+        self.activations = [(ACTIVATIONS.get(str(layer.activation)), dict(layer.options)) for layer in self.layers]
+        self.loss_record = LOSSES.get(spec.loss)
+        self.loss_options = dict(spec.loss_options)
         self.updated_weights = spec.hidden_deltas_use == "updated_weights"
 
     # -- parameters as arrays and back ---------------------------------------------
@@ -60,27 +64,16 @@ class NumpyTrainer(Trainer):
     # -- the passes ----------------------------------------------------------------
     def _forward(self, weights: list[Any], biases: list[Any], inputs: Any) -> tuple[list[Any], list[Any]]:
         outs, nets = [inputs], []
-        for layer, matrix, bias in zip(self.layers, weights, biases):
+        for (activation, options), matrix, bias in zip(self.activations, weights, biases):
             net = matrix @ outs[-1]
             if bias is not None:
                 net += bias
             nets.append(net)
-            outs.append(_activation(layer, net))
+            outs.append(activation.numpy_forward(np, net, options))
         return nets, outs
 
     def _sample_losses(self, out: Any, target: Any) -> Any:
-        loss = self.spec.loss
-        if loss == "half_sse":
-            terms = 0.5 * (target - out) ** 2
-        elif loss == "sse":
-            terms = (target - out) ** 2
-        elif loss == "mse":
-            terms = (target - out) ** 2 / float(out.shape[0])
-        elif loss == "bce":
-            terms = -(target * np.log(out) + (1.0 - target) * np.log(1.0 - out))
-        else:
-            terms = -(target * np.log(out))
-        return terms.sum(axis=0)
+        return self.loss_record.numpy_term(np, target, out, self.loss_options).sum(axis=0)
 
     def _reduce(self, per_sample_sum: Any, count: int) -> Any:
         return per_sample_sum / float(count) if self.conventions.reduction == "mean" else per_sample_sum
@@ -136,24 +129,24 @@ class NumpyTrainer(Trainer):
         scale = eta / count if self.mean else eta
         nets, outs = self._forward(weights, biases, inputs)
         out = outs[-1]
-        if spec.loss in ("half_sse", "sse", "mse"):
+        squared = self.loss_record.squared_scale
+        if squared is not None:  # E = c (t - o)^2: the loss in one dot product, dE/do = 2c (o - t)
             difference = out - targets
-            squares = float(np.vdot(difference, difference))
-            factor = {"half_sse": 0.5, "sse": 1.0, "mse": 1.0 / out.shape[0]}[spec.loss]
-            step_loss = squares * factor
-            if spec.loss != "half_sse":
+            factor = squared(out.shape[0])
+            step_loss = float(np.vdot(difference, difference)) * factor
+            if 2.0 * factor != 1.0:
                 difference *= 2.0 * factor
             upstream = difference
         else:
             step_loss = float(self._sample_losses(out, targets).sum())
-            upstream = _loss_derivative(spec.loss, targets, out)
+            upstream = self.loss_record.numpy_derivative(np, targets, out, self.loss_options)
         if self.mean:
             step_loss /= count
         if not np.isfinite(step_loss):
             return None
         for index in range(len(self.layers) - 1, -1, -1):
-            layer = self.layers[index]
-            delta = _delta(layer, upstream, nets[index], outs[index + 1])
+            activation, options = self.activations[index]
+            delta = activation.numpy_delta(np, upstream, nets[index], outs[index + 1], options)
             below = outs[index]
             if index:
                 upstream = weights[index].T @ delta
@@ -169,65 +162,3 @@ class NumpyTrainer(Trainer):
                 else:
                     biases[index] = bias - scale * float(delta.sum())
         return step_loss
-
-
-def _activation(layer: Any, net: Any) -> Any:
-    kind = layer.activation
-    if kind == "sigmoid":
-        out = np.negative(net)
-        np.exp(out, out=out)
-        out += 1.0
-        return np.reciprocal(out, out=out)
-    if kind == "tanh":
-        # tanh(x) = sign(x) (1 - e^(-2|x|)) / (1 + e^(-2|x|)): one exp, about 2x faster than np.tanh
-        # here; a few ulps from math.tanh (relative ~1e-16 / |x| for tiny x, absolute < 2e-16)
-        t = np.abs(net)
-        t *= -2.0
-        np.exp(t, out=t)
-        out = 1.0 - t
-        t += 1.0
-        out /= t
-        return np.copysign(out, net, out=out)
-    if kind == "relu":
-        return np.where(net > 0, net, 0.0)
-    if kind == "leaky_relu":
-        return np.where(net > 0, net, layer.negative_slope * net)
-    if kind == "linear":
-        return net
-    exps = np.exp(net)
-    return exps / exps.sum(axis=0, keepdims=True)
-
-
-def _loss_derivative(loss: str, target: Any, out: Any) -> Any:
-    if loss == "half_sse":
-        return -(target - out)
-    if loss == "sse":
-        return -(2.0 * (target - out))
-    if loss == "mse":
-        return -(2.0 * (target - out) / float(out.shape[0]))
-    if loss == "bce":
-        return -(target / out - (1.0 - target) / (1.0 - out))
-    return -(target / out)
-
-
-def _delta(layer: Any, upstream: Any, net: Any, out: Any) -> Any:
-    """dE/dnet from dE/dout, with dout/dnet written from the outputs as backprop.py does."""
-    kind = layer.activation
-    if kind == "sigmoid":
-        slope = np.subtract(1.0, out)
-        slope *= out
-        slope *= upstream
-        return slope
-    if kind == "tanh":
-        slope = np.square(out)
-        np.subtract(1.0, slope, out=slope)
-        slope *= upstream
-        return slope
-    if kind == "relu":
-        return upstream * (net > 0)
-    if kind == "leaky_relu":
-        return upstream * np.where(net > 0, 1.0, layer.negative_slope)
-    if kind == "linear":
-        return upstream
-    # softmax: delta_j = sum_k g_k o_k ([k = j] - o_j) = o_j (g_j - sum_k g_k o_k)
-    return out * (upstream - (upstream * out).sum(axis=0, keepdims=True))

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from .ops.registry import FUNCTIONS
 
 # Precedence for printing: higher binds tighter.
 _SUM, _PRODUCT, _POWER, _ATOM = 1, 2, 3, 4
@@ -216,105 +218,37 @@ class Pow(Expr):
         return f"{self.base.wrapped(printer, _ATOM)}^{{{self.exponent.latex(printer)}}}"
 
 
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
-
-
-def _log(x: float) -> float:
-    if x <= 0:
-        raise ValueError(f"log of {x!r}, which is not positive")
-    return math.log(x)
-
-
-# What Call evaluates, by function name (leaky_relu and leaky_step, which take
-# `param`, are in Call.evaluate). Public: fastpath.py's compiled steps call these
-# very functions, so that their numbers are bit-for-bit the graph's.
-CALL_FUNCTIONS: dict[str, Callable[..., float]] = {
-    "exp": math.exp,
-    "log": _log,
-    "sigmoid": _sigmoid,
-    "tanh": math.tanh,
-    "relu": lambda x: x if x > 0 else 0.0,
-    "step": lambda x: 1.0 if x > 0 else 0.0,  # relu'(x), with relu'(0) = 0
-    "abs": abs,
-    "max": max,
-    "min": min,
-    "sign": lambda x: 1.0 if x > 0 else -1.0 if x < 0 else 0.0,  # |x|'(x), with |x|'(0) = 0
-}
-
-
-def _picks(largest: bool) -> Callable[..., float]:
-    """d max(a, b, …)/d arg k: 1 when arg k is the one selected, the first on a tie."""
-    def picks(index: float, *values: float) -> float:
-        chosen = max(values) if largest else min(values)
-        return 1.0 if values.index(chosen) == int(index) else 0.0
-    return picks
-
-
-CALL_FUNCTIONS.update(picks_max=_picks(True), picks_min=_picks(False))
-
-
 @dataclass(frozen=True)
 class Call(Expr):
-    """A named function; `param` is the slope of leaky_relu and its derivative."""
+    """A named function (engine/ops/functions.py holds what each one means);
+    `param` is a parameter of the function (leaky_relu's slope)."""
 
     function: str
     args: tuple[Expr, ...]
     param: float | None = None
 
+    def __post_init__(self) -> None:
+        # found once, here: an unknown name raises now, not in the middle of a pass
+        object.__setattr__(self, "_record", FUNCTIONS.get(self.function))
+
+    @property
+    def record(self) -> Any:
+        """The function's ops.functions.FunctionRecord (not imported here: it imports this module)."""
+        return self._record  # type: ignore[attr-defined]
+
     def evaluate(self, env: Mapping[str, float]) -> float:
+        record = self._record  # type: ignore[attr-defined]
         values = [arg.evaluate(env) for arg in self.args]
-        if self.function == "leaky_relu":
-            return values[0] if values[0] > 0 else self.param * values[0]
-        if self.function == "leaky_step":
-            return 1.0 if values[0] > 0 else float(self.param)
-        return CALL_FUNCTIONS[self.function](*values)
+        if record.takes_param:
+            return record.evaluate(self.param, *values)  # type: ignore[no-any-return]
+        return record.evaluate(*values)  # type: ignore[no-any-return]
 
     def refs(self) -> Iterable[str]:
         for arg in self.args:
             yield from arg.refs()
 
     def latex(self, printer: Printer) -> str:
-        inner = [arg.latex(printer) for arg in self.args]
-        name = self.function
-        if name == "exp":
-            return f"e^{{{inner[0]}}}"
-        if name == "sigmoid":
-            return f"\\frac{{1}}{{1 + e^{{-{self.args[0].wrapped(printer, _PRODUCT)}}}}}"
-        if name == "log":
-            return f"\\ln\\left({inner[0]}\\right)"
-        if name == "tanh":
-            return f"\\tanh\\left({inner[0]}\\right)"
-        if name == "relu":
-            return f"\\max\\left(0, {inner[0]}\\right)"
-        if name == "abs":
-            return f"\\left|{inner[0]}\\right|"
-        if name in ("max", "min"):
-            return f"\\{name}\\left({', '.join(inner)}\\right)"
-        if name in ("picks_max", "picks_min"):
-            return self._picks_latex(printer)
-        if name == "sign":
-            return (f"\\left(1 \\text{{ if }} {inner[0]} > 0\\text{{, }} -1 \\text{{ if }} {inner[0]} < 0"
-                    f"\\text{{, else }} 0\\right)")
-        slope = printer.number_text(float(self.param)) if self.param is not None else ""
-        if name == "leaky_relu":
-            return (f"\\begin{{cases}} {inner[0]} & \\text{{if }} {inner[0]} > 0 \\\\ "
-                    f"{slope} \\cdot {self.args[0].wrapped(printer, _PRODUCT)} & \\text{{otherwise}} \\end{{cases}}")
-        low = slope if name == "leaky_step" else "0"
-        return f"\\begin{{cases}} 1 & \\text{{if }} {inner[0]} > 0 \\\\ {low} & \\text{{otherwise}} \\end{{cases}}"
-
-
-    def _picks_latex(self, printer: Printer) -> str:
-        """1 if argument k wins (strictly against earlier ones: ties go first)."""
-        index = int(self.args[0].evaluate({}))
-        values = [arg.latex(printer) for arg in self.args[1:]]
-        strict, loose = (">", "\\ge") if self.function == "picks_max" else ("<", "\\le")
-        conditions = [f"{values[index]} {strict if j < index else loose} {other}"
-                      for j, other in enumerate(values) if j != index]
-        return f"\\left(1 \\text{{ if }} {', '.join(conditions)}\\text{{, else }} 0\\right)"
+        return self._record.latex(self, printer)  # type: ignore[attr-defined, no-any-return]
 
 
 def unique(names: Iterable[str]) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""Variants written out: JSON with answer keys, Moodle XML, Markdown sheets."""
+"""Variants written out: JSON with answer keys, Moodle XML, Markdown or PDF sheets, a Canvas QTI zip."""
 from __future__ import annotations
 
 import json
@@ -26,13 +26,26 @@ def solutions_path(output: str) -> str:
     return f"{stem}-solutions.{suffix}"
 
 
-def export(variants: Iterable[Variant], fmt: str, output: str | None) -> list[tuple[str | None, str]]:
-    """(path, or None for standard output; text) for each file to write. All
-    are rendered before any is written, so a failure leaves no file behind."""
+BINARY_FORMATS = ("qti", "pdf")  # written to a file only (-o)
+
+
+def export(variants: Iterable[Variant], fmt: str, output: str | None, *, solutions: bool = False,
+           paper: str = "a4") -> list[tuple[str | None, str | bytes]]:
+    """(path, or None for standard output; text, or bytes for a binary format)
+    for each file to write. All are rendered before any is written, so a
+    failure leaves no file behind."""
     if fmt == "json":
         return [(output, variants_json(variants))]
     if fmt == "moodle-xml":
         return [(output, moodle_xml(variants))]
+    if fmt == "pdf":
+        from .printed import sheets_pdf
+
+        return [(output, sheets_pdf(variants, solutions, paper))]
+    if fmt == "qti":
+        from .canvas import qti_zip
+
+        return [(output, qti_zip(variants))]
     if fmt == "md":
         problems, solutions = sheets(variants)
         if output is None:

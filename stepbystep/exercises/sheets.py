@@ -54,6 +54,7 @@ class Problem:
     questions: list[Question]
     policy: str = ""                 # the grading policy in words (the spec's [check] table)
     variant_line: str = ""           # the line a hand-in starts with: `Variant: 2024-7`
+    hand_in: str = ""                # the start of a hand-in: the variant line, then answer lines
 
 
 def problem(variant: Variant) -> Problem:
@@ -64,9 +65,10 @@ def problem(variant: Variant) -> Problem:
                  for number, name in enumerate(variant.asked, start=1)]
     title = str(variant.data.get("title", ""))
     policy, line = policy_for(spec).describe(), variant_line(variant.id)
+    hand_in = "\n".join([line] + [f"{question.name} = …" for question in questions[:2]])
     if isinstance(spec, GraphSpec):
         inputs = [Given(name, formatter.symbol(name), format_number(value), "input") for name, value in spec.inputs]
-        return Problem(variant.id, title, True, [], inputs, [], list(spec.nodes), questions, policy, line)
+        return Problem(variant.id, title, True, [], inputs, [], list(spec.nodes), questions, policy, line, hand_in)
     rows = parameter_rows(trace, formatter)
     parameters = [Given(row["name"], row["symbol"], row["before"], row["path"]) for row in rows]
     samples = []
@@ -76,7 +78,7 @@ def problem(variant: Variant) -> Problem:
         samples.append([Given(name, formatter.symbol(name), format_number(value), role)
                         for name, value, role in entries])
     lines = conventions(trace.facts, worked=False)  # with its training line (conventions.training_convention)
-    return Problem(variant.id, title, False, lines, parameters, samples, [], questions, policy, line)
+    return Problem(variant.id, title, False, lines, parameters, samples, [], questions, policy, line, hand_in)
 
 
 def variant_line(ident: str) -> str:

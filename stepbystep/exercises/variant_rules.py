@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from ..spec import choices
 from ..spec.model import GraphSpec, NetworkSpec, Spec, SpecError
 
 PARAMETERS = ("weights", "biases", "inputs", "targets", "learning_rate")
@@ -106,11 +107,22 @@ def _network_draws(spec: NetworkSpec, table: dict[str, Any]) -> dict[str, Draw]:
     if lr is not None and lr.low <= 0:
         raise spec_error(spec, "variants.learning_rate.range", "expected two numbers 0 < low < high (the learning rate must be above 0)")
     targets = draws.get("targets")
-    if targets is not None and spec.loss == "cross_entropy":
-        raise spec_error(spec, "variants.targets", "cross_entropy targets must sum to 1 and cannot be drawn one by one; set targets = false")
-    if targets is not None and spec.loss == "bce" and not (0 <= targets.low and targets.high <= 1):
-        raise spec_error(spec, "variants.targets.range", "bce targets must lie from 0 to 1")
+    if targets is not None:
+        _targets_fit(spec, targets)
     return draws
+
+
+def _targets_fit(spec: NetworkSpec, targets: Draw) -> None:
+    """What the loss needs of its targets (spec/choices.py), asked of the drawn ones."""
+    loss = choices.LOSSES[spec.loss]
+    if loss.targets_sum is not None:
+        raise spec_error(spec, "variants.targets", f"{loss.name} targets must sum to {loss.targets_sum:g} and cannot "
+                                                   "be drawn one by one; set targets = false")
+    low, high = loss.target_low, loss.target_high
+    if low is not None and high is not None and not (low <= targets.low and targets.high <= high):
+        raise spec_error(spec, "variants.targets.range", f"{loss.name} targets must lie from {low:g} to {high:g}")
+    if low is not None and high is None and targets.low < low:
+        raise spec_error(spec, "variants.targets.range", f"{loss.name} targets must be at least {low:g}")
 
 
 def _graph_draws(spec: GraphSpec, table: dict[str, Any]) -> dict[str, Draw]:

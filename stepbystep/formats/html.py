@@ -21,6 +21,7 @@ from ..engine.trace import Trace
 from ..numbers import DEFAULT_PRECISION
 from .markdown import walkthrough_markdown
 from .mathml import display_equation, latex_to_mathml
+from .sandbox import UserTemplateError
 from .templates import template_dir, template_environment
 
 MATH_MODES = ("mathml", "mathjax", "katex")
@@ -33,10 +34,6 @@ KATEX_INIT = ('document.addEventListener("DOMContentLoaded",function(){renderMat
 # $$…$$ (may span lines), $…$ (one line), and the escapes \\ and \$ that the
 # md_text filter leaves in untrusted text.
 _MATH = re.compile(r"\\[\\$]|\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)
-
-
-class UserTemplateError(ValueError):
-    """A user's --template file is missing, malformed or unsafe: one line."""
 
 
 def render_html(trace: Trace, precision: int = DEFAULT_PRECISION, *, fragment: bool = False,
@@ -192,58 +189,36 @@ def _html_environment() -> Any:
 
 
 def render_user_template(trace: Trace, path: str | Path, precision: int = DEFAULT_PRECISION,
-                         math: str = "mathml") -> str:
-    """A user's own Jinja template, in a sandbox, with the walkthrough as context.
+                         math: str = "mathml", includes: tuple[str | Path, ...] = ()) -> str:
+    """A user's own Jinja template, in the bounded sandbox (sandbox.py), with the walkthrough as context.
 
     Autoescaping is on for .html/.htm/.xml (also with a .j2 ending). Besides
     everything the walkthrough template sees, the context has `walkthrough`
     (the whole walkthrough as HTML), `markdown` (as Markdown), `css`,
     `math_head`, `answers` and the filters `math` and `display_math`.
+    `includes`: the other files it may include, import or extend.
     """
-    import jinja2
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
     from markupsafe import Markup
+
+    from .sandbox import render_user_template_file
+    from .text import markdown_text
 
     path = Path(path)
     if not path.is_file():
         raise UserTemplateError(f"{path}: no such template file")
-    environment = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(path.parent.resolve())),
-        undefined=jinja2.StrictUndefined,
-        autoescape=_escapes(path.name),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    from .text import markdown_text
-
-    environment.filters["md_text"] = markdown_text
-    environment.filters["math"] = lambda latex: Markup(math_html(str(latex), False, math))
-    environment.filters["display_math"] = lambda latex: Markup(
-        display_equation(str(latex)) if math == "mathml" else math_html(str(latex), True, math))
     context = document_context(trace, precision)
-    try:
-        template = environment.get_template(path.name)
-        extra = {
-            "walkthrough": walkthrough_body(context, math),
-            "markdown": walkthrough_markdown(context),
-            "css": stylesheet(),
-            "math_head": math_head(math),
-            "answers": trace.answers(),
-        }
-        return template.render({**context, **extra})
-    except jinja2.TemplateSyntaxError as error:
-        raise UserTemplateError(f"{path}: line {error.lineno}: {error.message}") from None
-    except jinja2.exceptions.SecurityError as error:
-        raise UserTemplateError(f"{path}: refused by the sandbox: {error}") from None
-    except jinja2.TemplateError as error:
-        raise UserTemplateError(f"{path}: {type(error).__name__}: {error}") from None
-    except UnicodeDecodeError:
-        raise UserTemplateError(f"{path}: not a UTF-8 text file") from None
-    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
-        raise UserTemplateError(f"{path}: {type(error).__name__}: {error}") from None
-
-
-def _escapes(name: str) -> bool:
-    stem = name[:-3] if name.endswith(".j2") else name[:-6] if name.endswith(".jinja") else name
-    return stem.lower().endswith((".html", ".htm", ".xml", ".svg"))
+    extra = {
+        "walkthrough": walkthrough_body(context, math),
+        "markdown": walkthrough_markdown(context),
+        "css": stylesheet(),
+        "math_head": math_head(math),
+        "answers": trace.answers(),
+    }
+    filters = {
+        "md_text": markdown_text,
+        "math": lambda latex: Markup(math_html(str(latex), False, math)),
+        "display_math": lambda latex: Markup(
+            display_equation(str(latex)) if math == "mathml" else math_html(str(latex), True, math)),
+    }
+    return render_user_template_file(path, {**context, **extra}, filters=filters, includes=includes,
+                                     project_templates=template_dir())

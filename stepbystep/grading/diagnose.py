@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 from ..engine.graph import GraphError
+from ..engine.ops import ACTIVATIONS
 from ..engine.trace import Trace
 from ..numbers import format_number
 from ..spec.model import GraphSpec, NetworkSpec, Spec
@@ -124,7 +125,7 @@ def network_mistakes(spec: NetworkSpec) -> list[Mistake]:
         (activations != {"linear"}, "no_activation_derivative",
          "The activation's derivative ∂out/∂net was left out of the chain rule (taken as 1).",
          flagged(no_activation_derivative=True)),
-        (bool(activations & {"sigmoid", "tanh", "softmax"}), "derivative_from_net",
+        (any(ACTIVATIONS.get(str(kind)).slope_from_out for kind in activations), "derivative_from_net",
          "The activation's derivative was computed from net instead of out (σ′ = net·(1 − net), not out·(1 − out)).",
          flagged(derivative_from_net=True)),
         (spec.learning_rate != 1.0, "no_learning_rate",

@@ -13,8 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
-LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
+from . import choices
+from .choices import Options
+
+ACTIVATIONS = tuple(choices.ACTIVATIONS)   # the names a spec may use (choices.py has their parameters)
+LOSSES = tuple(choices.LOSSES)
 REDUCTIONS = ("sum", "mean")
 HIDDEN_DELTAS = ("original_weights", "updated_weights")
 MODES = ("batch", "online", "minibatch")
@@ -48,7 +51,14 @@ class Layer:
     activation: str | None = None  # None for the input layer
     weights: tuple[tuple[float, ...], ...] = ()
     bias: float | tuple[float, ...] | None = None
-    negative_slope: float = 0.01
+    options: Options = ()  # the activation's parameters by spec key, defaults filled in
+
+    def option(self, key: str) -> float:
+        """An activation parameter (`negative_slope`, `alpha`) of this layer."""
+        for name, value in self.options:
+            if name == key:
+                return value
+        raise KeyError(f"layer {self.name} ({self.activation}) has no parameter {key!r}")
 
     def neuron(self, index: int) -> str:
         """Neuron name, 0-based index in: `h1`, or `h2_3` after a digit."""
@@ -88,6 +98,7 @@ class NetworkSpec:
     check: dict[str, Any] = field(default_factory=dict)
     variants: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    loss_options: Options = ()  # the loss's parameters by spec key (`loss_delta`), defaults filled in
 
     @property
     def weight_count(self) -> int:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, Iterable, Mapping
 
+from . import choices
+from .choices import Options, Parameter
 from .model import (
     ACTIVATIONS,
     HIDDEN_DELTAS,
@@ -114,16 +116,17 @@ class _Checker:
     def network_spec(self, data: dict[str, Any]) -> NetworkSpec:
         self.keys(data, "", ("title", "learning_rate", "loss", "reduction", "update_biases",
                              "hidden_deltas_use", "layers", "samples", "training",
-                             "notes", "check", "variants"))
+                             "notes", "check", "variants") + _parameter_keys(choices.LOSSES.values()))
         for required in ("learning_rate", "loss", "layers", "samples"):
             if required not in data:
-                choices = f"; one of: {', '.join(LOSSES)}" if required == "loss" else ""
-                raise self.fail(required, f"missing (required{choices})")
+                hint = f"; one of: {', '.join(LOSSES)}" if required == "loss" else ""
+                raise self.fail(required, f"missing (required{hint})")
         title = self.text(data["title"], "title") if "title" in data else None
         learning_rate = self.number(data["learning_rate"], "learning_rate")
         if learning_rate <= 0:
             raise self.fail("learning_rate", f"must be greater than 0, got {data['learning_rate']!r}")
         loss = self.choice(data["loss"], "loss", LOSSES)
+        loss_options = self.options(data, "", "loss", loss, choices.LOSSES)
         layers = self.layers(data["layers"])
         samples = self.samples(data["samples"], layers)
         self.loss_fits(loss, layers, samples)
@@ -144,6 +147,7 @@ class _Checker:
             check=self.table(data.get("check", {}), "check"),
             variants=self.table(data.get("variants", {}), "variants"),
             raw=data,
+            loss_options=loss_options,
         )
         self.limits(spec)
         return spec
@@ -184,7 +188,8 @@ class _Checker:
         return Layer(self.layer_name(table, path, default), self.integer(table["size"], f"{path}.size", 1, MAX_LAYER_SIZE))
 
     def dense_layer(self, table: dict[str, Any], path: str, default: str, previous: int) -> Layer:
-        self.keys(table, path, ("name", "size", "activation", "weights", "bias", "negative_slope"))
+        self.keys(table, path, ("name", "size", "activation", "weights", "bias")
+                  + _parameter_keys(choices.ACTIVATIONS.values()))
         name = self.layer_name(table, path, default)
         if "activation" not in table:
             raise self.fail(f"{path}.activation", f"missing (required; one of: {', '.join(ACTIVATIONS)})")
@@ -207,16 +212,35 @@ class _Checker:
         if "bias" in table:
             raw_bias = table["bias"]
             bias = self.vector(raw_bias, f"{path}.bias", size) if isinstance(raw_bias, list) else self.number(raw_bias, f"{path}.bias")
-        slope = 0.01
-        if "negative_slope" in table:
-            if activation != "leaky_relu":
-                raise self.fail(f"{path}.negative_slope", "only leaky_relu takes a negative_slope")
-            slope = self.number(table["negative_slope"], f"{path}.negative_slope")
-            if not 0 <= slope < 1:
-                raise self.fail(f"{path}.negative_slope", f"expected a number from 0 up to (not including) 1, got {slope}")
-        if activation == "softmax" and size < 2:
-            raise self.fail(f"{path}.activation", "softmax needs at least 2 neurons (one softmax output is always 1)")
-        return Layer(name, size, activation, weights, bias, slope)
+        options = self.options(table, path, "activation", activation, choices.ACTIVATIONS)
+        choice = choices.ACTIVATIONS[activation]
+        if size < choice.min_size:
+            raise self.fail(f"{path}.activation", f"{activation} needs at least {choice.min_size} neurons "
+                                                  f"({choice.min_size_reason})")
+        return Layer(name, size, activation, weights, bias, options)
+
+    def options(self, table: dict[str, Any], path: str, kind: str, chosen: str,
+                catalogue: Mapping[str, choices.ActivationChoice | choices.LossChoice]) -> Options:
+        """The chosen operation's parameters from beside it in `table`; a parameter
+        of another operation of the same kind is refused, naming who takes it."""
+        own = {parameter.key: parameter for parameter in catalogue[chosen].parameters}
+        given: dict[str, float] = {}
+        for key in _parameter_keys(catalogue.values()):
+            if key not in table:
+                continue
+            where = _join(path, key)
+            if key not in own:
+                takers = [choice.name for choice in catalogue.values() if key in _parameter_keys([choice])]
+                raise self.fail(where, f"only {' and '.join(takers)} take{'s' if len(takers) == 1 else ''} "
+                                       f"a {key} (the {kind} is {chosen})")
+            given[key] = self.parameter(table[key], where, own[key])
+        return choices.options_of(catalogue[chosen].parameters, given)
+
+    def parameter(self, value: Any, path: str, parameter: Parameter) -> float:
+        number = self.number(value, path)
+        if not parameter.allows(number):
+            raise self.fail(path, f"expected {parameter.range_text()}, got {number:g}")
+        return number
 
     def samples(self, value: Any, layers: tuple[Layer, ...]) -> tuple[Sample, ...]:
         if not isinstance(value, list) or not value:
@@ -236,25 +260,18 @@ class _Checker:
         return tuple(samples)
 
     def loss_fits(self, loss: str, layers: tuple[Layer, ...], samples: tuple[Sample, ...]) -> None:
+        """What the loss needs of the output layer and the targets (choices.LossChoice).
+        Softmax with a squared error is allowed: a valid (if unusual) exercise."""
+        choice = choices.LOSSES[loss]
         output = layers[-1]
-        where = f"layers[{len(layers) - 1}]"
-        if loss == "bce":
-            if output.size != 1:
-                raise self.fail("loss", f"bce needs exactly one output neuron, {where} has {output.size}")
-            if output.activation != "sigmoid":
-                raise self.fail("loss", f"bce needs a sigmoid output, {where} is {output.activation}")
-            for index, sample in enumerate(samples):
-                if not 0 <= sample.targets[0] <= 1:
-                    raise self.fail(f"samples[{index}].targets[0]", f"bce targets must be from 0 to 1, got {sample.targets[0]}")
-        if loss == "cross_entropy":
-            if output.activation != "softmax":
-                raise self.fail("loss", f"cross_entropy needs a softmax output, {where} is {output.activation}")
-            for index, sample in enumerate(samples):
-                if any(target < 0 for target in sample.targets):
-                    raise self.fail(f"samples[{index}].targets", "cross_entropy targets must not be negative")
-                if abs(math.fsum(sample.targets) - 1) > 1e-9:
-                    raise self.fail(f"samples[{index}].targets", f"cross_entropy targets must sum to 1, they sum to {math.fsum(sample.targets):g}")
-        # softmax with a squared error is allowed: a valid (if unusual) exercise
+        problem = choice.problem(output.size, str(output.activation), f"layers[{len(layers) - 1}]")
+        if problem is not None:
+            raise self.fail("loss", problem)
+        for index, sample in enumerate(samples):
+            found = choice.target_problem(sample.targets)
+            if found is not None:
+                target, message = found
+                raise self.fail(f"samples[{index}].targets" + ("" if target is None else f"[{target}]"), message)
 
     def training(self, value: Any, sample_count: int) -> Training:
         if value is None:
@@ -325,6 +342,11 @@ class _Checker:
                          inputs, nodes, output, self.text_table(data, "notes"),
                          self.table(data.get("check", {}), "check"),
                          self.table(data.get("variants", {}), "variants"), raw=data)
+
+
+def _parameter_keys(catalogue: Iterable[choices.ActivationChoice | choices.LossChoice]) -> tuple[str, ...]:
+    """The spec keys of every parameter of these operations, each once."""
+    return tuple(dict.fromkeys(parameter.key for choice in catalogue for parameter in choice.parameters))
 
 
 def _default_layer_names(count: int) -> list[str]:

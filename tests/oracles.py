@@ -1,0 +1,108 @@
+"""The activations and losses written down once more, from their mathematical
+definitions (SPEC.md §1 and §6), sharing nothing with stepbystep.
+
+The registry test proves that this table names exactly the operations of
+stepbystep's registry, so a new operation cannot go untested: adding one to
+stepbystep means writing its definition here too, by hand, from the maths.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+# SPEC.md's defaults for the parameters beside an operation
+DEFAULTS = {"negative_slope": 0.01}
+Options = Mapping[str, float]
+
+
+def option(options: Options, key: str) -> float:
+    return float(options.get(key, DEFAULTS[key]))
+
+
+def logistic(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An element-wise activation (value and slope at net input x), or a
+    whole-layer one (`layer`: outputs from all net inputs, `jacobian`)."""
+
+    value: Callable[[float, Options], float] | None = None
+    slope: Callable[[float, Options], float] | None = None
+    layer: Callable[[Sequence[float]], list[float]] | None = None
+    jacobian: Callable[[Sequence[float]], list[list[float]]] | None = None
+    kinks: Callable[[Options], tuple[float, ...]] = lambda options: ()
+
+    def outputs(self, nets: Sequence[float], options: Options) -> list[float]:
+        if self.layer is not None:
+            return self.layer(nets)
+        assert self.value is not None
+        return [self.value(z, options) for z in nets]
+
+
+def _softmax(nets: Sequence[float]) -> list[float]:
+    top = max(nets)
+    exps = [math.exp(z - top) for z in nets]
+    total = math.fsum(exps)
+    return [e / total for e in exps]
+
+
+def _softmax_jacobian(nets: Sequence[float]) -> list[list[float]]:
+    outs = _softmax(nets)
+    return [[outs[k] * ((k == j) - outs[j]) for j in range(len(outs))] for k in range(len(outs))]
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation(lambda x, p: logistic(x), lambda x, p: logistic(x) * (1.0 - logistic(x))),
+    "tanh": Activation(lambda x, p: math.tanh(x), lambda x, p: 1.0 - math.tanh(x) ** 2),
+    "relu": Activation(lambda x, p: max(x, 0.0), lambda x, p: 1.0 if x > 0 else 0.0, kinks=lambda p: (0.0,)),
+    "leaky_relu": Activation(lambda x, p: x if x > 0 else option(p, "negative_slope") * x,
+                             lambda x, p: 1.0 if x > 0 else option(p, "negative_slope"), kinks=lambda p: (0.0,)),
+    "linear": Activation(lambda x, p: x, lambda x, p: 1.0),
+    "softmax": Activation(layer=_softmax, jacobian=_softmax_jacobian),
+}
+
+
+@dataclass(frozen=True)
+class Loss:
+    """E_ok for target t, output o, K outputs; and dE_ok/do."""
+
+    term: Callable[[float, float, int, Options], float]
+    derivative: Callable[[float, float, int, Options], float]
+    kinks: Callable[[Options], tuple[float, ...]] = lambda options: ()   # values of t - o
+
+
+LOSSES: dict[str, Loss] = {
+    "half_sse": Loss(lambda t, o, K, p: 0.5 * (t - o) ** 2, lambda t, o, K, p: o - t),
+    "sse": Loss(lambda t, o, K, p: (t - o) ** 2, lambda t, o, K, p: 2.0 * (o - t)),
+    "mse": Loss(lambda t, o, K, p: (t - o) ** 2 / K, lambda t, o, K, p: 2.0 * (o - t) / K),
+    "bce": Loss(lambda t, o, K, p: -(t * math.log(o) + (1 - t) * math.log(1 - o)),
+                lambda t, o, K, p: (o - t) / (o * (1 - o))),
+    "cross_entropy": Loss(lambda t, o, K, p: -t * math.log(o) if t else 0.0, lambda t, o, K, p: -t / o),
+}
+
+
+# -- PyTorch's own functions (torch.nn.functional), for the PyTorch oracle ----------
+def torch_activation(torch: Any, name: str, z: Any, options: Options) -> Any:
+    functional = torch.nn.functional
+    return {
+        "sigmoid": lambda: torch.sigmoid(z),
+        "tanh": lambda: torch.tanh(z),
+        "relu": lambda: torch.relu(z),
+        "leaky_relu": lambda: functional.leaky_relu(z, option(options, "negative_slope")),
+        "linear": lambda: z,
+        "softmax": lambda: torch.softmax(z, dim=0),
+    }[name]()
+
+
+def torch_loss_terms(torch: Any, name: str, t: Any, o: Any, options: Options) -> Any:
+    """E_ok for every output k (PyTorch's element-wise losses, with our /K where SPEC says so)."""
+    return {
+        "half_sse": lambda: 0.5 * (t - o) ** 2,
+        "sse": lambda: (t - o) ** 2,
+        "mse": lambda: (t - o) ** 2 / len(t),
+        "bce": lambda: -(t * torch.log(o) + (1 - t) * torch.log(1 - o)),
+        "cross_entropy": lambda: -t * torch.log(o),
+    }[name]()
