@@ -175,7 +175,7 @@ class Grader:
         if base is None or node is None or node.expr is not None:
             return None
         short = base.rsplit(".", 1)[-1]
-        parameters = self.trace.facts.get("parameters")
+        parameters = getattr(self.trace.facts, "parameters", None)  # a network's; a graph has none
         biases = {name for group in getattr(parameters, "biases", ()) or () if group
                   for name in ([group] if isinstance(group, str) else group)}
         if short in biases:
@@ -345,7 +345,7 @@ def grader_for(trace: Trace, rtol: float | None = None, atol: float | None = Non
     """A grader with the policy and the mistakes of the trace's own spec."""
     from .diagnose import diagnoser_for, hand_values
 
-    spec = trace.facts.get("spec")
+    spec = trace.facts.spec
     chosen = policy_for(spec, rtol, atol, policy)
     diagnoser = diagnoser_for(spec, chosen.decimals) if diagnose else None
     hand = hand_values(spec, chosen.decimals) if chosen.hand_rounding and chosen.decimals is not None else None
