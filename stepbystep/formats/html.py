@@ -28,8 +28,17 @@ MATH_MODES = ("mathml", "mathjax", "katex")
 
 MATHJAX_URL = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"
 KATEX_BASE = "https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/"
-KATEX_INIT = ('document.addEventListener("DOMContentLoaded",function(){renderMathInElement(document.body,'
-              '{delimiters:[{left:"\\\\[",right:"\\\\]",display:true},{left:"\\\\(",right:"\\\\)",display:false}]});});')
+# MathJax typesets only our formulas (every element ignored but those of class tex2jax_process /
+# mathjax_process, MkDocs Material's idiom) and loads its `safe` extension: no javascript: links,
+# ids, classes or styles from TeX, whatever reaches it. KaTeX renders only our formulas, with
+# trust off (\href, \url, \htmlClass … inert). User text is also TeX-inert itself (text.tex_inert).
+MATHJAX_CONFIG = ('window.MathJax={loader:{load:["ui/safe"]},options:{ignoreHtmlClass:".*|",'
+                  'processHtmlClass:"tex2jax_process|mathjax_process"}};')
+KATEX_INIT = ('document.addEventListener("DOMContentLoaded",function(){'
+              'document.querySelectorAll(".sbs-math, .sbs-equation").forEach(function(e){'
+              'renderMathInElement(e,{delimiters:[{left:"\\\\[",right:"\\\\]",display:true},'
+              '{left:"\\\\(",right:"\\\\)",display:false}],trust:false});});});')
+MATH_PROCESS = "tex2jax_process mathjax_process"  # MathJax 3's and 4's class for "typeset this"
 
 # $$…$$ (may span lines), $…$ (one line), and the escapes \\ and \$ that the
 # md_text filter leaves in untrusted text.
@@ -88,7 +97,7 @@ def walkthrough_body(context: dict[str, Any], math: str = "mathml") -> Any:
                     f"<figcaption>{escape(figure.title)}</figcaption></figure>")
         if math == "mathml":
             return display_equation(payload)
-        return f'<div class="sbs-equation">{math_html(payload, True, math)}</div>'
+        return f'<div class="sbs-equation {MATH_PROCESS}">{math_html(payload, True, math)}</div>'
 
     def restore(match: re.Match[str]) -> str:
         kind, payload = tokens[match.group(1) or match.group(2)]
@@ -123,7 +132,7 @@ def math_html(latex: str, display: bool, math: str = "mathml") -> str:
         return latex_to_mathml(latex, display)
     if display:
         return f"\\[{escape(latex, quote=False)}\\]"
-    return f'<span class="sbs-math">\\({escape(latex, quote=False)}\\)</span>'
+    return f'<span class="sbs-math {MATH_PROCESS}">\\({escape(latex, quote=False)}\\)</span>'
 
 
 def markdown_to_html(text: str) -> str:
@@ -155,7 +164,8 @@ def math_head(math: str) -> Any:
     from markupsafe import Markup
 
     if math == "mathjax":
-        return Markup(f'<script id="MathJax-script" async src="{MATHJAX_URL}"></script>')
+        return Markup(f"<script>{MATHJAX_CONFIG}</script>\n"
+                      f'<script id="MathJax-script" async src="{MATHJAX_URL}"></script>')
     if math == "katex":
         return Markup(f'<link rel="stylesheet" href="{KATEX_BASE}katex.min.css">\n'
                       f'<script defer src="{KATEX_BASE}katex.min.js"></script>\n'
