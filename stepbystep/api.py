@@ -14,15 +14,22 @@ import gc
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from .engine.graph import GraphError
 from .engine.trace import Trace
+from .formats.html import UserTemplateError
 from .numbers import DEFAULT_PRECISION
 from .spec.load import load_spec, parse_spec
-from .spec.model import NetworkSpec, Spec, SpecError
+from .spec.model import GraphSpec, NetworkSpec, Spec, SpecError
 
-__all__ = ["Walkthrough", "build", "load", "loads", "from_dict", "SpecError", "GraphError"]
+if TYPE_CHECKING:
+    from .document.blocks import Document
+    from .formats.figures import DrawnFigure
+    from .formats.templates import Templates
+
+__all__ = ["GraphError", "GraphSpec", "NetworkSpec", "Spec", "SpecError", "UserTemplateError", "Walkthrough", "build",
+           "from_dict", "load", "load_spec", "loads", "parse_spec"]
 
 _Result = TypeVar("_Result")
 
@@ -54,6 +61,11 @@ class Walkthrough:
     trace: Trace
     round_to: int | None = None
 
+    @property
+    def is_graph(self) -> bool:
+        """A computation graph (inputs and nodes), not a network."""
+        return isinstance(self.spec, GraphSpec)
+
     def value(self, name: str) -> float:
         """One named value (SPEC.md §2; aliases such as delta_o1 work too)."""
         try:
@@ -71,35 +83,50 @@ class Walkthrough:
 
     @_gc_paused
     def markdown(self, precision: int | None = None, notation: str = "scalar",
-                 figure_files: dict[str, str] | None = None) -> str:
+                 figure_files: dict[str, str] | None = None, templates: str | Path | None = None) -> str:
         """notation: "scalar" (Mazur's one number at a time) or "matrix" (vectorized);
-        figure_files: figure id -> image file beside the document, to link."""
+        figure_files: figure id -> image file beside the document, to link;
+        templates: your template folder (`md/equation.md.j2` lays out every equation)."""
         from .formats.markdown import render_markdown
 
-        return render_markdown(self.trace, self._precision(precision), _notation(notation), figure_files)
+        return render_markdown(self.document(precision, notation), figure_files, _templates(templates))
 
-    def figures(self, precision: int | None = None) -> list[Any]:
-        """The pictures of the walkthrough (render.Figure: id, title, svg, …)."""
-        from .document.context import Formatter, figures
+    def document(self, precision: int | None = None, notation: str = "scalar") -> "Document":
+        """The walkthrough as a tree of typed blocks (document/blocks.py), the
+        one source of every format."""
+        from .document.build import build_document
 
-        return figures(self.trace, Formatter(self.trace, self._precision(precision)))
+        return build_document(self.trace, self._precision(precision), _notation(notation))
 
+    def figures(self, precision: int | None = None, notation: str = "scalar") -> list["DrawnFigure"]:
+        """The pictures of the walkthrough, drawn: id, title, svg (inline SVG)
+        and the figure block with its data (what is drawn)."""
+        from .formats.figures import drawn
+
+        return [drawn(figure) for figure in self.document(precision, notation).figures()]
+
+    @_gc_paused
     def html(self, fragment: bool = False, math: str = "mathml", precision: int | None = None,
-             notation: str = "scalar") -> str:
+             notation: str = "scalar", theme: str | None = None, templates: str | Path | None = None) -> str:
         """A standalone HTML page, or with `fragment` an embeddable piece whose
-        CSS is scoped under `.stepbystep`; `math`: mathml, mathjax or katex."""
+        CSS is scoped under `.stepbystep`; `math`: mathml, mathjax or katex;
+        `theme`: host (the host page's colours and font; a fragment's default),
+        auto (light or dark as the reader's system says; a page's default),
+        light or dark; `templates`: your template folder (`html/note.html.j2`)."""
         from .formats.html import render_html
 
-        return render_html(self.trace, self._precision(precision), fragment=fragment, math=math,
-                           notation=_notation(notation))
+        return render_html(self.document(precision, notation), fragment=fragment, math=math, theme=theme,
+                           templates=_templates(templates))
 
     def render_template(self, path: str | Path, math: str = "mathml", precision: int | None = None,
                         includes: tuple[str | Path, ...] = ()) -> str:
         """Your own Jinja template, sandboxed and bounded, with the walkthrough as
-        context; `includes`: the other files it may include, import or extend."""
+        context (also `answers`, name -> number, and `facts`, what the walkthrough
+        is about); `includes`: the other files it may include, import or extend."""
         from .formats.html import render_user_template
 
-        return render_user_template(self.trace, path, self._precision(precision), math, includes)
+        return render_user_template(self.document(precision), path, math,
+                                    {"answers": self.trace.answers(), "facts": self.trace.facts}, includes)
 
     def _precision(self, precision: int | None) -> int:
         if precision is not None:
@@ -117,6 +144,15 @@ class Walkthrough:
 
     def _repr_html_(self) -> str:
         return self.html(fragment=True)
+
+
+def _templates(folder: str | Path | None) -> "Templates | None":
+    """A user's template folder, searched before the built-in templates."""
+    if folder is None:
+        return None
+    from .formats.templates import Templates
+
+    return Templates(folder)
 
 
 def _notation(notation: str) -> str:
@@ -142,26 +178,39 @@ def given_decimals(spec: Spec) -> int:
 
 
 @_gc_paused
-def build(spec: Spec, round_to: int | None = None) -> Walkthrough:
-    """The walkthrough of an already-validated spec."""
-    from .engine.build import build_trace
+def build(spec: Spec, round_to: int | None = None, *, mode: str = "reverse", wrt: str | None = None,
+          gradient_check: bool = False) -> Walkthrough:
+    """The walkthrough of an already-validated spec. For a computation graph:
+    mode "reverse" (the backward pass) or "forward" (the tangents with respect
+    to the input `wrt`), and `gradient_check` (each gradient against a central
+    difference); a ValueError for these on a network spec."""
+    if mode == "reverse" and wrt is None and not gradient_check:
+        from .engine.build import build_trace
 
-    return Walkthrough(spec, build_trace(spec, round_to), round_to)
+        return Walkthrough(spec, build_trace(spec, round_to), round_to)
+    if not isinstance(spec, GraphSpec):
+        raise ValueError("mode, wrt and gradient_check are for computation-graph specs (inputs and nodes)")
+    from .engine.expr import build_graph_trace
+
+    return Walkthrough(spec, build_graph_trace(spec, round_to, mode=mode, wrt=wrt, gradient_check=gradient_check),
+                       round_to)
 
 
-def load(path: str | Path, round_to: int | None = None) -> Walkthrough:
-    """Read, validate and build a spec file (TOML or JSON)."""
-    return build(load_spec(path), round_to)
+def load(path: str | Path, round_to: int | None = None, **graph_options: Any) -> Walkthrough:
+    """Read, validate and build a spec file (TOML or JSON); `graph_options`
+    as for build()."""
+    return build(load_spec(path), round_to, **graph_options)
 
 
-def loads(text: str, source: str = "<spec>", round_to: int | None = None) -> Walkthrough:
+def loads(text: str, source: str = "<spec>", round_to: int | None = None, **graph_options: Any) -> Walkthrough:
     """A spec given as text (TOML, or JSON when it starts with `{`), e.g. inline
     in a course page; `source` names it in error messages."""
     from .spec.load import decode
 
-    return build(parse_spec(decode(text, source), source), round_to)
+    return build(parse_spec(decode(text, source), source), round_to, **graph_options)
 
 
-def from_dict(data: dict[str, Any], round_to: int | None = None, source: str = "<spec>") -> Walkthrough:
+def from_dict(data: dict[str, Any], round_to: int | None = None, source: str = "<spec>",
+              **graph_options: Any) -> Walkthrough:
     """The same from a dict in the spec file's structure (e.g. in a notebook)."""
-    return build(parse_spec(data, source), round_to)
+    return build(parse_spec(data, source), round_to, **graph_options)

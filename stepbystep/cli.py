@@ -48,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="render your own Jinja template (sandboxed) with the walkthrough as its context")
     render.add_argument("--template-include", metavar="FILE", action="append", default=[],
                         help="a file the --template may include, import or extend (by its file name); repeatable")
+    render.add_argument("--template-dir", metavar="DIR",
+                        help="your template folder, searched first: DIR/html/equation.html.j2 lays out every "
+                             "equation of the HTML, DIR/md/note.md.j2 every note of the Markdown (sandboxed)")
+    render.add_argument("--theme", choices=("host", "auto", "light", "dark"), default=None,
+                        help="HTML: host (the host page's colours and font; the fragment's default), auto (light or "
+                             "dark as the reader's system says; the page's default), light or dark")
     render.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
     render.add_argument("--precision", type=_whole_number(0, 15), default=None, metavar="N",
                         help="decimals printed (default 9; with --round K, K, or as many as the spec's own numbers have)")
@@ -112,19 +118,14 @@ def _load_for_render(args: argparse.Namespace) -> "api.Walkthrough":
 
     if args.mode == "reverse" and args.wrt is None and not args.gradient_check:
         return api.load(args.spec, round_to=args.round)
-    from .engine.expr import build_graph_trace
-    from .spec.load import load_spec
-    from .spec.model import GraphSpec
-
-    spec = load_spec(args.spec)
-    if not isinstance(spec, GraphSpec):
+    spec = api.load_spec(args.spec)
+    if not isinstance(spec, api.GraphSpec):
         raise UsageError("--mode, --wrt and --gradient-check are for computation-graph specs (inputs and nodes)")
     if args.mode == "forward" and args.wrt is None:
         raise UsageError("--mode forward needs --wrt INPUT, the input to differentiate by")
     if args.mode == "reverse" and args.wrt is not None:
         raise UsageError("--wrt goes with --mode forward")
-    trace = build_graph_trace(spec, args.round, mode=args.mode, wrt=args.wrt, gradient_check=args.gradient_check)
-    return api.Walkthrough(spec, trace, args.round)
+    return api.build(spec, args.round, mode=args.mode, wrt=args.wrt, gradient_check=args.gradient_check)
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -136,16 +137,18 @@ def _render(args: argparse.Namespace) -> int:
         raise UsageError("--fragment needs --format html (and no --template)")
     if args.math and args.format != "html" and not args.template:
         raise UsageError("--math needs --format html or --template")
+    if args.theme and args.format != "html":
+        raise UsageError("--theme needs --format html")
+    if args.template_dir and args.template:
+        raise UsageError("--template-dir goes with --format md or html, not with --template")
     if args.template_include and not args.template:
         raise UsageError("--template-include goes with --template")
     if args.notation != "scalar" and args.template:
         raise UsageError("--notation matrix goes with --format md or html, not with --template")
-    from .spec.model import GraphSpec
-
-    if args.notation != "scalar" and isinstance(walkthrough.spec, GraphSpec):  # was silently ignored
+    if args.notation != "scalar" and walkthrough.is_graph:  # was silently ignored
         raise UsageError("--notation matrix is for network specs; a computation graph has no weight matrices")
     if args.template:
-        from .formats.sandbox import UserTemplateError
+        from .api import UserTemplateError
 
         try:
             text = walkthrough.render_template(args.template, math=args.math or "mathml", precision=precision,
@@ -154,11 +157,12 @@ def _render(args: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
     elif args.format == "html":
         text = walkthrough.html(fragment=args.fragment, math=args.math or "mathml", precision=precision,
-                                notation=args.notation)
+                                notation=args.notation, theme=args.theme, templates=args.template_dir)
     else:
         beside = _figure_files(walkthrough, precision, target)
         text = walkthrough.markdown(precision=precision, notation=args.notation,
-                                    figure_files={figure_id: path.name for figure_id, path, _ in beside})
+                                    figure_files={figure_id: path.name for figure_id, path, _ in beside},
+                                    templates=args.template_dir)
         if target is not None:  # the page and its pictures: all written, or none
             write_files([(path, svg) for _, path, svg in beside] + [(args.output, text)], inputs)
             return EXIT_OK

@@ -20,6 +20,7 @@ from functools import lru_cache
 from html import escape
 from typing import Any, Iterable
 
+from ..document.build import build_document
 from ..formats.markdown import render_markdown
 from ..formats.text import tex_inert
 from .variants import Variant
@@ -29,7 +30,6 @@ FALLBACK_RTOL = 7e-4
 FALLBACK_ATOL = 1e-9
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_STYLE = re.compile(r"<style>.*?</style>\n?", re.S)
 _MATH = re.compile(r"\\[\\$]|\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)  # as html.py: $$…$$, $…$, \\ and \$
 _INLINE_TEX = re.compile(r"(?<!\\)\$([^$\n]+?)(?<!\\)\$")
 
@@ -128,15 +128,16 @@ def digits_needed(rtol: float) -> int:
 
 
 def feedback_html(variant: Variant) -> str:
-    """The worked solution as an HTML fragment with LaTeX for Moodle's
-    MathJax filter (on by default; Moodle's HTML cleaning may drop MathML),
-    without its stylesheet."""
+    """The worked solution as HTML with LaTeX for Moodle's MathJax filter (on
+    by default; Moodle's HTML cleaning may drop MathML), rendered from the
+    document tree, without a stylesheet (Moodle cleans <style> out anyway;
+    1,000 copies add up)."""
+    document = build_document(variant.trace)
     try:
-        from ..formats.html import render_html
+        from ..formats.html import HtmlRenderer
     except ImportError:  # an installation without the HTML renderer
-        return markdown_fallback(render_markdown(variant.trace))
-    fragment = str(render_html(variant.trace, fragment=True, math="mathjax"))
-    return _STYLE.sub("", fragment, count=1)  # Moodle cleans <style> out anyway; 1,000 copies add up
+        return markdown_fallback(render_markdown(document))
+    return '<div class="stepbystep">\n' + HtmlRenderer(math="mathjax").document(document) + "\n</div>"
 
 
 def markdown_fallback(text: str) -> str:

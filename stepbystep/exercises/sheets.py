@@ -10,8 +10,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..document.context import Formatter, parameter_rows
+from ..document.build import build_document
 from ..document.conventions import conventions
+from ..document.formatter import Formatter
+from ..document.network import parameter_rows
+from ..engine.facts import NetworkFacts
 from ..formats.markdown import render_markdown
 from ..formats.templates import template_environment
 from ..numbers import DEFAULT_PRECISION, format_number
@@ -63,14 +66,14 @@ def problem(variant: Variant) -> Problem:
     if isinstance(spec, GraphSpec):
         inputs = [Given(name, formatter.symbol(name), format_number(value), "input") for name, value in spec.inputs]
         return Problem(variant.id, title, True, [], inputs, [], list(spec.nodes), questions)
-    rows = parameter_rows(trace, formatter)
-    parameters = [Given(row["name"], row["symbol"], row["before"], row["path"]) for row in rows]
+    parameters = [Given(name, symbol, before, path) for name, symbol, path, before, _ in parameter_rows(trace, formatter)]
     samples = []
     for sample in spec.samples:
         entries = [(spec.layers[0].neuron(i), value, "input") for i, value in enumerate(sample.inputs)]
         entries += [(f"target_{spec.layers[-1].neuron(k)}", value, "target") for k, value in enumerate(sample.targets)]
         samples.append([Given(name, formatter.symbol(name), format_number(value), role)
                         for name, value, role in entries])
+    assert isinstance(trace.facts, NetworkFacts)
     lines = conventions(trace.facts)  # with its training line (conventions.training_convention)
     return Problem(variant.id, title, False, lines, parameters, samples, [], questions)
 
@@ -95,21 +98,9 @@ def sheets(variants: Iterable[Variant], walkthrough: bool = True) -> tuple[str, 
     for variant in variants:
         view = problem(variant)
         problems.append(_render("problem.md.j2", problem=view))
-        worked = demote_headings(render_markdown(variant.trace), 2) if walkthrough else ""
+        worked = render_markdown(build_document(variant.trace), heading_offset=2) if walkthrough else ""
         solutions.append(_render("solution.md.j2", problem=view, walkthrough=worked))
     return _join(problems), _join(solutions)
-
-
-def demote_headings(markdown: str, levels: int) -> str:
-    out, in_math = [], False
-    for line in markdown.splitlines():
-        if line.count("$$") % 2:
-            in_math = not in_math
-        elif not in_math and re.match(r"^#{1,6} ", line):
-            hashes = len(line) - len(line.lstrip("#"))
-            line = "#" * min(6, hashes + levels) + line[hashes:]
-        out.append(line)
-    return "\n".join(out)
 
 
 def _render(name: str, **context: Any) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from ..engine.build import build_trace
+from ..engine.facts import NetworkFacts
 from ..engine.graph import GraphError
 from ..engine.trace import Trace
 from ..spec.load import parse_spec
@@ -223,10 +224,12 @@ def default_questions(trace: Trace, spec: Spec) -> tuple[str, ...]:
     if isinstance(spec, GraphSpec):
         wanted = [spec.output] + [f"d{spec.output}/d{x}" for x, _ in spec.inputs]
         return tuple(name for name in wanted if name in names) or tuple(names)
-    prefix = "" if trace.facts.get("bare") else "step1."
+    facts = trace.facts
+    assert isinstance(facts, NetworkFacts)  # a network spec has network facts
+    prefix = "" if facts.bare else "step1."
     updates = [step.name for step in trace.steps() if step.kind == "update" and step.name.startswith(prefix)
                and (prefix or "." not in step.name)]
-    wanted = [prefix + "E_total", *updates, f"after{trace.facts['steps']}.E_total"]
+    wanted = [prefix + "E_total", *updates, f"after{facts.steps}.E_total"]
     return tuple(name for name in dict.fromkeys(wanted) if name in names)
 
 

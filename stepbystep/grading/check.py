@@ -330,7 +330,7 @@ def check_files(trace: Trace, paths: Iterable[str | Path], rtol: float | None = 
 def grader_for(trace: Trace, rtol: float | None = None, atol: float | None = None,
                *, diagnose: bool = True) -> Grader:
     """A grader with the tolerance and the mistakes of the trace's own spec."""
-    spec = trace.facts.get("spec")
+    spec = trace.facts.spec
     diagnoser = None
     if diagnose:
         from .diagnose import diagnoser_for
