@@ -231,7 +231,7 @@ class _Checker:
             if key not in own:
                 takers = [choice.name for choice in catalogue.values() if key in _parameter_keys([choice])]
                 raise self.fail(where, f"only {' and '.join(takers)} take{'s' if len(takers) == 1 else ''} "
-                                       f"a {key} (the {kind} is {chosen})")
+                                       f"{key} (the {kind} is {chosen})")
             given[key] = self.parameter(table[key], where, own[key])
         return choices.options_of(catalogue[chosen].parameters, given)
 
