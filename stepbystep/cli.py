@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--atol", type=_tolerance, default=None, metavar="A", help="absolute floor (default: the spec's [check] table, else 1e-9)")
     check.add_argument("--variant", metavar="ID", help="grade against the student's own variant: S-k (seed S, k-th), or k with --seed S")
     check.add_argument("--seed", type=_whole_number(0, 2**63 - 1), default=None, metavar="S", help="the seed of --variant k")
+    check.add_argument("--hide-expected", action="store_true",
+                       help="a student's self-check: statuses, carried errors and diagnoses, no expected value anywhere")
+    check.add_argument("--time-limit", type=_seconds, default=None, metavar="SECONDS",
+                       help="per sheet (default 10): a sheet that takes longer is reported, the rest are graded")
     check.set_defaults(run=_check)
 
     variants = commands.add_parser("variants", help="randomized variants with answer keys (JSON, Moodle XML, Markdown sheets)")
@@ -192,6 +196,16 @@ def _answers(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0 (at most a day), got {text}")
+    return value
+
+
 def _tolerance(text: str) -> float:
     try:
         value = float(text)
@@ -204,48 +218,22 @@ def _tolerance(text: str) -> float:
 
 def _check(args: argparse.Namespace) -> int:
     from . import api
-    from .grading.check import grader_for
-    from .grading.checkreport import report_json, report_text
 
-    if args.variant or args.seed is not None:
-        report = grader_for(_variant_walkthrough(args).trace, args.rtol, args.atol).grade_all(args.answers)
-    else:
-        from .spec.load import load_spec
-
-        spec = load_spec(args.spec)
-        if spec.variants:  # each sheet against the variant its `Variant: S-k` line names
-            from .exercises.variants import grade_own_variants
-
-            report = grade_own_variants(spec, args.answers, args.rtol, args.atol)
-        else:
-            report = grader_for(api.build(spec).trace, args.rtol, args.atol).grade_all(args.answers)
-    _emit(report_json(report) if args.json else report_text(report), None)
+    try:
+        report = api.check(args.spec, args.answers, variant=args.variant, seed=args.seed, rtol=args.rtol,
+                           atol=args.atol, time_limit=args.time_limit)
+    except ValueError as error:  # a --variant that does not exist, or --seed without --variant
+        raise UsageError(str(error)) from None
+    _emit(api.check_report(report, as_json=args.json, hide_expected=args.hide_expected), None)
     for sheet in report.files:
         if sheet.unreadable:
             sys.stderr.write(f"stepbystep: error: {sheet.source}: {sheet.error}\n")
     return report.exit_code
 
 
-def _variant_walkthrough(args: argparse.Namespace) -> "api.Walkthrough":
-    """`check --variant S-k`: the student's own variant, regenerated from the spec."""
-    from . import api
-    from .exercises.variants import make_variant, resolve_variant
-    from .spec.load import load_spec
-
-    if args.variant is None:
-        raise UsageError("--seed goes with --variant")
-    try:
-        seed, index = resolve_variant(args.variant, args.seed)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    variant = make_variant(load_spec(args.spec), seed, index)
-    return api.Walkthrough(variant.spec, variant.trace)
-
-
 def _variants(args: argparse.Namespace) -> int:
-    from .exercises.export import BINARY_FORMATS, export, solutions_path
-    from .exercises.variants import iter_variants
-    from .spec.load import load_spec
+    from . import api
+    from .exercises.export import BINARY_FORMATS, solutions_path
 
     if args.format in BINARY_FORMATS and args.output is None:
         raise UsageError(f"--format {args.format} writes a binary file: give -o FILE")
@@ -256,8 +244,7 @@ def _variants(args: argparse.Namespace) -> int:
     from .formats.pdf import PdfUnavailable
 
     try:
-        files = export(iter_variants(load_spec(args.spec), args.count, args.seed), args.format, args.output,
-                       paper=args.paper)
+        files = api.export_variants(args.spec, args.count, args.seed, args.format, args.output, paper=args.paper)
     except PdfUnavailable as error:
         raise UsageError(str(error)) from None
     written = [(path, text) for path, text in files if path is not None]
@@ -287,8 +274,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .spec.model import SpecError
 
     handled: tuple[type[BaseException], ...] = (UsageError, SpecError, OutputError)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments:
+        return _fail("no command given; `stepbystep --help` lists the commands (render, answers, check, variants)")
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(arguments)
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except handled as error:

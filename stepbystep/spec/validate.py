@@ -119,7 +119,8 @@ class _Checker:
                              "notes", "check", "variants") + _parameter_keys(choices.LOSSES.values()))
         for required in ("learning_rate", "loss", "layers", "samples"):
             if required not in data:
-                raise self.fail(required, "missing (required)")
+                hint = f"; one of: {', '.join(LOSSES)}" if required == "loss" else ""
+                raise self.fail(required, f"missing (required{hint})")
         title = self.text(data["title"], "title") if "title" in data else None
         learning_rate = self.number(data["learning_rate"], "learning_rate")
         if learning_rate <= 0:
