@@ -189,3 +189,17 @@ def _picks_latex(call: Call, printer: Printer) -> str:
 
 FUNCTIONS.add(FunctionRecord("picks_max", _picks(True), latex=_picks_latex, derivative=flat, arity=(3, None)))
 FUNCTIONS.add(FunctionRecord("picks_min", _picks(False), latex=_picks_latex, derivative=flat, arity=(3, None)))
+
+
+# -- the optimizers' functions (engine/ops/optimizers.py) ---------------------------
+def _sqrt(x: float) -> float:
+    if x < 0:
+        raise ValueError(f"square root of {x!r}, which is negative")
+    return math.sqrt(x)
+
+
+FUNCTIONS.add(FunctionRecord(
+    "sqrt", _sqrt,
+    latex=lambda call, printer: f"\\sqrt{{{call.args[0].latex(printer)}}}",
+    derivative=lambda call, itself: (Div(ONE, Mul((Num(2.0), itself))),),
+    domain=(0.0, None)))
