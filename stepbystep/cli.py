@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NoReturn, Sequence
 
+from .outputs import OutputError, check_outputs, write_files
+
 if TYPE_CHECKING:
     from . import api
+    from .outputs import Target
 
 EXIT_OK, EXIT_WRONG, EXIT_USAGE = 0, 1, 2
 
@@ -37,16 +38,26 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    render = commands.add_parser("render", help="write the walkthrough (Markdown or HTML)")
+    render = commands.add_parser("render", help="write the walkthrough (Markdown, HTML, LaTeX, PDF, notebook)")
     render.add_argument("spec", metavar="SPEC")
-    render.add_argument("--format", choices=("md", "html"), default="md")
-    render.add_argument("--fragment", action="store_true", help="HTML: an embeddable piece, no <html>/<head>/<body>")
+    render.add_argument("--format", choices=("md", "html", "latex", "pdf", "ipynb"), default="md",
+                        help="latex: a standalone document (amsmath only); pdf: printed by stepbystep (needs -o); "
+                             "ipynb: a Jupyter notebook")
+    render.add_argument("--fragment", action="store_true",
+                        help="HTML: an embeddable piece, no <html>/<head>/<body>; LaTeX: a piece to \\input")
+    render.add_argument("--paper", choices=("a4", "letter"), default=None, help="pdf, latex: the paper size (default a4)")
     render.add_argument("--math", choices=("mathml", "mathjax", "katex"), default=None,
                         help="HTML: formulas as MathML (default, no JavaScript) or as LaTeX for MathJax/KaTeX")
     render.add_argument("--template", metavar="FILE",
                         help="render your own Jinja template (sandboxed) with the walkthrough as its context")
     render.add_argument("--template-include", metavar="FILE", action="append", default=[],
                         help="a file the --template may include, import or extend (by its file name); repeatable")
+    render.add_argument("--template-dir", metavar="DIR",
+                        help="your template folder, searched first: DIR/html/equation.html.j2 lays out every "
+                             "equation of the HTML, DIR/md/note.md.j2 every note of the Markdown (sandboxed)")
+    render.add_argument("--theme", choices=("host", "auto", "light", "dark"), default=None,
+                        help="HTML: host (the host page's colours and font; the fragment's default), auto (light or "
+                             "dark as the reader's system says; the page's default), light or dark")
     render.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
     render.add_argument("--precision", type=_whole_number(0, 15), default=None, metavar="N",
                         help="decimals printed (default 9; with --round K, K, or as many as the spec's own numbers have)")
@@ -75,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--atol", type=_tolerance, default=None, metavar="A", help="absolute floor (default: the spec's [check] table, else 1e-9)")
     check.add_argument("--variant", metavar="ID", help="grade against the student's own variant: S-k (seed S, k-th), or k with --seed S")
     check.add_argument("--seed", type=_whole_number(0, 2**63 - 1), default=None, metavar="S", help="the seed of --variant k")
+    check.add_argument("--hide-expected", action="store_true",
+                       help="a student's self-check: statuses, carried errors and diagnoses, no expected value anywhere")
+    check.add_argument("--time-limit", type=_seconds, default=None, metavar="SECONDS",
+                       help="per sheet (default 10): a sheet that takes longer is reported, the rest are graded")
     check.set_defaults(run=_check)
 
     variants = commands.add_parser("variants", help="randomized variants with answer keys (JSON, Moodle XML, Markdown sheets)")
@@ -88,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "qti: a Canvas quiz (QTI 1.2 zip); pdf: one printed problem sheet per variant "
                                "(qti and pdf need -o)")
     variants.add_argument("--paper", choices=("a4", "letter"), default="a4", help="pdf: the paper size (default a4)")
+    variants.add_argument("--solutions", action="store_true",
+                          help="pdf: each problem sheet followed by its key and worked solution")
     variants.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
     variants.set_defaults(run=_variants)
     return parser
@@ -111,38 +128,43 @@ def _load_for_render(args: argparse.Namespace) -> "api.Walkthrough":
 
     if args.mode == "reverse" and args.wrt is None and not args.gradient_check:
         return api.load(args.spec, round_to=args.round)
-    from .engine.expr import build_graph_trace
-    from .spec.load import load_spec
-    from .spec.model import GraphSpec
-
-    spec = load_spec(args.spec)
-    if not isinstance(spec, GraphSpec):
+    spec = api.load_spec(args.spec)
+    if not isinstance(spec, api.GraphSpec):
         raise UsageError("--mode, --wrt and --gradient-check are for computation-graph specs (inputs and nodes)")
     if args.mode == "forward" and args.wrt is None:
         raise UsageError("--mode forward needs --wrt INPUT, the input to differentiate by")
     if args.mode == "reverse" and args.wrt is not None:
         raise UsageError("--wrt goes with --mode forward")
-    trace = build_graph_trace(spec, args.round, mode=args.mode, wrt=args.wrt, gradient_check=args.gradient_check)
-    return api.Walkthrough(spec, trace, args.round)
+    return api.build(spec, args.round, mode=args.mode, wrt=args.wrt, gradient_check=args.gradient_check)
 
 
 def _render(args: argparse.Namespace) -> int:
+    inputs = [args.spec, *([args.template] if args.template else []), *args.template_include]
+    target = check_outputs([args.output], inputs)[0] if args.output else None  # before any work
     walkthrough = _load_for_render(args)
     precision = args.precision if args.precision is not None else None
-    if args.fragment and (args.format != "html" or args.template):
-        raise UsageError("--fragment needs --format html (and no --template)")
+    if args.fragment and (args.format not in ("html", "latex") or args.template):
+        raise UsageError("--fragment needs --format html or latex (and no --template)")
+    if args.paper and (args.format not in ("pdf", "latex") or args.fragment):
+        raise UsageError("--paper goes with --format pdf or latex (a whole document)")
+    if args.format == "pdf" and args.output is None:
+        raise UsageError("--format pdf writes a binary file: give -o FILE")
+    if args.format in ("latex", "pdf", "ipynb") and (args.template or args.template_dir):
+        raise UsageError(f"--template and --template-dir go with --format md or html, not {args.format}")
     if args.math and args.format != "html" and not args.template:
         raise UsageError("--math needs --format html or --template")
+    if args.theme and args.format != "html":
+        raise UsageError("--theme needs --format html")
+    if args.template_dir and args.template:
+        raise UsageError("--template-dir goes with --format md or html, not with --template")
     if args.template_include and not args.template:
         raise UsageError("--template-include goes with --template")
     if args.notation != "scalar" and args.template:
         raise UsageError("--notation matrix goes with --format md or html, not with --template")
-    from .spec.model import GraphSpec
-
-    if args.notation != "scalar" and isinstance(walkthrough.spec, GraphSpec):  # was silently ignored
+    if args.notation != "scalar" and walkthrough.is_graph:  # was silently ignored
         raise UsageError("--notation matrix is for network specs; a computation graph has no weight matrices")
     if args.template:
-        from .formats.sandbox import UserTemplateError
+        from .api import UserTemplateError
 
         try:
             text = walkthrough.render_template(args.template, math=args.math or "mathml", precision=precision,
@@ -151,26 +173,46 @@ def _render(args: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
     elif args.format == "html":
         text = walkthrough.html(fragment=args.fragment, math=args.math or "mathml", precision=precision,
-                                notation=args.notation)
+                                notation=args.notation, theme=args.theme, templates=args.template_dir)
+    elif args.format in ("latex", "pdf", "ipynb"):
+        text = _print_format(walkthrough, args, precision)
     else:
-        beside = _figure_files(walkthrough, precision, args.output)
+        beside = _figure_files(walkthrough, precision, target)
         text = walkthrough.markdown(precision=precision, notation=args.notation,
-                                    figure_files={figure_id: path.name for figure_id, path, _ in beside})
-        for _, path, svg in beside:
-            write_atomically(path, svg)
-    _emit(text, args.output)
+                                    figure_files={figure_id: path.name for figure_id, path, _ in beside},
+                                    templates=args.template_dir)
+        if target is not None:  # the page and its pictures: all written, or none
+            write_files([(path, svg) for _, path, svg in beside] + [(args.output, text)], inputs)
+            return EXIT_OK
+    _emit(text, args.output, inputs)
     return EXIT_OK
+
+
+def _print_format(walkthrough: "api.Walkthrough", args: argparse.Namespace, precision: int | None) -> str | bytes:
+    """LaTeX, PDF or a notebook: formats of the document tree beyond the page."""
+    if args.format == "latex":
+        return walkthrough.latex(fragment=args.fragment, precision=precision, notation=args.notation,
+                                 paper=args.paper or "a4")
+    if args.format == "ipynb":
+        return walkthrough.notebook(precision=precision, notation=args.notation)
+    from .formats.pdf import PdfUnavailable
+
+    try:
+        return walkthrough.pdf(precision=precision, notation=args.notation, paper=args.paper or "a4")
+    except PdfUnavailable as error:
+        raise UsageError(str(error)) from None
 
 
 FIGURES_AS_FILES = ("loss-curve",)  # Markdown with -o: written beside the output and linked
 
 
-def _figure_files(walkthrough: "api.Walkthrough", precision: int | None, output: str | None) -> list[tuple[str, Path, str]]:
-    """(figure id, file, SVG) for the pictures a Markdown file links: `OUT.loss-curve.svg` beside `OUT.md`.
-    On standard output there is nowhere to put them; the tables hold the same numbers."""
-    if output is None or not hasattr(walkthrough, "figures"):
+def _figure_files(walkthrough: "api.Walkthrough", precision: int | None, target: "Target | None") -> list[tuple[str, Path, str]]:
+    """(figure id, file, SVG) for the pictures a Markdown file links: `OUT.loss-curve.svg` beside `OUT.md`
+    (beside the file a symlink leads to). On standard output, a device or a pipe there is nowhere
+    to put them; the tables hold the same numbers."""
+    if target is None or target.direct or not hasattr(walkthrough, "figures"):
         return []
-    path = Path(output)
+    path = target.path
     return [(figure.id, path.with_name(f"{path.stem}.{figure.id}.svg"), figure.svg + "\n")
             for figure in walkthrough.figures(precision) if figure.id in FIGURES_AS_FILES]
 
@@ -181,6 +223,16 @@ def _answers(args: argparse.Namespace) -> int:
     walkthrough = api.load(args.spec, round_to=args.round)
     _emit(json.dumps(walkthrough.answers(), indent=2) + "\n", None)
     return EXIT_OK
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0 (at most a day), got {text}")
+    return value
 
 
 def _tolerance(text: str) -> float:
@@ -195,105 +247,57 @@ def _tolerance(text: str) -> float:
 
 def _check(args: argparse.Namespace) -> int:
     from . import api
-    from .grading.check import grader_for
-    from .grading.checkreport import report_json, report_text
 
-    if args.variant or args.seed is not None:
-        report = grader_for(_variant_walkthrough(args).trace, args.rtol, args.atol).grade_all(args.answers)
-    else:
-        from .spec.load import load_spec
-
-        spec = load_spec(args.spec)
-        if spec.variants:  # each sheet against the variant its `Variant: S-k` line names
-            from .exercises.variants import grade_own_variants
-
-            report = grade_own_variants(spec, args.answers, args.rtol, args.atol)
-        else:
-            report = grader_for(api.build(spec).trace, args.rtol, args.atol).grade_all(args.answers)
-    _emit(report_json(report) if args.json else report_text(report), None)
+    try:
+        report = api.check(args.spec, args.answers, variant=args.variant, seed=args.seed, rtol=args.rtol,
+                           atol=args.atol, time_limit=args.time_limit)
+    except ValueError as error:  # a --variant that does not exist, or --seed without --variant
+        raise UsageError(str(error)) from None
+    _emit(api.check_report(report, as_json=args.json, hide_expected=args.hide_expected), None)
     for sheet in report.files:
         if sheet.unreadable:
             sys.stderr.write(f"stepbystep: error: {sheet.source}: {sheet.error}\n")
     return report.exit_code
 
 
-def _variant_walkthrough(args: argparse.Namespace) -> "api.Walkthrough":
-    """`check --variant S-k`: the student's own variant, regenerated from the spec."""
-    from . import api
-    from .exercises.variants import make_variant, resolve_variant
-    from .spec.load import load_spec
-
-    if args.variant is None:
-        raise UsageError("--seed goes with --variant")
-    try:
-        seed, index = resolve_variant(args.variant, args.seed)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    variant = make_variant(load_spec(args.spec), seed, index)
-    return api.Walkthrough(variant.spec, variant.trace)
-
-
 def _variants(args: argparse.Namespace) -> int:
-    from .exercises.export import BINARY_FORMATS, export
-    from .exercises.variants import iter_variants
-    from .spec.load import load_spec
+    from . import api
+    from .exercises.export import BINARY_FORMATS, solutions_path
 
     if args.format in BINARY_FORMATS and args.output is None:
         raise UsageError(f"--format {args.format} writes a binary file: give -o FILE")
     if args.paper != "a4" and args.format != "pdf":
         raise UsageError("--paper goes with --format pdf")
+    if args.solutions and args.format != "pdf":
+        raise UsageError("--solutions goes with --format pdf (md always writes the solution sheet)")
+    if args.output is not None:  # before any work: the sheet and its solutions, neither the spec
+        check_outputs([args.output] + ([solutions_path(args.output)] if args.format == "md" else []), [args.spec])
     from .formats.pdf import PdfUnavailable
 
     try:
-        files = export(iter_variants(load_spec(args.spec), args.count, args.seed), args.format, args.output,
-                       paper=args.paper)
+        files = api.export_variants(args.spec, args.count, args.seed, args.format, args.output, paper=args.paper,
+                                    solutions=args.solutions)
     except PdfUnavailable as error:
         raise UsageError(str(error)) from None
+    written = [(path, text) for path, text in files if path is not None]
+    if written:
+        write_files(written, [args.spec])
     for path, text in files:
-        _emit(text, path)
+        if path is None:
+            _emit(text, None)
     return EXIT_OK
 
 
-def _emit(text: str | bytes, output: str | None) -> None:
+def _emit(text: str | bytes, output: str | None, inputs: Sequence[str] = ()) -> None:
     if output is None:
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        write_atomically(Path(output), text)
-
-
-def write_atomically(path: Path, text: str | bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: a reader never
-    sees half a file and a failure leaves no file behind. Bytes (a PDF, a
-    zip) are written as they are."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise UsageError(f"{path}: the folder {directory} does not exist")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:  # the error names the output, not our temporary file
-        raise UsageError(f"{path}: cannot write in {directory} ({error.strerror})") from None
-    try:
-        if isinstance(text, bytes):
-            with os.fdopen(handle, "wb") as binary:
-                binary.write(text)
-        else:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a page is for sharing
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise UsageError(f"{path}: cannot write ({error.strerror})") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+        write_files([(output, text)], inputs)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -301,9 +305,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .engine.graph import GraphError
     from .spec.model import SpecError
 
-    handled: tuple[type[BaseException], ...] = (UsageError, SpecError)
+    handled: tuple[type[BaseException], ...] = (UsageError, SpecError, OutputError)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments:
+        return _fail("no command given; `stepbystep --help` lists the commands (render, answers, check, variants)")
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(arguments)
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except handled as error:

@@ -195,6 +195,6 @@ def test_output_path_that_is_a_folder(tmp_path: Path, run_cli) -> None:
     folder = tmp_path / "folder"
     folder.mkdir()
     result = run_cli("render", MAZUR_TOML, "-o", folder)
-    assert result.code == 2 and result.err.startswith(f"stepbystep: error: {folder}: cannot write")
+    assert result.code == 2 and result.err.startswith(f"stepbystep: error: {folder}: is a folder")
     assert result.err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"] and not list(folder.iterdir())

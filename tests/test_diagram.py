@@ -11,14 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import stepbystep
-from stepbystep.document.context import document_context
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.toml"))
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 def figures(walk: stepbystep.Walkthrough) -> dict:
-    return {figure.id: figure for figure in document_context(walk.trace)["figures"]}
+    return {figure.id: figure for figure in walk.figures()}
 
 
 def texts(svg: str) -> list[str]:
@@ -114,11 +113,10 @@ def test_random_networks_have_readable_diagrams(sizes: list[int], shared: bool, 
 
 
 def test_titles_in_the_svg_are_escaped() -> None:
-    from stepbystep.engine.parameters import parameter_names
+    from dataclasses import replace
+
     from stepbystep.formats.diagram import network_svg
 
-    spec = mazur().spec
-    names = parameter_names(spec)
-    values = {name: "1" for name in names.all_names()}
-    svg = network_svg(spec, names, values, "<script>x</script>")
+    drawing = mazur().figures()[0].figure.drawing
+    svg = network_svg(replace(drawing, title="<script>x</script>"))
     assert "<script>" not in svg and "&lt;script&gt;" in svg

@@ -43,9 +43,9 @@ def test_operators_precedence_and_functions_by_hand() -> None:
 
 
 def test_output_defaults_to_the_last_node_and_can_be_chosen() -> None:
-    assert graph({"q": "x + y", "f": "q * z"}).trace.facts["output"] == "f"
+    assert graph({"q": "x + y", "f": "q * z"}).trace.facts.output == "f"
     walk = graph({"q": "x + y", "f": "q * z"}, output="q")
-    assert walk.trace.facts["output"] == "q"
+    assert walk.trace.facts.output == "q"
     assert walk.value("dq/dx") == 1.0 and "df/dx" not in walk.answers()
 
 
@@ -221,6 +221,4 @@ def test_names_start_with_a_letter_and_a_graph_may_have_no_inputs() -> None:
 
 
 def document_figures(walk: api.Walkthrough) -> str:
-    from stepbystep.document.context import document_context
-
-    return "".join(figure.svg for figure in document_context(walk.trace)["figures"])
+    return "".join(figure.svg for figure in walk.figures())

@@ -191,7 +191,7 @@ def test_random_graphs_match_central_differences(seed: int) -> None:
         return  # e.g. an overflow: refused cleanly is all we ask here
     if kinked(data):
         return
-    output = walk.trace.facts["output"]
+    output = walk.trace.facts.output
     for name, x in data["inputs"].items():
         h = 1e-6 * max(1.0, abs(x))
         numeric = (python_output(data, {name: x + h}) - python_output(data, {name: x - h})) / (2 * h)
@@ -235,7 +235,7 @@ def test_random_graphs_match_pytorch(seed: int) -> None:
     if not result.requires_grad:
         return
     result.backward()
-    output = walk.trace.facts["output"]
+    output = walk.trace.facts.output
     for input_name, leaf in leaves.items():
         expected = 0.0 if leaf.grad is None else leaf.grad.item()
         assert walk.value(f"d{output}/d{input_name}") == pytest.approx(expected, rel=1e-10, abs=1e-12), (data, input_name)
@@ -254,10 +254,10 @@ def test_pytorch_on_the_examples() -> None:
 
 def test_gradient_check_rows() -> None:
     facts = build_graph_trace(load_spec(EXAMPLES / "circuit-sigmoid-neuron.toml"), gradient_check=True).facts
-    rows = facts["gradient_check"]
-    assert [row["input"] for row in rows] == ["w0", "x0", "w1", "x1", "w2"]
+    rows = facts.gradient_check
+    assert [row.input for row in rows] == ["w0", "x0", "w1", "x1", "w2"]
     for row in rows:
-        assert row["agrees"] and row["step"] == 1e-6 * max(1.0, abs({"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}[row["input"]]))
+        assert row.agrees and row.step == 1e-6 * max(1.0, abs({"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}[row.input]))
 
 
 def test_check_grades_a_graph_with_error_carried_forward(tmp_path: Path, run_cli) -> None:

@@ -175,7 +175,7 @@ def test_user_template_is_sandboxed_and_escaped(tmp_path: Path) -> None:
     walk = stepbystep.from_dict(mazur_dict(title=HOSTILE_TITLE))
     good = tmp_path / "mine.html.j2"
     good.write_text("<h1>{{ title }}</h1>{% for s in sections %}{% for step in s.computed %}"
-                    "{% if step.bare == 'w5+' %}<p>{{ step.equation | display_math }} {{ step.text }}</p>"
+                    "{% if step.bare == 'w5+' %}<p>{{ step.latex | display_math }} {{ step.text }}</p>"
                     "{% endif %}{% endfor %}{% endfor %}<p>{{ answers['E_total'] | round(6) }}</p>", encoding="utf-8")
     out = walk.render_template(good)
     assert "&lt;script&gt;" in out and "<script" not in out

@@ -70,7 +70,7 @@ def test_matrix_identities_hold_on_the_trace_values(kind: str) -> None:
     data = _spec(kind)
     walk = stepbystep.from_dict(copy.deepcopy(data))
     views = matrix_steps(walk.trace)
-    assert [view.number for view in views] == list(walk.trace.facts["spec"].training.record)
+    assert [view.number for view in views] == list(walk.trace.facts.spec.training.record)
     eta = data["learning_rate"]
     close = dict(rtol=1e-12, atol=1e-15)
     for view in views:

@@ -168,7 +168,7 @@ def test_hand_calculation_mode_says_so_and_shows_the_drift() -> None:
     data = mazur_dict()
     data["training"] = {"mode": "batch", "epochs": 50}
     long_rounded = stepbystep.from_dict(data, round_to=3)
-    assert long_rounded.trace.facts["exact"]["w5"] == pytest.approx(stepbystep.from_dict(data).value("after50.w5"), rel=1e-15)
+    assert long_rounded.trace.facts.exact.parameters["w5"] == pytest.approx(stepbystep.from_dict(data).value("after50.w5"), rel=1e-15)
 
 
 def test_warnings_saturation_and_overflow(run_cli: Any, tmp_path: Any) -> None:

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from test_variants import EXAMPLES, mazur_dict, mazur_oracle
 
-from stepbystep.exercises.sheets import PAGE_BREAK, demote_headings
+from stepbystep.document.blocks import Document, Equation, Section, Text
+from stepbystep.exercises.sheets import PAGE_BREAK
+from stepbystep.formats.markdown import render_markdown
 
 SPEC = EXAMPLES / "mazur-variants.toml"
 
@@ -23,7 +25,8 @@ def test_md_with_output_writes_problems_and_solutions_beside(tmp_path: Any, run_
     keys = json.loads(run_cli("variants", SPEC, "--count", "3", "--seed", "17").out)
     for entry, page in zip(keys, solutions.split(PAGE_BREAK)):
         data = entry["spec"]
-        assert f"Variant **{entry['id']}**" in problems and f"--variant {entry['id']}" in problems
+        assert f"Variant **{entry['id']}**" in problems
+        assert f"```text\nVariant: {entry['id']}\n" in problems  # the exact line a hand-in starts with
         for value in data["samples"][0]["inputs"] + data["layers"][2]["weights"][0]:
             assert f"| {value:g} |" in problems
         oracle = mazur_oracle(data)
@@ -44,11 +47,15 @@ def test_md_to_standard_output_has_both_sheets(run_cli: Any) -> None:
     assert "## What to compute" in problems and PAGE_BREAK in problems and solutions
 
 
-def test_demote_headings_leaves_math_alone() -> None:
-    text = "# Title\n\n$$\\begin{aligned}\n# not a heading\n\\end{aligned}$$\n\n## Part\n$$x$$\n### Deep\n###### Six"
-    assert demote_headings(text, 2).splitlines() == [
-        "### Title", "", "$$\\begin{aligned}", "# not a heading", "\\end{aligned}$$", "", "#### Part", "$$x$$",
-        "##### Deep", "###### Six"]
+def test_a_solution_inside_a_sheet_has_its_headings_moved_down_and_its_math_alone() -> None:
+    six = Section((Text("Six"),), 6, "sbs-six", ())
+    deep = Section((Text("Deep"),), 3, "sbs-deep", (six,))
+    part = Section((Text("Part"),), 2, "sbs-part", (Equation("x"), deep))
+    title = Section((Text("Title"),), 1, "sbs-title", (Equation("# not a heading", aligned=True, formula="y"), part))
+    text = render_markdown(Document("Title", (title,)), heading_offset=2)
+    assert text.splitlines() == [
+        "### Title", "", "$$\\begin{aligned}", "# not a heading &= y", "\\end{aligned}$$", "", "#### Part", "",
+        "$$x$$", "", "##### Deep", "", "###### Six"]
 
 
 def test_bad_variants_table_is_one_line_and_no_file(tmp_path: Any, run_cli: Any) -> None:

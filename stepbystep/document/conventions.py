@@ -2,27 +2,29 @@
 
 Each sentence says what this document assumes (the loss, the training
 regime, the biases, the hidden-delta path, the learning rate, rounding) and
-where that differs from the post a reader may be comparing with. Apart from
-render.py because it is prose: it changes with the wording, render.py with
-the machinery that feeds the templates.
+where that differs from the post a reader may be comparing with. Plain
+sentences with $…$ math, because the problem sheets and the Moodle questions
+state the same conventions (exercises/sheets.py).
 """
 from __future__ import annotations
 
 from typing import Any
 
+from ..engine.facts import NetworkFacts
 from ..engine.ops import LOSSES
 from ..numbers import format_number
 
 
-def conventions(facts: dict[str, Any]) -> list[str]:
-    """The conventions of this walkthrough, each a sentence, Mazur's noted."""
-    spec = facts["spec"]
+def conventions(facts: NetworkFacts, worked: bool = True) -> list[str]:
+    """The conventions of this walkthrough, each a sentence ($…$ math), Mazur's noted.
+    `worked=False`: for a problem sheet, which shows no gradients."""
+    spec = facts.spec
     lines = []
     loss_text = LOSSES.get(spec.loss).prose.convention
     lines.append(f"Loss: {loss_text}.")
     training = spec.training
     if training.given or training.epochs > 1:
-        lines.append(training_convention(training, len(spec.samples), facts["steps"]))
+        lines.append(training_convention(training, len(spec.samples), facts.steps))
     if spec.samples_per_step > 1:
         lines.append(f"Several samples in one step: their losses and gradients are combined by their {spec.reduction}"
                      + (" (the gradient is divided by the number of samples)." if spec.reduction == "mean" else "."))
@@ -32,7 +34,7 @@ def conventions(facts: dict[str, Any]) -> list[str]:
     layer_kinds = {layer.name: "none" if layer.bias is None else "per-neuron" if isinstance(layer.bias, tuple)
                    else "shared" for layer in spec.layers[1:]}
     kinds = set(layer_kinds.values())
-    names = [name for bias in facts["parameters"].biases if bias for name in ([bias] if isinstance(bias, str) else bias)]
+    names = [name for bias in facts.parameters.biases if bias for name in ([bias] if isinstance(bias, str) else bias)]
     examples = ", ".join(names[:2]) + (", …" if len(names) > 2 else "")  # this network's own bias names
     if len(kinds) == 1:
         bias_text = {"shared": f"one bias shared by all neurons of a layer ({examples}), as in Mazur's post",
@@ -45,7 +47,8 @@ def conventions(facts: dict[str, Any]) -> list[str]:
                      + f" ({examples}); Mazur's post shares one bias per layer.")
     if any(kind != "none" for kind in kinds):
         lines.append("Biases are updated like the weights (Mazur's post keeps them fixed)." if spec.update_biases
-                     else "Biases are not updated, as in Mazur's post; their gradients are shown for completeness.")
+                     else "Biases are not updated, as in Mazur's post"
+                     + ("; their gradients are shown for completeness." if worked else "."))
     if len(spec.layers) < 3:
         pass  # no hidden layer: no hidden deltas to send back
     elif spec.hidden_deltas_use == "original_weights":
@@ -59,8 +62,8 @@ def conventions(facts: dict[str, Any]) -> list[str]:
                      "(the older code of Mazur's post; not the true gradient).")
     lines.append(f"Learning rate: $\\eta = {format_number(spec.learning_rate)}$; every update is "
                  r"$w^{+} = w - \eta \cdot \frac{\partial E_{total}}{\partial w}$.")
-    if facts.get("round_to") is not None:
-        lines.append(f"Hand-calculation mode: every value is rounded to {facts['round_to']} decimals as soon as it is "
+    if facts.round_to is not None:
+        lines.append(f"Hand-calculation mode: every value is rounded to {facts.round_to} decimals as soon as it is "
                      "computed, and the rounded value is used from then on, as with a calculator.")
     return lines
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..engine.facts import NetworkFacts
 from ..engine.ops import ACTIVATIONS
 from ..spec.model import NetworkSpec
 
 if TYPE_CHECKING:
     from ..engine.trace import Trace
-    from .context import Formatter
+    from .formatter import Formatter
 
 
 
@@ -74,16 +75,17 @@ class StepView:
 
 def matrix_steps(trace: "Trace") -> list[StepView]:
     """A view of every recorded step (the bare single step included)."""
-    spec = trace.facts.get("spec")
-    if not isinstance(spec, NetworkSpec) or "parameters" not in trace.facts:
+    facts = trace.facts
+    if not isinstance(facts, NetworkFacts):
         return []
-    return [_step_view(trace, spec, section.context["step"], tuple(section.context["batch"]))
+    return [_step_view(trace, facts.spec, section.context["step"], tuple(section.context["batch"]))
             for section in trace.sections if section.kind == "network"]
 
 
 def _step_view(trace: "Trace", spec: NetworkSpec, number: int, samples: tuple[int, ...]) -> StepView:
-    bare = trace.facts["bare"]
-    names = trace.facts["parameters"]
+    facts = trace.facts
+    assert isinstance(facts, NetworkFacts)
+    bare, names = facts.bare, facts.parameters
     values = trace.graph.values
     step = "" if bare else f"step{number}."
 
@@ -139,8 +141,10 @@ def _step_view(trace: "Trace", spec: NetworkSpec, number: int, samples: tuple[in
 
 
 def matrix_context(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any]]:
-    """The steps as display equations (LaTeX), for templates/matrix.md.j2."""
-    spec: NetworkSpec = trace.facts["spec"]
+    """The steps as display equations (LaTeX), for document/matrixdoc.py."""
+    facts = trace.facts
+    assert isinstance(facts, NetworkFacts)
+    spec = facts.spec
     number = formatter.number
     mean = spec.reduction == "mean"
     eta = number(spec.learning_rate)
@@ -153,7 +157,7 @@ def matrix_context(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any
         for layer in view.layers:
             l = layer.index
             act = ACTIVATIONS.get(layer.activation).symbol
-            b_symbol = formatter.symbol(trace.facts["parameters"].biases[l]) if layer.bias_shared else f"b^{{[{l}]}}"
+            b_symbol = formatter.symbol(str(facts.parameters.biases[l])) if layer.bias_shared else f"b^{{[{l}]}}"
             forward = [rf"Z^{{[{l}]}} = W^{{[{l}]}} A^{{[{l - 1}]}}" + (f" + {b_symbol}" if layer.bias else "")
                        + f" = {layer.weights.latex(number)} {layer.below.latex(number)}"
                        + (f" + {_bias_latex(layer, number)}" if layer.bias else "")

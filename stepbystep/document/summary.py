@@ -10,14 +10,21 @@ computes a new number for the walkthrough; it selects and compares.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..engine.facts import NetworkFacts
+from ..engine.graph import Ref
+from ..engine.ops import ACTIVATIONS
 from ..numbers import format_number
-from ..spec.model import NetworkSpec, steps_per_epoch
+from ..spec.model import steps_per_epoch
+from .blocks import Bullets, Item, Note, Strong, Table
+from .figures import LossCurve
+from .outline import paragraph, prose, user_text
 
 if TYPE_CHECKING:
     from ..engine.trace import Trace
-    from .context import Figure, Formatter
+    from .formatter import Formatter
+    from .outline import Outline
 
 SATURATED = 1e-4          # dout/dnet below this: the gradient through the neuron vanishes
 RISING_EPOCHS = 3         # this many rises in a row: the learning rate is probably too high
@@ -25,13 +32,9 @@ HUGE_WEIGHT = 1e6         # beyond this the weights are on their way to overflow
 ALL_ROWS_UP_TO = 25       # loss table: every epoch up to this many, else a thinned selection
 
 
-def _is_network(trace: "Trace") -> bool:
-    return isinstance(trace.facts.get("spec"), NetworkSpec) and "parameters" in trace.facts
-
-
 def epoch_losses(trace: "Trace") -> list[tuple[int, int, float]]:
     """(epoch, step, after{step}.E_total) at the end of every epoch."""
-    spec: NetworkSpec = trace.facts["spec"]
+    spec = _facts(trace).spec
     per_epoch = steps_per_epoch(spec.training.mode, spec.training.batch_size, len(spec.samples))
     values = trace.graph.values
     return [(epoch, epoch * per_epoch, values[f"after{epoch * per_epoch}.E_total"])
@@ -40,11 +43,11 @@ def epoch_losses(trace: "Trace") -> list[tuple[int, int, float]]:
 
 def curve_points(trace: "Trace") -> list[tuple[int, float]]:
     """Per epoch when there are several epochs, else per step."""
-    spec: NetworkSpec = trace.facts["spec"]
-    if spec.training.epochs > 1:
+    facts = _facts(trace)
+    if facts.spec.training.epochs > 1:
         return [(epoch, loss) for epoch, _, loss in epoch_losses(trace)]
     values = trace.graph.values
-    return [(step, values[f"after{step}.E_total"]) for step in range(1, trace.facts["steps"] + 1)]
+    return [(step, values[f"after{step}.E_total"]) for step in range(1, facts.steps + 1)]
 
 
 def _pick(count: int, notes: set[int]) -> list[int]:
@@ -58,47 +61,74 @@ def _pick(count: int, notes: set[int]) -> list[int]:
     return sorted(picked)
 
 
-def training_context(trace: "Trace", formatter: "Formatter") -> dict[str, Any] | None:
-    """What the summary partial shows; None for a computation graph."""
-    if not _is_network(trace):
-        return None
-    facts = trace.facts
-    spec: NetworkSpec = facts["spec"]
-    steps = facts["steps"]
+def summary(outline: "Outline", trace: "Trace", formatter: "Formatter") -> None:
+    """The training summary (runs of several steps) and, in hand-calculation
+    mode, the rounded parameters against the exact run."""
+    facts = _facts(trace)
+    if facts.steps > 1:
+        _loss_summary(outline, trace, formatter)
+    drift = _drift_rows(trace, formatter)
+    if drift:
+        final_loss = formatter.text(trace.graph.values[f"after{facts.steps}.E_total"])
+        assert facts.exact is not None
+        outline.section("Hand calculation against the exact run", 2)
+        # the exact run at the walkthrough's default 9 decimals: at K decimals it would read like the rounded one
+        outline.add(paragraph(
+            f"Every value above was rounded to {facts.round_to} decimals as soon as it was computed, as with a\n"
+            f"calculator. The same run at full precision ends with these parameters (total error "
+            f"{format_number(facts.exact.loss)};\nrounded: {final_loss}):"),
+            table(("parameter", "hand-rounded", "exact", "difference"), drift))
+
+
+def _loss_summary(outline: "Outline", trace: "Trace", formatter: "Formatter") -> None:
+    facts = _facts(trace)
+    training = facts.spec.training
+    steps, epochs = facts.steps, training.epochs
     losses = epoch_losses(trace)
     by_epoch = {epoch: (step, loss) for epoch, step, loss in losses}
     noted = {epoch for epoch, step, _ in losses if _note(trace, f"after{step}.E_total")}
-    rows = [{"epoch": epoch, "step": by_epoch[epoch][0], "loss": formatter.text(by_epoch[epoch][1]),
-             "note": _note(trace, f"after{by_epoch[epoch][0]}.E_total")}
-            for epoch in _pick(len(losses), noted)]
-    return {
-        "steps": steps,
-        "steps_text": f"{steps:,}",
-        "epochs": spec.training.epochs,
-        "epochs_text": f"{spec.training.epochs:,}",
-        "mode": spec.training.mode,
-        "several_steps": steps > 1,
-        "loss_rows": rows,
-        "thinned": len(rows) < len(losses),
-        "output_rows": _output_rows(trace, formatter),
-        "drift_rows": _drift_rows(trace, formatter),
-        "round_to": facts.get("round_to"),
-        # the exact run at the walkthrough's default 9 decimals: at K decimals it would read like the rounded one
-        "exact_loss": format_number(facts["exact"]["E_total"]) if facts.get("exact") else None,
-        "final_loss": formatter.text(trace.graph.values[f"after{steps}.E_total"]),
-        "warnings": warnings(trace, formatter),
-    }
+    picked = _pick(len(losses), noted)
+    outline.section("Training summary", 2)
+    outline.add(paragraph(
+        f"{steps:,} update{'s' if steps > 1 else ''} in {epochs:,} epoch{'s' if epochs > 1 else ''}\n"
+        f"({training.mode} training); the steps not shown in full are computed exactly the same way. The total error\n"
+        f"over all samples after the last update is {formatter.text(trace.graph.values[f'after{steps}.E_total'])}."))
+    outline.section("The loss after each epoch", 3)
+    if len(picked) < len(losses):
+        outline.add(paragraph(
+            f"A selection of the {epochs:,} epochs: the first ones, then spread out on a logarithmic scale, and the last\n"
+            "(every value is in the answer key as `after{N}.E_total`)."))
+    rows = [(str(epoch), str(by_epoch[epoch][0]), formatter.text(by_epoch[epoch][1])) for epoch in picked]
+    outline.add(table(("epoch", "after update", "$E_{total}$"), rows))
+    for epoch in picked:
+        step = by_epoch[epoch][0]
+        note = _note(trace, f"after{step}.E_total")
+        if note:
+            outline.add(Note((user_text(note),), f"Note (after update {step})"))
+    outline.section("The outputs after training", 3)
+    outline.add(table(("sample", "output", "value", "target", "output − target"), _output_rows(trace, formatter)))
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
+    """A table of our own cells (numbers, $symbols$, words)."""
+    return Table(tuple(prose(cell) for cell in header), tuple(tuple(prose(cell) for cell in row) for row in rows))
+
+
+def _facts(trace: "Trace") -> NetworkFacts:
+    facts = trace.facts
+    assert isinstance(facts, NetworkFacts)
+    return facts
 
 
 def _note(trace: "Trace", name: str) -> str | None:
-    notes = trace.facts["spec"].notes or {}
+    notes = _facts(trace).spec.notes or {}
     note = notes.get(name)
     return str(note) if note is not None else None
 
 
-def _output_rows(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any]]:
-    spec: NetworkSpec = trace.facts["spec"]
-    steps = trace.facts["steps"]
+def _output_rows(trace: "Trace", formatter: "Formatter") -> list[tuple[str, ...]]:
+    facts = _facts(trace)
+    spec, steps = facts.spec, facts.steps
     values = trace.graph.values
     several = len(spec.samples) > 1
     output = spec.layers[-1]
@@ -107,27 +137,33 @@ def _output_rows(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any]]
         prefix = f"after{steps}.sample{index + 1}." if several else f"after{steps}."
         for k, target in enumerate(sample.targets):
             out = values[f"{prefix}out_{output.neuron(k)}"]
-            rows.append({"sample": index + 1, "neuron": output.neuron(k), "symbol": formatter.symbol(f"out_{output.neuron(k)}"),
-                         "output": formatter.text(out), "target": formatter.text(target),
-                         "difference": formatter.text(out - target)})
+            rows.append((str(index + 1), f"${formatter.symbol(f'out_{output.neuron(k)}')}$", formatter.text(out),
+                         formatter.text(target), formatter.text(out - target)))
     return rows
 
 
-def _drift_rows(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any]]:
-    exact = trace.facts.get("exact")
-    if not exact:
+def _drift_rows(trace: "Trace", formatter: "Formatter") -> list[tuple[str, ...]]:
+    facts = _facts(trace)
+    exact = facts.exact
+    if exact is None:
         return []
-    steps = trace.facts["steps"]
     values = trace.graph.values
     rows = []
-    moves = trace.facts["spec"].update_biases
-    for name in trace.facts["parameters"].all_names():
-        if not (name.startswith("w") or moves):
+    for name in facts.parameters.all_names():
+        if not (name.startswith("w") or facts.spec.update_biases):
             continue   # a bias that is never updated cannot drift
-        rounded = values[f"after{steps}.{name}"]
-        rows.append({"symbol": formatter.symbol(name), "rounded": formatter.text(rounded),
-                     "exact": repr(exact[name]), "difference": f"{rounded - exact[name]:.3e}"})
+        rounded = values[f"after{facts.steps}.{name}"]
+        rows.append((f"${formatter.symbol(name)}$", formatter.text(rounded), repr(exact.parameters[name]),
+                     f"{rounded - exact.parameters[name]:.3e}"))
     return rows
+
+
+def warning_list(trace: "Trace", formatter: "Formatter") -> Bullets | None:
+    """The warnings as a list (None when all is well)."""
+    found = warnings(trace, formatter)
+    if not found:
+        return None
+    return Bullets(tuple(Item((Strong("Warning."),) + prose(" " + warning)) for warning in found))
 
 
 def warnings(trace: "Trace", formatter: "Formatter") -> list[str]:
@@ -135,7 +171,7 @@ def warnings(trace: "Trace", formatter: "Formatter") -> list[str]:
     found: list[str] = []
     for step in trace.steps():
         if step.kind == "dout_dnet" and step.context.get("diagonal", True) and \
-                step.context.get("activation") in ("sigmoid", "tanh", "softmax") and abs(step.value) < SATURATED:
+                ACTIVATIONS.get(str(step.context.get("activation"))).saturates and abs(step.value) < SATURATED:
             found.append(f"Saturation: ${formatter.symbol(step.name)} = {formatter.number(step.value)}$ "
                          f"(`{step.name}`) is below {SATURATED:g}, so almost no gradient flows through this neuron "
                          "(a vanishing gradient); its weights barely move.")
@@ -144,8 +180,8 @@ def warnings(trace: "Trace", formatter: "Formatter") -> list[str]:
                 break
     found.extend(_final_saturation(trace))
     found.extend(_rising(trace))
-    steps = trace.facts["steps"]
-    largest = max(abs(trace.graph.values[f"after{steps}.{name}"]) for name in trace.facts["parameters"].all_names())
+    facts = _facts(trace)
+    largest = max(abs(trace.graph.values[f"after{facts.steps}.{name}"]) for name in facts.parameters.all_names())
     if largest > HUGE_WEIGHT:
         found.append(f"Overflow ahead: a parameter has grown to {largest:.3g}. The updates are diverging; "
                      "a longer run will overflow. Lower the learning rate.")
@@ -154,20 +190,22 @@ def warnings(trace: "Trace", formatter: "Formatter") -> list[str]:
 
 def _final_saturation(trace: "Trace") -> list[str]:
     """Neurons saturated on every sample after the last update."""
-    spec: NetworkSpec = trace.facts["spec"]
-    steps = trace.facts["steps"]
+    facts = _facts(trace)
+    spec, steps = facts.spec, facts.steps
     values = trace.graph.values
     several = len(spec.samples) > 1
     names = []
     for layer in spec.layers[1:]:
-        if layer.activation not in ("sigmoid", "tanh"):
+        record = ACTIVATIONS.get(str(layer.activation))
+        if not (record.saturates and record.elementwise):
             continue
+        slope = record.slope(0, 0, [Ref("out")], [Ref("net")], dict(layer.options))
         for j in range(layer.size):
             slopes = []
             for index in range(len(spec.samples)):
                 prefix = f"after{steps}.sample{index + 1}." if several else f"after{steps}."
-                out = values[f"{prefix}out_{layer.neuron(j)}"]
-                slopes.append(out * (1.0 - out) if layer.activation == "sigmoid" else 1.0 - out * out)
+                slopes.append(slope.evaluate({"out": values[f"{prefix}out_{layer.neuron(j)}"],
+                                              "net": values[f"{prefix}net_{layer.neuron(j)}"]}))
             if max(abs(slope) for slope in slopes) < SATURATED:
                 names.append(layer.neuron(j))
     if not names:
@@ -178,8 +216,9 @@ def _final_saturation(trace: "Trace") -> list[str]:
 
 
 def _rising(trace: "Trace") -> list[str]:
-    points = curve_points(trace) if trace.facts["steps"] > 1 else []
-    unit = "epochs" if trace.facts["spec"].training.epochs > 1 else "steps"
+    facts = _facts(trace)
+    points = curve_points(trace) if facts.steps > 1 else []
+    unit = "epochs" if facts.spec.training.epochs > 1 else "steps"
     run, longest, end = 0, 0, 0
     for (_, before), (x, after) in zip(points, points[1:]):
         run = run + 1 if after > before else 0
@@ -191,14 +230,10 @@ def _rising(trace: "Trace") -> list[str]:
             "The learning rate is probably too high: the updates overshoot the minimum."]
 
 
-def training_figures(trace: "Trace", formatter: "Formatter") -> list["Figure"]:
+def loss_curve(trace: "Trace") -> LossCurve | None:
     """The loss curve, for runs of more than one step."""
-    if not _is_network(trace) or trace.facts["steps"] < 2:
-        return []
-    from ..formats.plot import loss_curve_svg
-    from .context import Figure
-
-    spec: NetworkSpec = trace.facts["spec"]
-    unit = "epoch" if spec.training.epochs > 1 else "step"
-    title = f"The loss after each {unit}"
-    return [Figure("loss-curve", title, loss_curve_svg(curve_points(trace), title, unit), place="end")]
+    facts = _facts(trace)
+    if facts.steps < 2:
+        return None
+    unit = "epoch" if facts.spec.training.epochs > 1 else "step"
+    return LossCurve(tuple(curve_points(trace)), f"The loss after each {unit}", unit)

@@ -33,6 +33,7 @@ from .graph import (
     Sub,
     evaluate,
 )
+from .facts import GradientCheck, GraphFacts
 from .ops import FUNCTIONS as GRAPH_FUNCTIONS
 from .trace import Trace, TraceBuilder
 
@@ -219,13 +220,11 @@ def build_graph_trace(spec: GraphSpec, round_to: int | None = None, mode: str = 
         plan = forward_mode(graph, wrt, spec.output)
         _record(trace, plan, "graph_tangents", f"Forward mode: the derivatives with respect to {wrt}", spec.output)
         check_of = {wrt: tangent_name(spec.output, wrt)}
-    facts = {
-        "kind": "graph", "spec": spec, "output": spec.output, "inputs": input_names,
-        "nodes": [name for name, _ in parsed], "mode": mode, "wrt": wrt, "round_to": round_to,
-        "tie_rule": TIE_RULE, "gradients": list(check_of.values()),
-        "functions": sorted({function for _, expr in parsed for function in functions_used(expr)}),
-        "gradient_check": _gradient_check(graph, spec.output, check_of) if gradient_check else None,
-    }
+    facts = GraphFacts(
+        spec, spec.output, tuple(input_names), tuple(name for name, _ in parsed), mode, wrt, round_to, TIE_RULE,
+        tuple(check_of.values()),
+        tuple(sorted({function for _, expr in parsed for function in functions_used(expr)})),
+        _gradient_check(graph, spec.output, check_of) if gradient_check else None)
     return trace.finish(spec.title or "A computation graph, step by step", facts)
 
 
@@ -265,7 +264,7 @@ def _record(trace: TraceBuilder, plan: list[Planned], kind: str, title: str, out
 STEP_SCALE = 1e-6  # central difference step: h = 1e-6 * max(1, |x|)
 
 
-def _gradient_check(graph: Graph, output: str, check_of: dict[str, str]) -> list[dict[str, Any]]:
+def _gradient_check(graph: Graph, output: str, check_of: dict[str, str]) -> tuple[GradientCheck, ...]:
     """Each input gradient against (f(x + h) - f(x - h)) / 2h at full precision."""
     tolerance = 1e-6 if graph.round_to is None else 10.0 ** (1 - graph.round_to)
     rows = []
@@ -275,15 +274,13 @@ def _gradient_check(graph: Graph, output: str, check_of: dict[str, str]) -> list
         try:
             numeric = (_output_at(graph, output, {name: x + h}) - _output_at(graph, output, {name: x - h})) / (2 * h)
         except GraphError as error:
-            rows.append({"input": name, "gradient": gradient, "analytic": graph.values[gradient], "numeric": None,
-                         "step": h, "difference": None, "agrees": None, "problem": str(error)})
+            rows.append(GradientCheck(name, gradient, graph.values[gradient], None, h, None, None, str(error)))
             continue
         analytic = graph.values[gradient]
         difference = abs(analytic - numeric)
-        rows.append({"input": name, "gradient": gradient, "analytic": analytic, "numeric": numeric, "step": h,
-                     "difference": difference, "agrees": difference <= tolerance * max(1.0, abs(numeric)),
-                     "problem": None})
-    return rows
+        rows.append(GradientCheck(name, gradient, analytic, numeric, h, difference,
+                                  difference <= tolerance * max(1.0, abs(numeric)), None))
+    return tuple(rows)
 
 
 def _output_at(graph: Graph, output: str, overrides: dict[str, float]) -> float:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..spec.model import MAX_DETAIL_WEIGHTS, NetworkSpec, steps_per_epoch
 from .backprop import StepBuilder, updates_text
+from .facts import ExactRun, NetworkFacts, frozen_mapping
 from .graph import Graph, GraphError, Ref
 from .parameters import NO_MISTAKES, Mistakes, initial_values, parameter_names
 from .trace import Trace, TraceBuilder
@@ -165,25 +166,16 @@ class _NetworkBuilder:
         scratch = TraceBuilder(Graph(self.round_to))
         return scratch.graph.values[self.steps.after(scratch, number, values, None).name]
 
-    def _facts(self) -> dict:
-        spec = self.spec
-        return {
-            "kind": "network",
-            "spec": spec,
-            "bare": self.bare,
-            "steps": len(self.plan),
-            "parameters": self.names,
-            "initial": self.initial,
-            "round_to": self.round_to,
-            "exact": self._exact_run() if self.round_to is not None else None,
-        }
+    def _facts(self) -> NetworkFacts:
+        return NetworkFacts(self.spec, self.bare, len(self.plan), self.names, frozen_mapping(self.initial),
+                            self.round_to, self._exact_run() if self.round_to is not None else None)
 
-    def _exact_run(self) -> dict[str, float]:
+    def _exact_run(self) -> ExactRun:
         """Hand-calculation mode: the same run without rounding (fast path),
-        for the table of how far the rounded weights drift. Key `E_total`: the loss."""
+        for the table of how far the rounded weights drift."""
         exact = _NetworkBuilder(self.spec, None, self.mistakes)
         values, losses = exact._run_fast(1, len(self.plan) + 1, dict(self.initial))
-        return {**values, "E_total": losses[-1]}
+        return ExactRun(frozen_mapping(values), losses[-1])
 
 
 def make_trainer(spec: NetworkSpec, names: tuple[str, ...], conventions: "Conventions", plain: bool,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from .facts import Facts
 from .graph import Expr, Graph, Node, Ref
 
 
@@ -41,7 +42,7 @@ class Trace:
     title: str
     graph: Graph
     sections: tuple[Section, ...]
-    facts: dict[str, Any]     # conventions and summary data for the prose
+    facts: Facts              # what the prose and figures need besides the numbers
     aliases: dict[str, str]   # alias -> canonical name
 
     def steps(self) -> Iterator[Step]:
@@ -101,7 +102,7 @@ class TraceBuilder:
             self.sections.append(Section(kind, title, level, tuple(self._steps), context))
         self._steps = []
 
-    def finish(self, title: str, facts: dict[str, Any]) -> Trace:
+    def finish(self, title: str, facts: Facts) -> Trace:
         self._close()
         self._open = None
         return Trace(title, self.graph, tuple(self.sections), facts, dict(self.aliases))

@@ -8,9 +8,11 @@ each with its own tolerance and each graded on its own, so one variant is one
 question, and "a random question from this category" gives every student
 their own variant. The whole worked solution is the general feedback.
 
-Moodle's tolerance is absolute (±); the grader's rule is relative plus
-a floor, so each blank gets `max(atol, rtol·|key|)` — the same acceptance
-interval as `stepbystep check` (the spec's [check] table, then its defaults).
+Moodle's tolerance is absolute (±), so each blank gets the acceptance
+interval of `stepbystep check` under the spec's policy (grading/policy.py):
+`max(atol, rtol·|key|)` around the key, or under `decimals`/`significant`
+1.5 units of the last asked digit around the correctly rounded key, plus the
+hand-rounded chain's value as a second right answer under `hand_rounding`.
 """
 from __future__ import annotations
 
@@ -20,15 +22,14 @@ from functools import lru_cache
 from html import escape
 from typing import Any, Iterable
 
+from ..document.build import build_document
 from ..formats.markdown import render_markdown
+from ..grading.diagnose import hand_values
+from ..grading.policy import GradingPolicy, policy_for, significant_needed
 from .variants import Variant
 
-# Used only in an installation without the grader (stepbystep.check); its defaults.
-FALLBACK_RTOL = 7e-4
-FALLBACK_ATOL = 1e-9
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_STYLE = re.compile(r"<style>.*?</style>\n?", re.S)
 _MATH = re.compile(r"\\[\\$]|\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)  # as html.py: $$…$$, $…$, \\ and \$
 _INLINE_TEX = re.compile(r"(?<!\\)\$([^$\n]+?)(?<!\\)\$")
 
@@ -36,11 +37,7 @@ _INLINE_TEX = re.compile(r"(?<!\\)\$([^$\n]+?)(?<!\\)\$")
 def default_tolerances(spec: Any = None) -> tuple[float, float]:
     """(rtol, atol) as `stepbystep check` would use them for this spec: its
     [check] table, then the grader's defaults — so Moodle and `check` agree."""
-    try:
-        from ..grading.check import tolerance_for
-    except ImportError:
-        return FALLBACK_RTOL, FALLBACK_ATOL
-    found = tolerance_for(spec)
+    found = policy_for(spec)
     return found.rtol, found.atol
 
 
@@ -62,21 +59,30 @@ def tolerance_text(value: float) -> str:
     return format(math.ceil(value / step * (1 - 1e-12)) * step, ".3g")
 
 
-def cloze_blank(value: float, rtol: float, atol: float) -> str:
-    """One blank worth 1 mark (the leading 1), right within the tolerance."""
-    return f"{{1:NUMERICAL:={moodle_number(value)}:{tolerance_text(tolerance(value, rtol, atol))}}}"
+def cloze_blank(value: float, policy: GradingPolicy, hand: float | None = None) -> str:
+    """One blank worth 1 mark (the leading 1): right within the policy's
+    interval around the key (the correctly rounded key under `decimals` or
+    `significant`), and with `hand` (the --round chain's value, under
+    hand_rounding) a second full-mark answer around that."""
+    centre, margin = policy.interval(value)
+    blank = f"{{1:NUMERICAL:={moodle_number(centre)}:{tolerance_text(margin)}"
+    if hand is not None:
+        other, other_margin = policy.interval(hand)
+        if abs(other - centre) > margin:
+            blank += f"~%100%{moodle_number(other)}:{tolerance_text(other_margin)}"
+    return blank + "}"
 
 
 def moodle_xml(variants: Iterable[Variant], rtol: float | None = None, atol: float | None = None,
                feedback: bool = True) -> str:
     """The question bank: a category named after the exercise and seed, then
-    one Cloze question per variant."""
+    one Cloze question per variant, graded by the spec's policy (its [check]
+    table; `rtol`/`atol` given here win, as on `check`'s command line)."""
     parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     for number, variant in enumerate(variants):
         if number == 0:
             parts.append(_category(variant))
-        spec_rtol, spec_atol = default_tolerances(variant.spec)
-        parts.append(question_xml(variant, spec_rtol if rtol is None else rtol, spec_atol if atol is None else atol, feedback))
+        parts.append(question_xml(variant, policy_for(variant.spec, rtol, atol), feedback))
     parts.append("</quiz>")
     return _INVALID_XML.sub("\ufffd", "\n".join(parts)) + "\n"
 
@@ -89,12 +95,13 @@ def _category(variant: Variant) -> str:
             "  </question>")
 
 
-def question_xml(variant: Variant, rtol: float, atol: float, feedback: bool = True) -> str:
+def question_xml(variant: Variant, policy: GradingPolicy, feedback: bool = True) -> str:
     from .sheets import problem
 
     view = problem(variant)
-    blanks = [cloze_blank(q.value, rtol, atol) for q in view.questions]
-    text = question_html(view, blanks, rtol, atol)
+    hand = hand_values(variant.spec, policy.decimals) if policy.hand_rounding and policy.decimals is not None else None
+    blanks = [cloze_blank(q.value, policy, (hand or {}).get(q.name)) for q in view.questions]
+    text = question_html(view, blanks)
     lines = [
         '  <question type="cloze">',
         f"    <name><text>{escape(_name(variant), quote=False)}</text></name>",
@@ -110,31 +117,30 @@ def _name(variant: Variant) -> str:
     return f"{variant.base_title or 'stepbystep'} (variant {variant.id})"
 
 
-def question_html(view: Any, blanks: list[str], rtol: float, atol: float) -> str:
+def question_html(view: Any, blanks: list[str]) -> str:
     from markupsafe import Markup
 
     template = _environment().get_template("question.html.j2")
-    return template.render(problem=view, blanks=[Markup(blank) for blank in blanks],
-                           rtol=f"{rtol:g}", atol=f"{atol:g}", percent=f"{rtol * 100:g}",
-                           digits=digits_needed(rtol)).strip()
+    return template.render(problem=view, blanks=[Markup(blank) for blank in blanks]).strip()
 
 
 def digits_needed(rtol: float) -> int:
     """Significant digits that always land within `rtol`: rounding to d digits
     is off by at most 5·10^-d relative (4 for the grader's default 7e-4)."""
-    return max(1, math.ceil(math.log10(5 / rtol))) if rtol > 0 else 17
+    return significant_needed(rtol)
 
 
 def feedback_html(variant: Variant) -> str:
-    """The worked solution as an HTML fragment with LaTeX for Moodle's
-    MathJax filter (on by default; Moodle's HTML cleaning may drop MathML),
-    without its stylesheet."""
+    """The worked solution as HTML with LaTeX for Moodle's MathJax filter (on
+    by default; Moodle's HTML cleaning may drop MathML), rendered from the
+    document tree, without a stylesheet (Moodle cleans <style> out anyway;
+    1,000 copies add up)."""
+    document = build_document(variant.trace)
     try:
-        from ..formats.html import render_html
+        from ..formats.html import HtmlRenderer
     except ImportError:  # an installation without the HTML renderer
-        return markdown_fallback(render_markdown(variant.trace))
-    fragment = str(render_html(variant.trace, fragment=True, math="mathjax"))
-    return _STYLE.sub("", fragment, count=1)  # Moodle cleans <style> out anyway; 1,000 copies add up
+        return markdown_fallback(render_markdown(document))
+    return '<div class="stepbystep">\n' + HtmlRenderer(math="mathjax").document(document) + "\n</div>"
 
 
 def markdown_fallback(text: str) -> str:

@@ -10,10 +10,14 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..document.context import Formatter, parameter_rows
+from ..document.build import build_document
 from ..document.conventions import conventions
+from ..document.formatter import Formatter
+from ..document.network import parameter_rows
+from ..engine.facts import NetworkFacts
 from ..formats.markdown import render_markdown
 from ..formats.templates import template_environment
+from ..grading.policy import policy_for
 from ..numbers import DEFAULT_PRECISION, format_number
 from ..spec.model import GraphSpec
 from .variants import Variant
@@ -51,6 +55,9 @@ class Problem:
     samples: list[list[Given]]       # per sample: inputs and targets
     nodes: list[tuple[str, str]]     # a graph's nodes: (name, expression)
     questions: list[Question]
+    policy: str = ""                 # the grading policy in words (the spec's [check] table)
+    variant_line: str = ""           # the line a hand-in starts with: `Variant: 2024-7`
+    hand_in: str = ""                # the start of a hand-in: the variant line, then answer lines
 
 
 def problem(variant: Variant) -> Problem:
@@ -60,19 +67,26 @@ def problem(variant: Variant) -> Problem:
                           format_number(trace.value(name), DEFAULT_PRECISION))
                  for number, name in enumerate(variant.asked, start=1)]
     title = str(variant.data.get("title", ""))
+    policy, line = policy_for(spec).describe(), variant_line(variant.id)
+    hand_in = "\n".join([line] + [f"{question.name} = …" for question in questions[:2]])
     if isinstance(spec, GraphSpec):
         inputs = [Given(name, formatter.symbol(name), format_number(value), "input") for name, value in spec.inputs]
-        return Problem(variant.id, title, True, [], inputs, [], list(spec.nodes), questions)
-    rows = parameter_rows(trace, formatter)
-    parameters = [Given(row["name"], row["symbol"], row["before"], row["path"]) for row in rows]
+        return Problem(variant.id, title, True, [], inputs, [], list(spec.nodes), questions, policy, line, hand_in)
+    parameters = [Given(name, symbol, before, path) for name, symbol, path, before, _ in parameter_rows(trace, formatter)]
     samples = []
     for sample in spec.samples:
         entries = [(spec.layers[0].neuron(i), value, "input") for i, value in enumerate(sample.inputs)]
         entries += [(f"target_{spec.layers[-1].neuron(k)}", value, "target") for k, value in enumerate(sample.targets)]
         samples.append([Given(name, formatter.symbol(name), format_number(value), role)
                         for name, value, role in entries])
-    lines = conventions(trace.facts)  # with its training line (conventions.training_convention)
-    return Problem(variant.id, title, False, lines, parameters, samples, [], questions)
+    assert isinstance(trace.facts, NetworkFacts)
+    lines = conventions(trace.facts, worked=False)  # with its training line (conventions.training_convention)
+    return Problem(variant.id, title, False, lines, parameters, samples, [], questions, policy, line, hand_in)
+
+
+def variant_line(ident: str) -> str:
+    """The first line of a hand-in, exactly as `check` reads it best."""
+    return f"Variant: {ident}"
 
 
 def describe(name: str) -> str:
@@ -95,21 +109,9 @@ def sheets(variants: Iterable[Variant], walkthrough: bool = True) -> tuple[str, 
     for variant in variants:
         view = problem(variant)
         problems.append(_render("problem.md.j2", problem=view))
-        worked = demote_headings(render_markdown(variant.trace), 2) if walkthrough else ""
+        worked = render_markdown(build_document(variant.trace), heading_offset=2) if walkthrough else ""
         solutions.append(_render("solution.md.j2", problem=view, walkthrough=worked))
     return _join(problems), _join(solutions)
-
-
-def demote_headings(markdown: str, levels: int) -> str:
-    out, in_math = [], False
-    for line in markdown.splitlines():
-        if line.count("$$") % 2:
-            in_math = not in_math
-        elif not in_math and re.match(r"^#{1,6} ", line):
-            hashes = len(line) - len(line.lstrip("#"))
-            line = "#" * min(6, hashes + levels) + line[hashes:]
-        out.append(line)
-    return "\n".join(out)
 
 
 def _render(name: str, **context: Any) -> str:

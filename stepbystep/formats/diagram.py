@@ -10,14 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
-from ..spec.model import NetworkSpec
-
-if TYPE_CHECKING:
-    from ..document.context import Figure, Formatter
-    from ..engine.parameters import Parameters
-    from ..engine.trace import Trace
+from ..document.figures import NetworkDrawing
+from ..numbers import format_number
 
 COLUMN_GAP = 230      # at least; wider when the weight labels are long
 CHAR_WIDTH = 6.9      # of a 12px label character, roughly
@@ -25,7 +21,6 @@ ROW_GAP = 100
 RADIUS = 22
 MARGIN_X = 70
 TOP = 58              # room for the layer captions
-MAX_DRAWN_LAYER = 10  # wider layers are not drawn
 # Where along a connection its weight label sits: near the start for even
 # source neurons, near the end for odd ones, so labels never share a spot.
 LABEL_NEAR, LABEL_FAR = 0.3, 0.7
@@ -39,60 +34,36 @@ class Point:
     y: float
 
 
-def network_figures(trace: "Trace", formatter: "Formatter") -> list["Figure"]:
-    """The network before and after training, for a dense-network trace."""
-    from ..document.context import Figure
-
-    facts = trace.facts
-    spec = facts.get("spec")
-    if not isinstance(spec, NetworkSpec) or "parameters" not in facts:
-        return []
-    if max(layer.size for layer in spec.layers) > MAX_DRAWN_LAYER:
-        return []  # a picture of so many labelled lines would be unreadable
-    steps = facts["steps"]
-    before = {name: formatter.text(value) for name, value in facts["initial"].items()}
-    values = trace.graph.values
-    after = {name: formatter.text(values[f"after{steps}.{name}"]) for name in facts["initial"]}
-    sample = None
-    if len(spec.samples) == 1:
-        sample = ([formatter.text(v) for v in spec.samples[0].inputs], [formatter.text(v) for v in spec.samples[0].targets])
-    updates = f"{steps:,} update" + ("s" if steps > 1 else "")
-    return [
-        Figure("network", "The network with its starting weights",
-               network_svg(spec, facts["parameters"], before, "The network with its starting weights", sample),
-               place="network"),
-        Figure("network-after", f"The network after {updates}",
-               network_svg(spec, facts["parameters"], after, f"The network after {updates}", None, updated=True),
-               place="end"),
-    ]
-
-
-def network_svg(spec: NetworkSpec, names: "Parameters", values: Mapping[str, str], title: str,
-                sample: tuple[list[str], list[str]] | None = None, updated: bool = False) -> str:
-    """One picture of the network; `values` maps parameter names to printed
-    numbers; `sample` (inputs, targets as text) is written beside the layers.
+def network_svg(drawing: NetworkDrawing) -> str:
+    """One picture of the network, a number on every weight and bias (the
+    sample's inputs and targets beside the layers when there is one sample).
     Spread out further until every label has a place of its own."""
+    values = {name: format_number(value, drawing.precision) for name, value in drawing.values.items()}
+    sample = None
+    if drawing.inputs is not None and drawing.targets is not None:
+        sample = ([format_number(value, drawing.precision) for value in drawing.inputs],
+                  [format_number(value, drawing.precision) for value in drawing.targets])
     for spread in SPREADS:
-        svg, tidy = _draw(spec, names, values, title, sample, updated, spread)
+        svg, tidy = _draw(drawing, values, sample, spread)
         if tidy:
             break
     return svg
 
 
-def _draw(spec: NetworkSpec, names: "Parameters", values: Mapping[str, str], title: str,
-          sample: tuple[list[str], list[str]] | None, updated: bool, spread: float) -> tuple[str, bool]:
-    layers = spec.layers
+def _draw(drawing: NetworkDrawing, values: Mapping[str, str], sample: tuple[list[str], list[str]] | None,
+          spread: float) -> tuple[str, bool]:
+    layers = drawing.layers
     row_gap = ROW_GAP * spread
-    tallest = max(layer.size for layer in layers)
-    has_shared_bias = any(isinstance(layer.bias, (int, float)) and not isinstance(layer.bias, bool)
-                          for layer in layers[1:])
+    tallest = max(len(layer.neurons) for layer in layers)
+    has_shared_bias = any(isinstance(layer.bias, str) for layer in layers[1:])
     height = TOP + tallest * row_gap + (row_gap if has_shared_bias else 10) + 10
-    longest = max((len(name) + len(values[name]) + 4 for row_names in names.weights for row in row_names
+    longest = max((len(name) + len(values[name]) + 4 for layer in layers for row in layer.weights
                    for name in row), default=0)
     # a label must fit between the two circles it sits between
     label = longest * CHAR_WIDTH + 8
     gap = spread * max(COLUMN_GAP, (RADIUS + 6 + label / 2) / LABEL_NEAR, (label + 6) / (LABEL_FAR - LABEL_NEAR))
-    biases = [name for bias in names.biases if bias for name in ([bias] if isinstance(bias, str) else bias)]
+    biases = [name for layer in layers if layer.bias
+              for name in ([layer.bias] if isinstance(layer.bias, str) else layer.bias)]
     bias_half = max((len(name) + len(values[name]) + 4 for name in biases), default=0) * CHAR_WIDTH / 2 + 12
     left = max(MARGIN_X, bias_half)
     right = max(MARGIN_X, bias_half)
@@ -102,15 +73,15 @@ def _draw(spec: NetworkSpec, names: "Parameters", values: Mapping[str, str], tit
     width = left + gap * (len(layers) - 1) + right
 
     def centre(l: int, j: int) -> Point:
-        size = layers[l].size
+        size = len(layers[l].neurons)
         offset = (tallest - size) * row_gap / 2
         return Point(left + l * gap, TOP + offset + row_gap * (j + 0.5))
 
     def bias_point(l: int) -> Point:
         return Point(left + (l - 1) * gap, TOP + tallest * row_gap + row_gap * 0.45)
 
-    mark = "⁺" if updated else ""
-    bias_mark = mark if spec.update_biases else ""
+    mark = "⁺" if drawing.updated else ""
+    bias_mark = mark if drawing.biases_updated else ""
     edges: list[str] = []
     wanted: list[tuple[Point, Point, float, str]] = []   # weight labels, placed last
     fixed: list[tuple[float, float, str]] = []            # per-neuron bias labels
@@ -123,19 +94,19 @@ def _draw(spec: NetworkSpec, names: "Parameters", values: Mapping[str, str], tit
         x = centre(l, 0).x
         nodes.append(_text(x, 22, f"layer {layer.name}", "sbs-layer"))
         nodes.append(_text(x, 40, caption, "sbs-caption"))
-        for j in range(layer.size):
-            nodes.append(_neuron(centre(l, j), layer.neuron(j)))
+        for j, neuron in enumerate(layer.neurons):
+            nodes.append(_neuron(centre(l, j), neuron))
         if l == 0:
             continue
-        for j, row in enumerate(names.weights[l]):
+        for j, row in enumerate(layer.weights):
             for i, weight in enumerate(row):
                 edges.append(_line(centre(l - 1, i), centre(l, j), "sbs-edge"))
                 at = LABEL_NEAR if i % 2 == 0 else LABEL_FAR
                 wanted.append((centre(l - 1, i), centre(l, j), at, f"{weight}{mark} = {values[weight]}"))
-        bias = names.biases[l]
+        bias = layer.bias
         if isinstance(bias, str):
             point = bias_point(l)
-            for j in range(layer.size):
+            for j in range(len(layer.neurons)):
                 edges.append(_line(point, centre(l, j), "sbs-edge sbs-bias-edge", dashed=True))
             nodes.append(_bias_node(point, bias))
             nodes.append(_text(point.x, point.y + RADIUS + 16, f"{bias}{bias_mark} = {values[bias]}", "sbs-value"))
@@ -153,13 +124,13 @@ def _draw(spec: NetworkSpec, names: "Parameters", values: Mapping[str, str], tit
             point = centre(last, k)
             nodes.append(_text(point.x + RADIUS + 8, point.y + 4, f"target {value}", "sbs-value", anchor="start"))
     for l, layer in enumerate(layers):
-        circles.extend(centre(l, j) for j in range(layer.size))
+        circles.extend(centre(l, j) for j in range(len(layer.neurons)))
     labels, tidy = _place_labels(wanted, fixed, circles)
     body = "".join(edges + nodes + labels)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="sbs-diagram" role="img" '
             f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
             f'font-family="system-ui, sans-serif" font-size="12" fill="currentColor">'
-            f"<title>{escape(title)}</title>{body}</svg>"), tidy
+            f"<title>{escape(drawing.title)}</title>{body}</svg>"), tidy
 
 
 def _neuron(point: Point, name: str) -> str:

@@ -1,120 +1,118 @@
-"""The walkthrough as HTML: a page, an embeddable fragment, or a user's template.
+"""The walkthrough as HTML, rendered from the document tree: a page, an
+embeddable fragment, or a user's template.
 
-The walkthrough Markdown is the one text (DESIGN.md). Here its math is taken
-out and kept safe from python-markdown, the Markdown becomes HTML with raw
-HTML switched off (so a user's title or note can only ever be text), and the
-math comes back as MathML (or as LaTeX for MathJax/KaTeX). Figures come back
-as their inline SVG. The result is wrapped in templates/html/.
+Every text run is escaped here, so a user's title or note can only ever be
+text; math becomes MathML (or stays LaTeX for MathJax/KaTeX); figures are
+drawn as inline SVG by our own code. The body is wrapped in templates/html/.
 """
 from __future__ import annotations
 
-import os
-import re
-from dataclasses import replace
 from functools import lru_cache
 from html import escape
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Mapping
 
-from ..document.context import document_context
-from ..engine.trace import Trace
-from ..numbers import DEFAULT_PRECISION
-from .markdown import walkthrough_markdown
+from ..document.blocks import (
+    Bullets,
+    Code,
+    Document,
+    Equation,
+    Figure,
+    Math,
+    Note,
+    Paragraph,
+    Section,
+    Strong,
+    Table,
+    Text,
+    UserText,
+)
+from .figures import svg
 from .mathml import display_equation, latex_to_mathml
+from .renderer import Renderer, equation_note
 from .sandbox import UserTemplateError
 from .templates import template_dir, template_environment
 
+if TYPE_CHECKING:
+    from .templates import Templates
+
 MATH_MODES = ("mathml", "mathjax", "katex")
+THEMES = ("host", "auto", "light", "dark")
 
 MATHJAX_URL = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"
 KATEX_BASE = "https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/"
 KATEX_INIT = ('document.addEventListener("DOMContentLoaded",function(){renderMathInElement(document.body,'
               '{delimiters:[{left:"\\\\[",right:"\\\\]",display:true},{left:"\\\\(",right:"\\\\)",display:false}]});});')
 
-# $$…$$ (may span lines), $…$ (one line), and the escapes \\ and \$ that the
-# md_text filter leaves in untrusted text.
-_MATH = re.compile(r"\\[\\$]|\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)
 
+class HtmlRenderer(Renderer):
+    """The body of the walkthrough as HTML; `math`: mathml, mathjax or katex."""
 
-def render_html(trace: Trace, precision: int = DEFAULT_PRECISION, *, fragment: bool = False,
-                math: str = "mathml", notation: str = "scalar") -> str:
-    """A standalone HTML5 page (or, with `fragment`, an embeddable piece)."""
-    context = document_context(trace, precision, notation)
-    body = walkthrough_body(context, math)
-    name = "fragment.html.j2" if fragment else "page.html.j2"
-    template = _html_environment().get_template(name)
-    return template.render(title=context["title"], body=body, css=stylesheet(), head=math_head(math), math=math)
+    format = "html"
+    suffix = "html.j2"
 
+    def __init__(self, math: str = "mathml", templates: "Templates | None" = None) -> None:
+        if math not in MATH_MODES:
+            raise ValueError(f"math must be one of {', '.join(MATH_MODES)}, not {math!r}")
+        super().__init__(templates)
+        self.math_mode = math
 
-def walkthrough_body(context: dict[str, Any], math: str = "mathml") -> Any:
-    """The walkthrough Markdown of `context` as HTML (markupsafe.Markup)."""
-    from markupsafe import Markup
+    def document(self, document: Document) -> str:
+        return "\n".join(self.blocks(document.blocks))
 
-    if math not in MATH_MODES:
-        raise ValueError(f"math must be one of {', '.join(MATH_MODES)}, not {math!r}")
-    nonce = os.urandom(6).hex()  # unguessable: text cannot fake a placeholder
-    tokens: dict[str, tuple[str, str]] = {}   # token -> (kind, payload)
+    def trusted(self, text: str) -> Any:
+        from markupsafe import Markup
 
-    def token(kind: str, payload: str) -> str:
-        key = f"SBS{nonce}X{len(tokens)}X"
-        tokens[key] = (kind, payload)
-        return key
+        return Markup(text)
 
-    figures = {}
-    shown = []
-    for figure in context.get("figures", []):
-        key = token("figure", figure.id)
-        figures[figure.id] = figure
-        shown.append(replace(figure, markdown=key))
-    text = walkthrough_markdown({**context, "figures": shown})
+    def section(self, block: Section) -> str:
+        level = min(block.level, 6)
+        heading = f'<h{level} id="{block.id}">{self.inline(block.title)}</h{level}>'
+        return "\n".join([heading] + self.blocks(block.blocks))
 
-    def protect(match: re.Match[str]) -> str:
-        whole, display, inline = match.group(0), match.group(1), match.group(2)
-        if display is not None:
-            return token("display", display.strip())
-        if inline is not None:
-            return token("inline", inline.strip())
-        return "&#36;" if whole == "\\$" else whole
+    def paragraph(self, block: Paragraph) -> str:
+        return f"<p>{self.inline(block.runs)}</p>"
 
-    def heading_words(inner: str) -> str:  # a token in a heading slugs as its LaTeX, commands dropped
-        return re.sub(f"SBS{nonce}X\\d+X", lambda found: re.sub(r"\\[a-zA-Z]+", " ", tokens[found.group(0)][1]), inner)
+    def equation(self, block: Equation) -> str:
+        latex = block.latex
+        if self.math_mode == "mathml":
+            shown = display_equation(latex)
+        else:
+            shown = f'<div class="sbs-equation">\\[{escape(latex, quote=False)}\\]</div>'
+        note = equation_note(block)
+        return shown if note is None else shown + "\n" + self.note(note)
 
-    html = with_heading_ids(markdown_to_html(_MATH.sub(protect, text)), heading_words)
+    def table(self, block: Table) -> str:
+        head = "".join(f"<th>{self.inline(cell)}</th>" for cell in block.header)
+        rows = "\n".join("<tr>" + "".join(f"<td>{self.inline(cell)}</td>" for cell in row) + "</tr>"
+                         for row in block.rows)
+        return f"<table>\n<thead>\n<tr>{head}</tr>\n</thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
 
-    def block(kind: str, payload: str) -> str:
-        if kind == "figure":
-            figure = figures[payload]
-            return (f'<figure class="sbs-figure" id="sbs-figure-{escape(figure.id)}">{figure.svg}'
-                    f"<figcaption>{escape(figure.title)}</figcaption></figure>")
-        if math == "mathml":
-            return display_equation(payload)
-        return f'<div class="sbs-equation">{math_html(payload, True, math)}</div>'
+    def figure(self, block: Figure) -> str:
+        return (f'<figure class="sbs-figure" id="sbs-figure-{escape(block.id)}">{svg(block.drawing)}'
+                f"<figcaption>{escape(block.title)}</figcaption></figure>")
 
-    def restore(match: re.Match[str]) -> str:
-        kind, payload = tokens[match.group(1) or match.group(2)]
-        return math_html(payload, False, math) if kind == "inline" else block(kind, payload)
+    def note(self, block: Note) -> str:
+        return f"<blockquote>\n<p><strong>{escape(block.label)}.</strong> {self.inline(block.runs)}</p>\n</blockquote>"
 
-    # a block (equation, figure) replaces its whole paragraph
-    return Markup(re.sub(f"<p>(SBS{nonce}X\\d+X)</p>|(SBS{nonce}X\\d+X)", restore, html))
+    def bullets(self, block: Bullets) -> str:
+        items = []
+        for item in block.items:
+            nested = "".join("\n" + part for part in self.blocks(item.blocks))
+            items.append(f"<li>{self.inline(item.runs)}{nested}</li>")
+        return "<ul>\n" + "\n".join(items) + "\n</ul>"
 
+    def text(self, run: "Text | UserText") -> str:
+        return escape(run.text, quote=False)
 
-def with_heading_ids(html: str, words: Callable[[str], str] = lambda inner: inner) -> str:
-    """Headings get ids (`sbs-the-total-error`, `-2` on repeats) so a course
-    page can link to a step; the prefix keeps clear of the host page's ids.
-    `words` turns placeholders in a heading into their text, so an id never
-    carries a render's random placeholder and stays the same from run to run."""
-    seen: dict[str, int] = {}
+    def math(self, run: Math) -> str:
+        return math_html(run.latex, False, self.math_mode)
 
-    def add_id(match: re.Match[str]) -> str:
-        level, inner = match.group(1), match.group(2)
-        text = re.sub(r"<[^>]+>|&[#\w]+;", "", words(inner))
-        slug = "sbs-" + (re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section")
-        seen[slug] = seen.get(slug, 0) + 1
-        if seen[slug] > 1:
-            slug += f"-{seen[slug]}"
-        return f'<h{level} id="{slug}">{inner}</h{level}>'
+    def strong(self, run: Strong) -> str:
+        return f"<strong>{escape(run.text, quote=False)}</strong>"
 
-    return re.sub(r"<h([1-6])>(.*?)</h\1>", add_id, html)
+    def code(self, run: Code) -> str:
+        return f"<code>{escape(run.text, quote=False)}</code>"
 
 
 def math_html(latex: str, display: bool, math: str = "mathml") -> str:
@@ -126,28 +124,26 @@ def math_html(latex: str, display: bool, math: str = "mathml") -> str:
     return f'<span class="sbs-math">\\({escape(latex, quote=False)}\\)</span>'
 
 
-def markdown_to_html(text: str) -> str:
-    """python-markdown with tables, raw HTML switched off: any `<` in the
-    text (from wherever it came) ends up as `&lt;`, never as a tag."""
-    return _markdown().reset().convert(text)
+def render_html(document: Document, *, fragment: bool = False, math: str = "mathml", theme: str | None = None,
+                templates: "Templates | None" = None) -> str:
+    """A standalone HTML5 page (or, with `fragment`, an embeddable piece).
+    theme: "host" (the host page's colours and font: a fragment's default),
+    "auto" (light or dark as the reader's system says: a page's default),
+    "light" or "dark"."""
+    theme = theme or ("host" if fragment else "auto")
+    if theme not in THEMES:
+        raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
+    from markupsafe import Markup
 
-
-@lru_cache(maxsize=1)
-def _markdown() -> Any:
-    import markdown
-    from markdown.extensions.tables import TableExtension
-
-    converter = markdown.Markdown(extensions=[TableExtension()], output_format="html")
-    converter.preprocessors.deregister("html_block")
-    converter.inlinePatterns.deregister("html")
-    # Inline syntax the walkthrough never writes (reference links, images,
-    # autolinks, hard line breaks): each pattern is tried on every text node,
-    # and dropping them makes a page about a quarter faster (Moodle banks
-    # render one page per variant). Untrusted text is escaped before this anyway.
-    for unused in ("reference", "image_link", "image_reference", "short_reference",
-                   "short_image_ref", "autolink", "automail", "linebreak"):
-        converter.inlinePatterns.deregister(unused)
-    return converter
+    body = Markup(HtmlRenderer(math, templates).document(document))
+    name = "fragment.html.j2" if fragment else "page.html.j2"
+    if templates is not None:
+        environment = templates.environment("html")
+        environment.globals["csp"] = content_security_policy
+    else:
+        environment = _html_environment()
+    return environment.get_template(name).render(title=document.title, body=body, css=stylesheet(),
+                                                 head=math_head(math), math=math, theme=theme)
 
 
 def math_head(math: str) -> Any:
@@ -188,15 +184,18 @@ def _html_environment() -> Any:
     return environment
 
 
-def render_user_template(trace: Trace, path: str | Path, precision: int = DEFAULT_PRECISION,
-                         math: str = "mathml", includes: tuple[str | Path, ...] = ()) -> str:
+def render_user_template(document: Document, path: str | Path, math: str = "mathml",
+                         extra: Mapping[str, Any] | None = None, includes: tuple[str | Path, ...] = ()) -> str:
     """A user's own Jinja template, in the bounded sandbox (sandbox.py), with the walkthrough as context.
 
-    Autoescaping is on for .html/.htm/.xml (also with a .j2 ending). Besides
-    everything the walkthrough template sees, the context has `walkthrough`
-    (the whole walkthrough as HTML), `markdown` (as Markdown), `css`,
-    `math_head`, `answers` and the filters `math` and `display_math`.
-    `includes`: the other files it may include, import or extend.
+    Autoescaping is on for .html/.htm/.xml (also with a .j2 ending). The
+    context: `title`, `document` (the tree), `sections` (every section, in
+    order; `section.computed` its equations with symbol, formula, substituted,
+    value, text, latex, name, bare, step_kind, note), `walkthrough` (the whole
+    walkthrough as HTML), `markdown`, `css`, `math_head`, the filters `math`
+    and `display_math`, and whatever the caller adds in `extra` (the library
+    adds `answers` and `facts`). `includes`: the other files it may include,
+    import or extend.
     """
     from markupsafe import Markup
 
@@ -206,13 +205,17 @@ def render_user_template(trace: Trace, path: str | Path, precision: int = DEFAUL
     path = Path(path)
     if not path.is_file():
         raise UserTemplateError(f"{path}: no such template file")
-    context = document_context(trace, precision)
-    extra = {
-        "walkthrough": walkthrough_body(context, math),
-        "markdown": walkthrough_markdown(context),
+    from .markdown import render_markdown
+
+    context = {
+        "title": document.title,
+        "document": document,
+        "sections": document.sections(),
+        "walkthrough": Markup(HtmlRenderer(math).document(document)),
+        "markdown": render_markdown(document),
         "css": stylesheet(),
         "math_head": math_head(math),
-        "answers": trace.answers(),
+        **(extra or {}),
     }
     filters = {
         "md_text": markdown_text,
@@ -220,5 +223,5 @@ def render_user_template(trace: Trace, path: str | Path, precision: int = DEFAUL
         "display_math": lambda latex: Markup(
             display_equation(str(latex)) if math == "mathml" else math_html(str(latex), True, math)),
     }
-    return render_user_template_file(path, {**context, **extra}, filters=filters, includes=includes,
+    return render_user_template_file(path, context, filters=filters, includes=includes,
                                      project_templates=template_dir())

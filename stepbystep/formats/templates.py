@@ -13,7 +13,7 @@ def template_dir() -> Path:
     editable install finds them at the top of the repository."""
     here = Path(__file__).resolve().parent.parent
     for candidate in (here / "_templates", here.parent / "templates"):
-        if (candidate / "walkthrough.md.j2").is_file():
+        if (candidate / "html" / "page.html.j2").is_file():
             return candidate
     raise FileNotFoundError("the stepbystep templates are missing from this installation")
 
@@ -57,3 +57,47 @@ def _bytecode_cache() -> Any:
     except OSError:
         return None
     return jinja2.FileSystemBytecodeCache(folder) if os.access(folder, os.W_OK) else None
+
+
+class Templates:
+    """Where a render finds its templates: the user's folder first (laid out
+    like the built-in one: `html/equation.html.j2`, `md/note.md.j2`,
+    `html/page.html.j2`), then the built-in templates. A user's template runs
+    in Jinja's sandbox and may extend a built-in one by its full name,
+    `{% extends "stepbystep/html/page.html.j2" %}`."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise FileNotFoundError(f"{folder}: no such template folder")
+        self._environments: dict[str, Any] = {}
+
+    def environment(self, format: str) -> Any:
+        """The sandboxed environment of one format's templates."""
+        if format not in self._environments:
+            self._environments[format] = self._make(format)
+        return self._environments[format]
+
+    def _make(self, format: str) -> Any:
+        import jinja2
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+        builtin = template_dir()
+        loader = jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader(str((self.folder / format).resolve())),
+            jinja2.FileSystemLoader(str(builtin / format)),
+            jinja2.PrefixLoader({"stepbystep": jinja2.FileSystemLoader(str(builtin))}),
+        ])
+        environment = ImmutableSandboxedEnvironment(
+            loader=loader, undefined=jinja2.StrictUndefined, autoescape=format in ("html", "xml"),
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        environment.filters["md_text"] = markdown_text
+        return environment
+
+    def block_overrides(self, format: str, suffix: str, kinds: tuple[str, ...]) -> dict[str, Any]:
+        """The user's templates for single kinds of block (`html/equation.html.j2`)."""
+        found = {}
+        for kind in kinds:
+            if (self.folder / format / f"{kind}.{suffix}").is_file():
+                found[kind] = self.environment(format).get_template(f"{kind}.{suffix}")
+        return found

@@ -120,7 +120,8 @@ class _Checker:
                              "notes", "check", "variants") + _parameter_keys(choices.LOSSES.values()))
         for required in ("learning_rate", "loss", "layers", "samples"):
             if required not in data:
-                raise self.fail(required, "missing (required)")
+                hint = f"; one of: {', '.join(LOSSES)}" if required == "loss" else ""
+                raise self.fail(required, f"missing (required{hint})")
         title = self.text(data["title"], "title") if "title" in data else None
         learning_rate = self.number(data["learning_rate"], "learning_rate")
         if learning_rate <= 0:
@@ -241,7 +242,7 @@ class _Checker:
             if key not in own:
                 takers = [choice.name for choice in catalogue.values() if key in _parameter_keys([choice])]
                 raise self.fail(where, f"only {' and '.join(takers)} take{'s' if len(takers) == 1 else ''} "
-                                       f"a {key} (the {kind} is {chosen})")
+                                       f"{key} (the {kind} is {chosen})")
             given[key] = self.parameter(table[key], where, own[key])
         return choices.options_of(catalogue[chosen].parameters, given)
 

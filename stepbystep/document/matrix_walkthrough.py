@@ -1,0 +1,66 @@
+"""The walkthrough in matrix (vectorized) notation as a document tree: every
+matrix is made of trace values (matrix.py); nothing is computed here."""
+from __future__ import annotations
+
+from ..engine.facts import NetworkFacts
+from ..engine.trace import Trace
+from .blocks import Equation
+from .formatter import Formatter
+from .matrix import matrix_context
+from .network import convention_list, parameter_rows, parameter_table
+from .outline import Outline, paragraph
+from .summary import summary, warning_list
+
+INTRODUCTION = (
+    "The same computation as the step-by-step walkthrough, written the way most courses write it next:\n"
+    "one matrix per layer, one column per sample of the step. $W^{[l]}$ holds the weights into layer $l$\n"
+    "(row $j$: the weights into neuron $j$), $A^{[0]}$ the inputs, $Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$ the net\n"
+    "inputs and $A^{[l]}$ the outputs; $\\mathrm{d}X$ stands for $\\partial E_{total} / \\partial X$, and $\\odot$ "
+    "multiplies\nentry by entry. Every entry is a value of the scalar walkthrough (`stepbystep render` without\n"
+    "`--notation matrix`), printed to {precision} decimals.")
+
+
+def display(latex: str) -> Equation:
+    """A displayed matrix equation: the left side, then everything after its first `=`."""
+    left, _, right = latex.partition(" = ")
+    return Equation(left, right)
+
+
+def matrix_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None:
+    facts = trace.facts
+    assert isinstance(facts, NetworkFacts)
+    outline.add(paragraph(INTRODUCTION.replace("{precision}", str(formatter.precision))))
+    convention_list(outline, facts)
+    warnings = warning_list(trace, formatter)
+    if warnings is not None:
+        outline.section("Warnings", 2)
+        outline.add(warnings)
+    for step in matrix_context(trace, formatter):
+        samples = ", ".join(str(sample) for sample in step["samples"])
+        several = step["m"] > 1
+        outline.section(f"{'The step' if facts.bare else 'Step ' + str(step['number'])}: "
+                        f"sample{'s' if several else ''} {samples}", 2)
+        if several:
+            averaged = ("the gradients are averaged over them (divided by $m$)." if step["mean"]
+                        else "the gradients are summed over them.")
+            outline.add(paragraph(f"The columns are samples {samples} ($m = {step['m']}$);\n{averaged}"))
+        outline.section("The forward pass", 3)
+        for layer in step["layers"]:
+            outline.add(paragraph(f"Layer {layer['name']} ({layer['activation']}):"),
+                        *(display(equation) for equation in layer["forward"]))
+        outline.add(paragraph("The loss of each sample (one column each), and of the step:"),
+                    Equation("E_{total}", f"{step['losses']}, \\qquad E_{{total}}^{{\\text{{step}}}} = {step['loss']}"))
+        outline.section("The backward pass", 3)
+        for layer in reversed(step["layers"]):
+            outline.add(paragraph(f"Layer {layer['name']}:"), *(display(equation) for equation in layer["backward"]))
+            if layer["through"] == "updated":
+                outline.add(paragraph(
+                    "Here each sample's $\\mathrm{d}Z$ goes back through the weights already moved by that sample's "
+                    "own gradient\n(the updated-weights convention of this spec), so the product is not plain "
+                    "$W^{\\top} \\mathrm{d}Z$."))
+        outline.section("The updates", 3)
+        for layer in step["layers"]:
+            outline.add(*(display(equation) for equation in layer["updates"]))
+    summary(outline, trace, formatter)
+    outline.section("The parameters before and after", 2)
+    outline.add(parameter_table(parameter_rows(trace, formatter)))

@@ -1,0 +1,185 @@
+"""The walkthrough of a dense network as a document tree, in Mazur's order:
+the conventions, then per recorded step the starting values, each sample's
+forward pass, error and backward pass, the update, and a closing summary."""
+from __future__ import annotations
+
+from ..engine.facts import NetworkFacts
+from ..engine.trace import Section as TraceSection
+from ..engine.trace import Step, Trace
+from .blocks import Bullets, Figure, Item, Note, Runs, Table
+from .conventions import conventions
+from .figures import NetworkDrawing, network_drawings
+from .formatter import Formatter
+from .outline import Outline, paragraph, prose, user_text
+from .prose import before_step, section_intro
+from .summary import loss_curve, summary, warning_list
+
+INTRODUCTION = (
+    "This is a step-by-step worked example of backpropagation in the manner of Matt Mazur's\n"
+    '"A Step by Step Backpropagation Example": every number is shown as a formula, then with the\n'
+    "numbers put in, then as its value. Values are printed to {precision} decimals; every\n"
+    "computation uses the full value.")
+
+
+def network_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None:
+    """Everything after the title: the conventions, the steps, the summary."""
+    facts = trace.facts
+    assert isinstance(facts, NetworkFacts)
+    outline.add(paragraph(INTRODUCTION.format(precision=formatter.precision)))
+    convention_list(outline, facts)
+    warnings = warning_list(trace, formatter)
+    if warnings is not None:
+        outline.section("Warnings", 2)
+        outline.add(warnings)
+    drawings = network_drawings(trace, formatter.precision)
+    rows = parameter_rows(trace, formatter)
+    paths = {row[0]: row[2] for row in rows}
+    writer = _StepWriter(outline, trace, facts, formatter, paths)
+    for section in trace.sections:
+        writer.section(section, drawings[0] if drawings and not writer.drawn else None)
+    summary(outline, trace, formatter)
+    outline.section("The parameters before and after", 2)
+    outline.add(parameter_table(rows))
+    if drawings:
+        outline.add(Figure("network-after", drawings[1].title, drawings[1]))
+    curve = loss_curve(trace)
+    if curve is not None:
+        outline.add(Figure("loss-curve", curve.title, curve))
+
+
+def convention_list(outline: Outline, facts: NetworkFacts) -> None:
+    outline.section("Conventions", 2)
+    outline.add(Bullets(tuple(Item(prose(line)) for line in conventions(facts))))
+
+
+class _StepWriter:
+    """The trace's sections, one after the other, as headings and blocks."""
+
+    def __init__(self, outline: Outline, trace: Trace, facts: NetworkFacts, formatter: Formatter,
+                 paths: dict[str, str]) -> None:
+        self.outline = outline
+        self.trace = trace
+        self.facts = facts
+        self.formatter = formatter
+        self.paths = paths
+        self.drawn = False
+
+    def section(self, section: TraceSection, drawing: NetworkDrawing | None) -> None:
+        outline, kind = self.outline, section.kind
+        if kind == "after" and section.steps and section.steps[0].context.get("summary"):
+            self._after_summary(section)
+            return
+        outline.section(section.title, section.level)
+        if kind == "network":
+            self._network(section, drawing)
+        elif kind == "sample":
+            outline.add(Table(tuple(prose(cell) for cell in ("", "value", "role")),
+                              tuple((self._symbol_cell(step), prose(self.formatter.text(step.value)),
+                                     prose("input" if step.context.get("role") == "input" else "target"))
+                                    for step in section.steps if step.kind == "given")))
+        elif kind == "losses":
+            several = section.context["last"] > section.context["first"]
+            outline.add(paragraph(
+                f"{'These steps are' if several else 'This step is'} computed exactly like the steps shown in full, "
+                "but not written out;\nthe loss after each update is in the answer key (`after{N}.E_total`) and in "
+                "the summary below."))
+        else:
+            self._steps(section)
+
+    def _network(self, section: TraceSection, drawing: NetworkDrawing | None) -> None:
+        facts = self.facts
+        if facts.bare:
+            layers = facts.spec.layers
+            described = ""
+            for index, layer in enumerate(layers):
+                separator = "" if index == 0 else " and " if index == len(layers) - 1 else ", "
+                neurons = f"{layer.size} neuron{'s' if layer.size > 1 else ''}"
+                activation = f", {layer.activation}" if layer.activation else ""
+                described += f"{separator}{layer.name} ({neurons}{activation})"
+            text = (f"The network has {len(layers)} layers:\n{described}.\nThe weight $w$ on a connection multiplies "
+                    "the output of the neuron it comes from. These are the starting values:")
+        else:
+            batch = section.context["batch"]
+            text = (f"The values this step starts from (sample{'s' if len(batch) > 1 else ''} "
+                    f"{', '.join(str(number) for number in batch)}):")
+        self.outline.add(paragraph(text))
+        if drawing is not None:
+            self.drawn = True
+            self.outline.add(Figure("network", drawing.title, drawing))
+        givens = [step for step in section.steps if step.kind == "given"]
+        self.outline.add(Table(tuple(prose(cell) for cell in ("parameter", "value", "connects")),
+                               tuple((self._symbol_cell(step), prose(self.formatter.text(step.value)),
+                                      prose(self._describe(step))) for step in givens)))
+        self.outline.add(*(self.formatter.equation(step) for step in section.steps if step.kind != "given"))
+
+    def _describe(self, step: Step) -> str:
+        bare = step.name.rpartition(".")[2]
+        return self.paths.get(bare) or str(step.context.get("role") or "")
+
+    def _symbol_cell(self, step: Step) -> Runs:
+        return prose(f"${self.formatter.symbol(step.name)}$")
+
+    def _after_summary(self, section: TraceSection) -> None:
+        items = []
+        for step in section.steps:
+            number = section.context["step"]
+            runs = prose(f"After {number} update{'s' if number > 1 else ''}: "
+                         f"${self.formatter.symbol(step.name)} = {self.formatter.number(step.value)}$")
+            items.append(Item(runs, (Note((user_text(step.note),)),) if step.note else ()))
+        self.outline.add(Bullets(tuple(items)))
+
+    def _steps(self, section: TraceSection) -> None:
+        formatter, outline = self.formatter, self.outline
+        computed = [step for step in section.steps if step.kind != "given"]
+        equations = [formatter.equation(step) for step in computed]
+        example = next((equation for step, equation in zip(computed, equations) if step.kind == "grad_w"), None)
+        outline.add(*section_intro(section, self.facts, example, formatter.symbol))
+        givens = [step for step in section.steps if step.kind == "given"]
+        if givens:
+            values = ", ".join(f"${formatter.symbol(step.name)} = {formatter.number(step.value)}$" for step in givens)
+            outline.add(paragraph(f"The values used here: {values}."))
+        seen = {step.kind for step in givens}
+        for step, equation in zip(computed, equations):
+            if step.kind not in seen:
+                seen.add(step.kind)
+                sentence = before_step(step, section, self.facts, formatter.symbol, formatter.number)
+                if sentence:
+                    outline.add(paragraph(sentence))
+            outline.add(equation)
+        if section.kind == "error" and section.context.get("after") and self.facts.bare:
+            outline.add(paragraph(
+                f"Before the update the total error was ${formatter.value('E_total')}$; after one update it is\n"
+                f"${formatter.value('after1.E_total')}$."))
+
+
+def parameter_table(rows: list[tuple[str, str, str, str, str]]) -> Table:
+    """Each parameter before and after the run."""
+    return Table(tuple(prose(cell) for cell in ("parameter", "connects", "before", "after")),
+                 tuple((prose(f"${symbol}$"), prose(path), prose(before), prose(after))
+                       for _, symbol, path, before, after in rows))
+
+
+def parameter_rows(trace: Trace, formatter: Formatter) -> list[tuple[str, str, str, str, str]]:
+    """(name, symbol, what it connects, before, after) of every parameter, for
+    the closing table and the problem sheets."""
+    facts = trace.facts
+    assert isinstance(facts, NetworkFacts)
+    spec, names = facts.spec, facts.parameters
+    values = trace.graph.values
+    rows = []
+
+    def row(name: str, path: str) -> tuple[str, str, str, str, str]:
+        return (name, formatter.symbol(name), path, formatter.text(facts.initial[name]),
+                formatter.text(values[f"after{facts.steps}.{name}"]))
+
+    for l, layer in enumerate(spec.layers[1:], start=1):
+        below = spec.layers[l - 1]
+        for j, weights in enumerate(names.weights[l]):
+            rows.extend(row(weight, f"{below.neuron(i)} → {layer.neuron(j)}") for i, weight in enumerate(weights))
+        bias = names.biases[l]
+        if isinstance(bias, str):
+            rows.append(row(bias, f"bias of {layer.name}"))
+        elif bias:
+            rows.extend(row(name, f"bias of {layer.neuron(j)}") for j, name in enumerate(bias))
+    return rows
+
