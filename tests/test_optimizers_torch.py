@@ -32,7 +32,8 @@ torch = pytest.importorskip("torch")
 
 STEPS = 20
 MODES = ("batch", "online", "minibatch")
-REL, ABS = 1e-9, 1e-13
+REL, ABS = 1e-9, 1e-11   # absolute: for values that nearly cancel (w+ = 0.9 - 0.8966…), where 20 steps of
+                         # rounding in a different order (torch's sums, our fsum) leave ~1e-12
 BUFFER = re.compile(r"^(v|G|s|m|mhat|vhat|g|decayed)_(w\d+|b\d+|b_\w+)$")
 
 
@@ -49,7 +50,9 @@ def case_spec(seed: int, optimizer: str, mode: str, decay: bool, record: list[in
     rng = random.Random(seed)
     while True:
         spec = random_network_spec(rng, custom_names=False)
-        if len(spec["layers"]) <= 4 and spec["loss"] not in ("bce",):   # 2-3 layers of weights at most
+        # 2-3 layers of weights at most. Not mae: its gradient is a sum of +-1/K terms that can cancel
+        # exactly, and Adagrad, RMSprop and Adam divide the rounding noise left up to a full step.
+        if len(spec["layers"]) <= 4 and spec["loss"] not in ("bce", "mae"):
             break
     for layer in spec["layers"][1:]:
         if layer["activation"] == "softmax" and isinstance(layer.get("bias"), (int, float)):
