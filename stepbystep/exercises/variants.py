@@ -22,6 +22,7 @@ from typing import Any, Iterator
 from ..engine.build import build_trace
 from ..engine.facts import NetworkFacts
 from ..engine.graph import GraphError
+from ..engine.ops import ACTIVATIONS
 from ..engine.trace import Trace
 from ..spec.load import parse_spec
 from ..spec.model import GraphSpec, NetworkSpec, Spec, SpecError
@@ -199,6 +200,12 @@ def draw_spec(spec: Spec, rules: Rules, rng: random.Random, ident: str) -> dict[
     return data
 
 
+def _saturates(activation: str) -> bool:
+    """An element-wise activation whose tiny slope means a vanishing gradient (sigmoid, tanh)."""
+    record = ACTIVATIONS.get(activation)
+    return record.saturates and record.elementwise
+
+
 def rejection(trace: Trace, spec: Spec, rules: Rules) -> str | None:
     """Why this draw makes a poor exercise, or None when it is a good one."""
     largest: dict[str, float] = {}
@@ -206,7 +213,7 @@ def rejection(trace: Trace, spec: Spec, rules: Rules) -> str | None:
     for step in trace.steps():
         if not math.isfinite(step.value):
             return f"{step.name} is not a finite number"
-        if (step.kind == "dout_dnet" and step.context.get("activation") in ("sigmoid", "tanh")
+        if (step.kind == "dout_dnet" and _saturates(str(step.context.get("activation")))
                 and step.context.get("diagonal", True) and abs(step.value) < rules.min_activation_derivative):
             return f"a {step.context['activation']} neuron saturated ({step.name} below {rules.min_activation_derivative:g})"
         if step.kind == "grad_w":
