@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..spec import names
 from ..spec.model import Layer, NetworkSpec
 from .graph import Add, Div, Expr, Mul, Num, Ref, Sub, sum_of
 from .ops import ACTIVATIONS, LOSSES
@@ -53,7 +54,7 @@ class StepBuilder:
         """Step `number` on the samples `batch`, starting from `values` (or,
         when the step before was shown too, from its nodes `previous`).
         Returns each parameter's node after the step."""
-        step_prefix = "" if self.bare else f"step{number}."
+        step_prefix = "" if self.bare else names.step_prefix(number)
         trace.section("network", "The network" if self.bare else f"Step {number}: the starting values",
                       2, step=number, batch=[index + 1 for index in batch])
         params: dict[str, Ref] = {}
@@ -65,13 +66,13 @@ class StepBuilder:
         sample_grads: dict[str, list[Ref]] = {name: [] for name in self.names.all_names()}
         sample_losses: list[Ref] = []
         for index in batch:
-            sample_prefix = "" if self.bare else f"step{number}.sample{index + 1}."
+            sample_prefix = "" if self.bare else names.sample_prefix(number, index + 1)
             outcome = self.sample(trace, sample_prefix, index, params, number)
             sample_losses.append(outcome.loss)
             for name, ref in outcome.gradients.items():
                 sample_grads[name].append(ref)
         if self.bare:
-            return {name: Ref(name + "+") if self.updates(name) else params[name] for name in params}
+            return {name: Ref(names.updated(name)) if self.updates(name) else params[name] for name in params}
         return self._reduce_and_update(trace, step_prefix, number, params, sample_grads, sample_losses)
 
     def updates(self, name: str) -> bool:
@@ -88,13 +89,13 @@ class StepBuilder:
         samples = len(sample_losses)  # one (online, one-sample runs): nothing to combine, say so
         trace.section("reduce", f"Step {number}: the update" if samples == 1
                       else f"Step {number}: combining the samples ({self.spec.reduction})", 2, step=number)
-        trace.define(prefix + "E_total", self._reduce(sample_losses), "step_loss", samples=samples)
+        trace.define(prefix + names.E_TOTAL, self._reduce(sample_losses), "step_loss", samples=samples)
         updated = dict(params)
         for name, refs in sample_grads.items():
-            gradient = trace.define(f"{prefix}dE_total/d{name}", self._reduce(refs), "step_gradient", parameter=name,
+            gradient = trace.define(prefix + names.total_gradient(name), self._reduce(refs), "step_gradient", parameter=name,
                                     samples=samples)
             if self.updates(name):
-                updated[name] = trace.define(f"{prefix}{name}+", self._update_expr(params[name], gradient),
+                updated[name] = trace.define(prefix + names.updated(name), self._update_expr(params[name], gradient),
                                              "update", parameter=name)
         return updated
 
@@ -109,10 +110,10 @@ class StepBuilder:
         sample_number = None if self.bare else index + 1
         ctx = {"sample": sample_number, "step": number}
         trace.section("sample", "The sample" if self.bare else f"Sample {index + 1}", 2 if self.bare else 3, **ctx)
-        inputs = [trace.given(f"{p}{spec.layers[0].neuron(i)}", x, "given", role="input", **ctx)
+        inputs = [trace.given(p + spec.layers[0].neuron(i), x, "given", role="input", **ctx)
                   for i, x in enumerate(sample.inputs)]
         output_layer = spec.layers[-1]
-        targets = [trace.given(f"{p}target_{output_layer.neuron(k)}", t, "given", role="target", **ctx)
+        targets = [trace.given(p + names.target(output_layer.neuron(k)), t, "given", role="target", **ctx)
                    for k, t in enumerate(sample.targets)]
         outs = self._forward(trace, p, inputs, params, ctx, heading="The forward pass")
         loss = self._error(trace, p, outs[-1], targets, ctx)
@@ -132,9 +133,9 @@ class StepBuilder:
                 bias = self._bias_name(l, j)
                 if bias is not None:
                     terms.append(Mul((params[bias], Num(1.0))))
-                nets.append(trace.define(f"{p}net_{layer.neuron(j)}", Add(tuple(terms)), "net",
+                nets.append(trace.define(p + names.net(layer.neuron(j)), Add(tuple(terms)), "net",
                                          layer=layer.name, **ctx))
-            outs.append([trace.define(f"{p}out_{layer.neuron(j)}", _activation(layer, nets, j), "out",
+            outs.append([trace.define(p + names.out(layer.neuron(j)), _activation(layer, nets, j), "out",
                                       layer=layer.name, activation=layer.activation, **ctx)
                          for j in range(layer.size)])
         return outs
@@ -153,10 +154,10 @@ class StepBuilder:
     def _error(self, trace: TraceBuilder, p: str, outs: list[Ref], targets: list[Ref], ctx: dict) -> Ref:
         trace.section("error", "The total error", self._depth(ctx), loss=self.spec.loss, **ctx)
         layer = self.spec.layers[-1]
-        terms = [trace.define(f"{p}E_{layer.neuron(k)}", self._halved(_loss_term(self.spec, t, o, len(outs))), "loss_term",
-                              loss=self.spec.loss, **ctx)
+        terms = [trace.define(p + names.error(layer.neuron(k)), self._halved(_loss_term(self.spec, t, o, len(outs))),
+                              "loss_term", loss=self.spec.loss, **ctx)
                  for k, (t, o) in enumerate(zip(targets, outs))]
-        return trace.define(f"{p}E_total", sum_of(terms), "loss_total", **ctx)
+        return trace.define(p + names.E_TOTAL, sum_of(terms), "loss_total", **ctx)
 
     def _backward(self, trace: TraceBuilder, p: str, outs: list[list[Ref]], targets: list[Ref],
                   params: dict[str, Ref], ctx: dict) -> dict[str, Ref]:
@@ -190,7 +191,7 @@ class StepBuilder:
 
     def _loss_gradient(self, trace: TraceBuilder, p: str, layer: Layer, k: int, target: Ref, out: Ref,
                        count: int, ctx: dict) -> Ref:
-        return trace.define(f"{p}dE_total/dout_{layer.neuron(k)}",
+        return trace.define(p + names.total_gradient(names.out(layer.neuron(k))),
                             self._halved(_loss_derivative(self.spec, target, out, count)),
                             "dE_dout", loss=self.spec.loss, **ctx)
 
@@ -202,15 +203,16 @@ class StepBuilder:
                          params: dict[str, Ref], gradients: dict[str, Ref], ctx: dict) -> Ref:
         layer, above = self.spec.layers[l], self.spec.layers[l + 1]
         parts = []
+        out = names.out(layer.neuron(j))
         for k in range(above.size):
             weight = self.names.weights[l + 1][k][j]
-            path = trace.define(f"{p}dnet_{above.neuron(k)}/dout_{layer.neuron(j)}", self._path_weight(p, weight, params, gradients),
-                                "dnet_dout", weight=weight, convention=self.spec.hidden_deltas_use,
+            path = trace.define(p + names.gradient(names.net(above.neuron(k)), out),
+                                self._path_weight(p, weight, params, gradients), "dnet_dout", weight=weight, convention=self.spec.hidden_deltas_use,
                                 neuron=layer.neuron(j), above=above.neuron(k), **ctx)
-            parts.append(trace.define(f"{p}dE_{above.neuron(k)}/dout_{layer.neuron(j)}",
+            parts.append(trace.define(p + names.gradient(names.error(above.neuron(k)), out),
                                       Mul((upstream[k], path)), "dE_part", neuron=layer.neuron(j),
                                       above=above.neuron(k), **ctx))  # type: ignore[index]
-        return trace.define(f"{p}dE_total/dout_{layer.neuron(j)}", sum_of(parts),
+        return trace.define(p + names.total_gradient(out), sum_of(parts),
                             "dE_dout_hidden", neuron=layer.neuron(j), **ctx)
 
     def _path_weight(self, p: str, weight: str, params: dict[str, Ref], gradients: dict[str, Ref]) -> Expr:
@@ -219,7 +221,7 @@ class StepBuilder:
         if self.spec.hidden_deltas_use == "original_weights":
             return params[weight]
         if self.bare:
-            return Ref(weight + "+")
+            return Ref(names.updated(weight))
         return self._update_expr(params[weight], gradients[weight])
 
     def _activation_gradients(self, trace: TraceBuilder, p: str, layer: Layer, group: list[int],
@@ -229,8 +231,9 @@ class StepBuilder:
         for k in group:
             for j in (columns if columns is not None else [k]):
                 expr = _activation_derivative(layer, k, j, outs, self.mistakes)
-                found[(k, j)] = trace.define(f"{p}dout_{layer.neuron(k)}/dnet_{layer.neuron(j)}", expr, "dout_dnet",
-                                             activation=layer.activation, diagonal=k == j, **ctx)
+                name = p + names.gradient(names.out(layer.neuron(k)), names.net(layer.neuron(j)))
+                found[(k, j)] = trace.define(name, expr, "dout_dnet", activation=layer.activation, diagonal=k == j,
+                                             **ctx)
         return found
 
     def _delta(self, trace: TraceBuilder, p: str, layer: Layer, j: int, group: list[int],
@@ -240,8 +243,10 @@ class StepBuilder:
             expr: Expr = Mul((dE_dout[j], dout_dnet[(j, j)]))
         else:  # every output of the layer moves with this net input
             expr = Add(tuple(Mul((dE_dout[k], dout_dnet[(k, j)])) for k in group))
-        aliases = [f"{p}delta_{neuron}"] + ([f"{p}dE_{neuron}/dnet_{neuron}"] if is_output else [])
-        return trace.define(f"{p}dE_total/dnet_{neuron}", expr, "delta", aliases=tuple(aliases),
+        aliases = [p + names.delta(neuron)]
+        if is_output:  # Mazur's dE_o1/dnet_o1
+            aliases.append(p + names.gradient(names.error(neuron), names.net(neuron)))
+        return trace.define(p + names.total_gradient(names.net(neuron)), expr, "delta", aliases=tuple(aliases),
                             activation=layer.activation, **ctx)
 
     def _weight_gradients(self, trace: TraceBuilder, p: str, l: int, j: int, chain: tuple[Ref, ...],
@@ -249,12 +254,13 @@ class StepBuilder:
         layer = self.spec.layers[l]
         for i, weight in enumerate(self.names.weights[l][j]):
             source = below[(i + 1) % len(below)] if self.mistakes.wrong_input_neuron and len(below) > 1 else below[i]
-            local = trace.define(f"{p}dnet_{layer.neuron(j)}/d{weight}", source, "dnet_dw", weight=weight,
+            local = trace.define(p + names.gradient(names.net(layer.neuron(j)), weight), source, "dnet_dw", weight=weight,
                                  neuron=layer.neuron(j), source=source.name, **ctx)
-            gradients[weight] = trace.define(f"{p}dE_total/d{weight}", Mul((*chain, local)), "grad_w", weight=weight,
+            gradients[weight] = trace.define(p + names.total_gradient(weight), Mul((*chain, local)), "grad_w", weight=weight,
                                              neuron=layer.neuron(j), **ctx)
             if self.bare:
-                trace.define(f"{weight}+", self._update_expr(params[weight], gradients[weight]), "update", parameter=weight)
+                trace.define(names.updated(weight), self._update_expr(params[weight], gradients[weight]), "update",
+                             parameter=weight)
 
     def _bias_gradients(self, trace: TraceBuilder, p: str, l: int, deltas: list[Ref], params: dict[str, Ref],
                         gradients: dict[str, Ref], ctx: dict) -> None:
@@ -264,9 +270,10 @@ class StepBuilder:
         pairs = [(bias, sum_of(deltas))] if isinstance(bias, str) \
             else [(name, Mul((delta, Num(1.0)))) for name, delta in zip(bias, deltas)]
         for name, expr in pairs:
-            gradients[name] = trace.define(f"{p}dE_total/d{name}", expr, "grad_b", shared=isinstance(bias, str), parameter=name, **ctx)
+            gradients[name] = trace.define(p + names.total_gradient(name), expr, "grad_b", shared=isinstance(bias, str),
+                                           parameter=name, **ctx)
             if self.bare and self.spec.update_biases:
-                trace.define(f"{name}+", self._update_expr(params[name], gradients[name]), "update", parameter=name)
+                trace.define(names.updated(name), self._update_expr(params[name], gradients[name]), "update", parameter=name)
 
     def _input_gradients(self, trace: TraceBuilder, p: str, deltas: list[Ref], params: dict[str, Ref], ctx: dict) -> None:
         """dE_total/di: reported for the curious, always through the original weights."""
@@ -274,14 +281,14 @@ class StepBuilder:
         first = self.spec.layers[1]
         for i in range(self.spec.layers[0].size):
             terms = tuple(Mul((deltas[j], params[self.names.weights[1][j][i]])) for j in range(first.size))
-            trace.define(f"{p}dE_total/d{self.spec.layers[0].neuron(i)}", sum_of(terms),
+            trace.define(p + names.total_gradient(self.spec.layers[0].neuron(i)), sum_of(terms),
                          "grad_input", **ctx)
 
     # -- after the updates ---------------------------------------------------------
     def after(self, trace: TraceBuilder, number: int, values: dict[str, float],
               params: dict[str, Ref] | None) -> Ref:
         """The forward pass over all samples with the updated parameters."""
-        prefix = f"after{number}."
+        prefix = names.after_prefix(number)
         trace.section("after", f"After {updates_text(number)}", 2, step=number)
         after_params = {}
         for name in self.names.all_names():
@@ -290,20 +297,20 @@ class StepBuilder:
         losses = []
         several = len(self.spec.samples) > 1
         for index, sample in enumerate(self.spec.samples):
-            p = f"{prefix}sample{index + 1}." if several else prefix
+            p = names.after_prefix(number, index + 1) if several else prefix
             ctx = {"sample": index + 1 if several else None, "step": number, "after": True}
             if several:
                 trace.section("sample", f"Sample {index + 1} with the updated parameters", 3, **ctx)
-            inputs = [trace.given(f"{p}{self.spec.layers[0].neuron(i)}", x, "given", role="input", **ctx)
+            inputs = [trace.given(p + self.spec.layers[0].neuron(i), x, "given", role="input", **ctx)
                       for i, x in enumerate(sample.inputs)]
-            targets = [trace.given(f"{p}target_{self.spec.layers[-1].neuron(k)}", t, "given", role="target", **ctx)
+            targets = [trace.given(p + names.target(self.spec.layers[-1].neuron(k)), t, "given", role="target", **ctx)
                        for k, t in enumerate(sample.targets)]
             outs = self._forward(trace, p, inputs, after_params, ctx, heading="The forward pass again")
             losses.append(self._error(trace, p, outs[-1], targets, ctx))
         if not several:
             return losses[0]
         trace.section("after_total", f"The total error after {updates_text(number)}", 3, step=number)
-        return trace.define(prefix + "E_total", self._reduce(losses), "after_total")
+        return trace.define(prefix + names.E_TOTAL, self._reduce(losses), "after_total")
 
 
 def updates_text(number: int) -> str:
@@ -319,16 +326,10 @@ def _activation_derivative(layer: Layer, k: int, j: int, outs: list[Ref], mistak
     if mistakes.no_activation_derivative:
         return Num(1.0 if k == j else 0.0)
     record = ACTIVATIONS.get(str(layer.activation))
-    nets = [Ref(_swap_last(ref.name, "out_", "net_")) for ref in outs]
+    nets = [Ref(names.net_beside(ref.name)) for ref in outs]
     if mistakes.derivative_from_net and record.slope_from_out:
         outs = nets
     return record.slope(k, j, outs, nets, dict(layer.options))
-
-
-def _swap_last(name: str, old: str, new: str) -> str:
-    """`step1.sample2.out_h1` -> `step1.sample2.net_h1` (only the bare part)."""
-    head, dot, tail = name.rpartition(".")
-    return head + dot + tail.replace(old, new, 1)
 
 
 def _loss_term(spec: NetworkSpec, t: Ref, o: Ref, count: int) -> Expr:
