@@ -122,6 +122,42 @@ class Walkthrough:
         return render_html(self.document(precision, notation), fragment=fragment, math=math, theme=theme,
                            templates=_templates(templates))
 
+    @_gc_paused
+    def latex(self, fragment: bool = False, precision: int | None = None, notation: str = "scalar",
+              paper: str = "a4") -> str:
+        """A standalone LaTeX document (needs amsmath only; pdflatex or lualatex),
+        or with `fragment` a piece to `\\input`; `paper`: a4 or letter."""
+        from .formats.latex import render_latex
+
+        return render_latex(self.document(precision, notation), fragment=fragment, paper=paper)
+
+    @_gc_paused
+    def pdf(self, precision: int | None = None, notation: str = "scalar", paper: str = "a4") -> bytes:
+        """The walkthrough printed as PDF (Typst; needs the `pdf` extra)."""
+        from .formats.pdf import compile_pdf
+        from .formats.typst_walkthrough import typst_document
+
+        return compile_pdf(typst_document(self.document(precision, notation), paper))
+
+    @_gc_paused
+    def notebook(self, precision: int | None = None, notation: str = "scalar") -> str:
+        """A Jupyter notebook (nbformat 4, JSON): a Markdown cell per section, then
+        a code cell that rebuilds this walkthrough from its spec and prints a value."""
+        from .formats.notebook import notebook
+
+        return notebook(self.document(precision, notation), self.spec.raw, self.shown_value())
+
+    def shown_value(self) -> str:
+        """The value a notebook's code cell prints: Mazur's w5+ where there is
+        one, else the first updated parameter, else a graph's output."""
+        answers = self.trace.answers()
+        if "w5+" in answers:
+            return "w5+"
+        updated = next((name for name in answers if name.endswith("+")), None)
+        if updated is not None:
+            return updated
+        return str(getattr(self.spec, "output", None) or next(reversed(answers)))
+
     def render_template(self, path: str | Path, math: str = "mathml", precision: int | None = None,
                         includes: tuple[str | Path, ...] = ()) -> str:
         """Your own Jinja template, sandboxed and bounded, with the walkthrough as

@@ -38,10 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    render = commands.add_parser("render", help="write the walkthrough (Markdown or HTML)")
+    render = commands.add_parser("render", help="write the walkthrough (Markdown, HTML, LaTeX, PDF, notebook)")
     render.add_argument("spec", metavar="SPEC")
-    render.add_argument("--format", choices=("md", "html"), default="md")
-    render.add_argument("--fragment", action="store_true", help="HTML: an embeddable piece, no <html>/<head>/<body>")
+    render.add_argument("--format", choices=("md", "html", "latex", "pdf", "ipynb"), default="md",
+                        help="latex: a standalone document (amsmath only); pdf: printed by stepbystep (needs -o); "
+                             "ipynb: a Jupyter notebook")
+    render.add_argument("--fragment", action="store_true",
+                        help="HTML: an embeddable piece, no <html>/<head>/<body>; LaTeX: a piece to \\input")
+    render.add_argument("--paper", choices=("a4", "letter"), default=None, help="pdf, latex: the paper size (default a4)")
     render.add_argument("--math", choices=("mathml", "mathjax", "katex"), default=None,
                         help="HTML: formulas as MathML (default, no JavaScript) or as LaTeX for MathJax/KaTeX")
     render.add_argument("--template", metavar="FILE",
@@ -99,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "qti: a Canvas quiz (QTI 1.2 zip); pdf: one printed problem sheet per variant "
                                "(qti and pdf need -o)")
     variants.add_argument("--paper", choices=("a4", "letter"), default="a4", help="pdf: the paper size (default a4)")
+    variants.add_argument("--solutions", action="store_true",
+                          help="pdf: each problem sheet followed by its key and worked solution")
     variants.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
     variants.set_defaults(run=_variants)
     return parser
@@ -137,8 +143,14 @@ def _render(args: argparse.Namespace) -> int:
     target = check_outputs([args.output], inputs)[0] if args.output else None  # before any work
     walkthrough = _load_for_render(args)
     precision = args.precision if args.precision is not None else None
-    if args.fragment and (args.format != "html" or args.template):
-        raise UsageError("--fragment needs --format html (and no --template)")
+    if args.fragment and (args.format not in ("html", "latex") or args.template):
+        raise UsageError("--fragment needs --format html or latex (and no --template)")
+    if args.paper and (args.format not in ("pdf", "latex") or args.fragment):
+        raise UsageError("--paper goes with --format pdf or latex (a whole document)")
+    if args.format == "pdf" and args.output is None:
+        raise UsageError("--format pdf writes a binary file: give -o FILE")
+    if args.format in ("latex", "pdf", "ipynb") and (args.template or args.template_dir):
+        raise UsageError(f"--template and --template-dir go with --format md or html, not {args.format}")
     if args.math and args.format != "html" and not args.template:
         raise UsageError("--math needs --format html or --template")
     if args.theme and args.format != "html":
@@ -162,6 +174,8 @@ def _render(args: argparse.Namespace) -> int:
     elif args.format == "html":
         text = walkthrough.html(fragment=args.fragment, math=args.math or "mathml", precision=precision,
                                 notation=args.notation, theme=args.theme, templates=args.template_dir)
+    elif args.format in ("latex", "pdf", "ipynb"):
+        text = _print_format(walkthrough, args, precision)
     else:
         beside = _figure_files(walkthrough, precision, target)
         text = walkthrough.markdown(precision=precision, notation=args.notation,
@@ -172,6 +186,21 @@ def _render(args: argparse.Namespace) -> int:
             return EXIT_OK
     _emit(text, args.output, inputs)
     return EXIT_OK
+
+
+def _print_format(walkthrough: "api.Walkthrough", args: argparse.Namespace, precision: int | None) -> str | bytes:
+    """LaTeX, PDF or a notebook: formats of the document tree beyond the page."""
+    if args.format == "latex":
+        return walkthrough.latex(fragment=args.fragment, precision=precision, notation=args.notation,
+                                 paper=args.paper or "a4")
+    if args.format == "ipynb":
+        return walkthrough.notebook(precision=precision, notation=args.notation)
+    from .formats.pdf import PdfUnavailable
+
+    try:
+        return walkthrough.pdf(precision=precision, notation=args.notation, paper=args.paper or "a4")
+    except PdfUnavailable as error:
+        raise UsageError(str(error)) from None
 
 
 FIGURES_AS_FILES = ("loss-curve",)  # Markdown with -o: written beside the output and linked
@@ -239,12 +268,15 @@ def _variants(args: argparse.Namespace) -> int:
         raise UsageError(f"--format {args.format} writes a binary file: give -o FILE")
     if args.paper != "a4" and args.format != "pdf":
         raise UsageError("--paper goes with --format pdf")
+    if args.solutions and args.format != "pdf":
+        raise UsageError("--solutions goes with --format pdf (md always writes the solution sheet)")
     if args.output is not None:  # before any work: the sheet and its solutions, neither the spec
         check_outputs([args.output] + ([solutions_path(args.output)] if args.format == "md" else []), [args.spec])
     from .formats.pdf import PdfUnavailable
 
     try:
-        files = api.export_variants(args.spec, args.count, args.seed, args.format, args.output, paper=args.paper)
+        files = api.export_variants(args.spec, args.count, args.seed, args.format, args.output, paper=args.paper,
+                                    solutions=args.solutions)
     except PdfUnavailable as error:
         raise UsageError(str(error)) from None
     written = [(path, text) for path, text in files if path is not None]
