@@ -20,6 +20,8 @@ _MARKUP = re.compile(r"\$([^$]+)\$|\*\*(.+?)\*\*|`([^`]+)`", re.S)
 def prose(text: str) -> Runs:
     """Our own sentence as runs: `$…$` math, `**…**` strong, `` `…` `` code.
     Only for text this package writes: never for a user's text."""
+    if "$" not in text and "*" not in text and "`" not in text:
+        return (Text(text),)
     runs: list[Inline] = []
     start = 0
     for match in _MARKUP.finditer(text):

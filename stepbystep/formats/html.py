@@ -46,16 +46,18 @@ KATEX_INIT = ('document.addEventListener("DOMContentLoaded",function(){renderMat
 
 
 class HtmlRenderer(Renderer):
-    """The body of the walkthrough as HTML; `math`: mathml, mathjax or katex."""
+    """The body of the walkthrough as HTML; `math`: mathml, mathjax or katex;
+    `pictures` False: a figure shows its fallback (where SVG would be cleaned out)."""
 
     format = "html"
     suffix = "html.j2"
 
-    def __init__(self, math: str = "mathml", templates: "Templates | None" = None) -> None:
+    def __init__(self, math: str = "mathml", templates: "Templates | None" = None, pictures: bool = True) -> None:
         if math not in MATH_MODES:
             raise ValueError(f"math must be one of {', '.join(MATH_MODES)}, not {math!r}")
         super().__init__(templates)
         self.math_mode = math
+        self.pictures = pictures
 
     def document(self, document: Document) -> str:
         return "\n".join(self.blocks(document.blocks))
@@ -89,6 +91,8 @@ class HtmlRenderer(Renderer):
         return f"<table>\n<thead>\n<tr>{head}</tr>\n</thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
 
     def figure(self, block: Figure) -> str:
+        if not self.pictures:
+            return "\n".join(self.blocks(block.fallback))
         return (f'<figure class="sbs-figure" id="sbs-figure-{escape(block.id)}">{svg(block.drawing)}'
                 f"<figcaption>{escape(block.title)}</figcaption></figure>")
 
@@ -103,7 +107,7 @@ class HtmlRenderer(Renderer):
         return "<ul>\n" + "\n".join(items) + "\n</ul>"
 
     def text(self, run: "Text | UserText") -> str:
-        return escape(run.text, quote=False)
+        return _escaped(run.text)
 
     def math(self, run: Math) -> str:
         return math_html(run.latex, False, self.math_mode)
@@ -113,6 +117,12 @@ class HtmlRenderer(Renderer):
 
     def code(self, run: Code) -> str:
         return f"<code>{escape(run.text, quote=False)}</code>"
+
+
+@lru_cache(maxsize=16384)
+def _escaped(text: str) -> str:
+    """Text as HTML (our sentences recur in every document: kept)."""
+    return escape(text, quote=False)
 
 
 def math_html(latex: str, display: bool, math: str = "mathml") -> str:
