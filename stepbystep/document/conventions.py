@@ -13,6 +13,7 @@ from typing import Any
 from ..engine.facts import NetworkFacts
 from ..engine.ops import LOSSES
 from ..numbers import format_number
+from .mathwords import words_set_apart_in_text
 
 
 def conventions(facts: NetworkFacts) -> list[str]:
@@ -20,7 +21,7 @@ def conventions(facts: NetworkFacts) -> list[str]:
     spec = facts.spec
     lines = []
     loss_text = LOSSES.get(spec.loss).prose.convention
-    lines.append(f"Loss: {loss_text}.")
+    lines.append(words_set_apart_in_text(f"Loss: {loss_text}."))
     training = spec.training
     if training.given or training.epochs > 1:
         lines.append(training_convention(training, len(spec.samples), facts.steps))
@@ -59,7 +60,7 @@ def conventions(facts: NetworkFacts) -> list[str]:
         lines.append(f"Hidden-layer deltas are sent back through weights already moved by {moved} "
                      "(the older code of Mazur's post; not the true gradient).")
     lines.append(f"Learning rate: $\\eta = {format_number(spec.learning_rate)}$; every update is "
-                 r"$w^{+} = w - \eta \cdot \frac{\partial E_{total}}{\partial w}$.")
+                 r"$w^{+} = w - \eta \cdot \frac{\partial E_{\mathrm{total}}}{\partial w}$.")
     if facts.round_to is not None:
         lines.append(f"Hand-calculation mode: every value is rounded to {facts.round_to} decimals as soon as it is "
                      "computed, and the rounded value is used from then on, as with a calculator.")

@@ -6,6 +6,7 @@ from ..engine.facts import NetworkFacts
 from ..engine.trace import Trace
 from .blocks import Equation
 from .formatter import Formatter
+from .mathwords import words_set_apart
 from .matrix import matrix_context
 from .network import convention_list, parameter_rows, parameter_table
 from .outline import Outline, paragraph
@@ -22,7 +23,7 @@ INTRODUCTION = (
 
 def display(latex: str) -> Equation:
     """A displayed matrix equation: the left side, then everything after its first `=`."""
-    left, _, right = latex.partition(" = ")
+    left, _, right = words_set_apart(latex).partition(" = ")
     return Equation(left, right)
 
 
@@ -49,7 +50,7 @@ def matrix_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None:
             outline.add(paragraph(f"Layer {layer['name']} ({layer['activation']}):"),
                         *(display(equation) for equation in layer["forward"]))
         outline.add(paragraph("The loss of each sample (one column each), and of the step:"),
-                    Equation("E_{total}", f"{step['losses']}, \\qquad E_{{total}}^{{\\text{{step}}}} = {step['loss']}"))
+                    display(f"E_{{total}} = {step['losses']}, \\qquad E_{{total}}^{{\\text{{step}}}} = {step['loss']}"))
         outline.section("The backward pass", 3)
         for layer in reversed(step["layers"]):
             outline.add(paragraph(f"Layer {layer['name']}:"), *(display(equation) for equation in layer["backward"]))

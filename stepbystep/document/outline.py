@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .mathwords import words_set_apart
 from .blocks import Block, Code, Ids, Inline, Math, Paragraph, Runs, Section, Strong, Text, UserText
 
 _MARKUP = re.compile(r"\$([^$]+)\$|\*\*(.+?)\*\*|`([^`]+)`", re.S)
@@ -28,7 +29,8 @@ def prose(text: str) -> Runs:
         if match.start() > start:
             runs.append(Text(text[start:match.start()]))
         math, strong, code = match.groups()
-        runs.append(Math(math) if math is not None else Strong(strong) if strong is not None else Code(code))
+        runs.append(Math(words_set_apart(math)) if math is not None
+                    else Strong(strong) if strong is not None else Code(code))
         start = match.end()
     if start < len(text):
         runs.append(Text(text[start:]))

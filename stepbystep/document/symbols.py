@@ -1,7 +1,7 @@
 """Value names as LaTeX symbols, in Mazur's notation.
 
-`net_h1` prints as net_{h1}, `w5+` as w_5^+, `dE_total/dw5` as a fraction of
-partials. One place, so the walkthrough, the sheets and the tables agree.
+`net_h1` prints as net_{h1}, `w5+` as w_5^+, `E_total` as E_{total} with an
+upright subscript (a word is a label), `dE_total/dw5` as a fraction of partials. One place, so the walkthrough, the sheets and the tables agree.
 """
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ import re
 from functools import lru_cache
 
 _NEURON = re.compile(r"^([A-Za-z]+[A-Za-z0-9]*?)(\d+)$")
+_WORD = re.compile(r"[A-Za-z]{2}")
 
 
 def _atom_symbol(name: str) -> str:
     """`net_h1` -> net_{h1}, `w5` -> w_5, `i1` -> i_1, `h2_3` stays readable."""
     if "_" in name:
         head, _, tail = name.partition("_")
+        if _WORD.search(tail):  # a label such as total: upright (E_{\\mathrm{total}})
+            return f"{_word(head)}_{{\\mathrm{{{_escape(tail)}}}}}"
         return f"{_word(head)}_{{{_escape(tail)}}}"
     match = _NEURON.match(name)
     if match:
