@@ -14,6 +14,7 @@ from ..engine.facts import NetworkFacts
 from ..engine.ops import LOSSES
 from ..numbers import format_number
 from .mathwords import words_set_apart_in_text
+from .symbols import reads_as_constant
 
 
 def conventions(facts: NetworkFacts) -> list[str]:
@@ -59,6 +60,10 @@ def conventions(facts: NetworkFacts) -> list[str]:
                  if spec.samples_per_step > 1 else "this sample's update")
         lines.append(f"Hidden-layer deltas are sent back through weights already moved by {moved} "
                      "(the older code of Mazur's post; not the true gradient).")
+    apart = [layer.name for layer in spec.layers if reads_as_constant(layer.neuron(0))]
+    if apart:
+        lines.append(f"The neurons of layer {', '.join(apart)} are set upright, $\\mathrm{{e}}_{{1}}$, so as not to be read "
+                     "as Euler's number (which appears as $e^{x}$ in the activation functions).")
     lines.append(f"Learning rate: $\\eta = {format_number(spec.learning_rate)}$; every update is "
                  r"$w^{+} = w - \eta \cdot \frac{\partial E_{\mathrm{total}}}{\partial w}$.")
     if facts.round_to is not None:

@@ -11,13 +11,15 @@ import re
 from functools import lru_cache
 
 from ..engine.autodiff import TANGENT_PREFIX
+from ..engine.facts import NetworkFacts
 from ..engine.graph import Expr, Printer
+from ..engine.ops import ACTIVATIONS
 from ..engine.trace import Step, Trace
 from ..numbers import DEFAULT_PRECISION, format_number, number_latex
 from ..spec.names import split_prefix
 from .blocks import Equation
 from .outline import one_line
-from .symbols import symbol
+from .symbols import path_symbol, symbol
 
 # One equation per line up to this many visible LaTeX characters; longer ones
 # are an aligned block (formula / numbers / value) so they fit a page.
@@ -34,10 +36,15 @@ class Formatter:
         values = trace.graph.values
         self._numbers: dict[float, str] = {}
         self._texts: dict[float, str] = {}
+        self.overrides = _path_symbols(trace)
         self.symbolic = Printer(self.symbol, self.number)
         self.substituting = Printer(self.symbol, self.number, values.__getitem__)
 
     def symbol(self, name: str) -> str:
+        if self.overrides:
+            override = self.overrides.get(name)
+            if override is not None:
+                return override
         return full_symbol(name)
 
     def number(self, value: float) -> str:
@@ -63,13 +70,32 @@ class Formatter:
         value = self.number(step.value)
         formula = substituted = ""
         if step.expr is not None:
-            formula = symbolic_latex(step.expr, self.precision)
+            formula = (step.expr.latex(self.symbolic) if self.overrides
+                       else symbolic_latex(step.expr, self.precision))
             substituted = step.expr.latex(self.substituting)
             if substituted == value or substituted == formula:
                 substituted = ""
         aligned = _too_long(left, formula, substituted, value)
         note = one_line(step.note) if step.note else None
         return Equation(left, formula, substituted, value, self.text(step.value), step.name, step.kind, note, aligned)
+
+
+def _path_symbols(trace: Trace) -> dict[str, str]:
+    """The symbols that differ from the name's own: the part of a hidden
+    output's gradient that flows back through a softmax output (its path
+    goes through that output's net input, not its loss term)."""
+    facts = trace.facts
+    if not isinstance(facts, NetworkFacts):
+        return {}
+    through_net = {layer.neuron(j) for layer in facts.spec.layers[1:] if not ACTIVATIONS.get(str(layer.activation)).elementwise
+                   for j in range(layer.size)}
+    if not through_net:
+        return {}
+    found = {}
+    for step in trace.steps():
+        if step.kind == "dE_part" and step.context["above"] in through_net:
+            found[step.name] = path_symbol(step.context["neuron"], step.context["above"], step.context.get("sample"))
+    return found
 
 
 @lru_cache(maxsize=16384)

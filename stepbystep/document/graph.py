@@ -10,6 +10,7 @@ from .blocks import Bullets, Figure, Item, Table
 from .figures import circuit_drawing
 from .formatter import Formatter
 from .outline import Outline, paragraph, prose, user_text
+from .symbols import reads_as_constant
 
 MODES = (
     "Both modes give the same derivatives; they differ in what one pass gives you. One backward pass (reverse mode)\n"
@@ -59,6 +60,11 @@ def _conventions(facts: GraphFacts, formatter: Formatter) -> list[str]:
         lines.append("$\\mathrm{relu}$ has slope 0 at exactly 0.")
     if "abs" in used:
         lines.append("$|x|$ has slope 0 at $x = 0$.")
+    apart = [name for name in facts.inputs + facts.nodes if reads_as_constant(name)]
+    if apart:
+        shown = ", ".join(f"${symbol(name)}$" for name in apart)
+        lines.append(f"{shown} {'is a value' if len(apart) == 1 else 'are values'} of this graph, set upright so as "
+                     "not to be read as Euler's number (which appears only as $e^{x}$, the exponential).")
     if facts.round_to is not None:
         lines.append(f"Hand-calculation mode: every value is rounded to {facts.round_to} decimals as soon as it is "
                      "computed, and the\nrounded value is used from then on, as with a calculator.")
