@@ -17,8 +17,9 @@ from ..engine.ops import ACTIVATIONS
 from ..engine.trace import Step, Trace
 from ..numbers import DEFAULT_PRECISION, format_number, number_latex
 from ..spec.names import split_prefix
-from .blocks import Equation
-from .outline import one_line
+from .blocks import Block, Equation, Note
+from .noise import float_noise
+from .outline import one_line, prose
 from .symbols import path_symbol, symbol
 
 # One equation per line up to this many visible LaTeX characters; longer ones
@@ -37,8 +38,9 @@ class Formatter:
         self._numbers: dict[float, str] = {}
         self._texts: dict[float, str] = {}
         self.overrides = _path_symbols(trace)
+        self.noise = float_noise(trace)  # name -> the rounding error its value is below: printed as 0
         self.symbolic = Printer(self.symbol, self.number)
-        self.substituting = Printer(self.symbol, self.number, values.__getitem__)
+        self.substituting = Printer(self.symbol, self.number, self.shown if self.noise else values.__getitem__)
 
     def symbol(self, name: str) -> str:
         if self.overrides:
@@ -60,14 +62,29 @@ class Formatter:
             text = self._texts[value] = format_number(value, self.precision)
         return text
 
+    def shown(self, name: str) -> float:
+        """A named value as the document prints it: float noise around 0 as 0."""
+        return 0.0 if name in self.noise else self.trace.graph.values[name]
+
     def value(self, name: str) -> str:
         """A named value's number as LaTeX."""
-        return self.number(self.trace.graph.values[name])
+        return self.number(self.shown(name))
+
+    def blocks(self, step: Step) -> tuple[Block, ...]:
+        """A computed step's equation, then the note on a value printed as 0."""
+        bound = self.noise.get(step.name) if self.noise else None
+        if bound is None:
+            return (self.equation(step),)
+        return (self.equation(step), Note(prose(
+            f"Computed as {format_number(step.value)}, below the rounding error of the numbers it is made of "
+            f"(about {bound:.0e}): it is 0 up to float rounding, and this document prints it as 0. The answer "
+            "key keeps the computed value.")))
 
     def equation(self, step: Step) -> Equation:
         """A computed step: symbol = formula = numbers = value, aligned when long."""
         left = self.symbol(step.name)
-        value = self.number(step.value)
+        shown = 0.0 if self.noise and step.name in self.noise else step.value
+        value = self.number(shown)
         formula = substituted = ""
         if step.expr is not None:
             formula = (step.expr.latex(self.symbolic) if self.overrides
@@ -77,7 +94,7 @@ class Formatter:
                 substituted = ""
         aligned = _too_long(left, formula, substituted, value)
         note = one_line(step.note) if step.note else None
-        return Equation(left, formula, substituted, value, self.text(step.value), step.name, step.kind, note, aligned)
+        return Equation(left, formula, substituted, value, self.text(shown), step.name, step.kind, note, aligned)
 
 
 def _path_symbols(trace: Trace) -> dict[str, str]:

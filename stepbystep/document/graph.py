@@ -99,7 +99,9 @@ class _GraphWriter:
         getattr(self, kind)(section)
 
     def equations(self, section: TraceSection) -> None:
-        self.outline.add(*(self.formatter.equation(step) for step in section.steps if step.kind != "given"))
+        for step in section.steps:
+            if step.kind != "given":
+                self.outline.add(*self.formatter.blocks(step))
 
     def node_equation(self, name: str) -> str:
         step = next(step for step in self.forward.steps if step.name == name)
@@ -145,7 +147,7 @@ class _GraphWriter:
             first_local = first_local and step.kind != "local"
             if sentence:
                 self.outline.add(paragraph(sentence))
-            self.outline.add(self.formatter.equation(step))
+            self.outline.add(*self.formatter.blocks(step))
 
     def _backward_sentence(self, step: Step, node: str, locals_: int, first_local: bool) -> str:
         s, out, symbol = step.context, self.facts.output, self.formatter.symbol
@@ -195,7 +197,7 @@ class _GraphWriter:
                 first_local = False
             if sentence:
                 self.outline.add(paragraph(sentence))
-            self.outline.add(self.formatter.equation(step))
+            self.outline.add(*self.formatter.blocks(step))
 
 
 def _closing(outline: Outline, trace: Trace, facts: GraphFacts, formatter: Formatter) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from ..engine.facts import NetworkFacts
 from ..engine.trace import Trace
-from .blocks import Equation
+from ..numbers import format_number
+from .blocks import Equation, Note
 from .formatter import Formatter
 from .mathwords import words_set_apart
 from .matrix import matrix_context
 from .network import convention_list, parameter_rows, parameter_table
-from .outline import Outline, paragraph
+from .outline import Outline, paragraph, prose
 from .summary import summary, warning_list
 
 INTRODUCTION = (
@@ -62,6 +63,10 @@ def matrix_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None:
         outline.section("The updates", 3)
         for layer in step["layers"]:
             outline.add(*(display(equation) for equation in layer["updates"]))
+    if formatter.noise:
+        listed = ", ".join(f"`{name}` (computed as {format_number(trace.graph.values[name])})" for name in formatter.noise)
+        outline.add(Note(prose(f"Printed as 0: {listed}; each is below the rounding error of the numbers it is made "
+                               "of, so it is 0 up to float rounding. The answer key keeps the computed values.")))
     summary(outline, trace, formatter)
     outline.section("The parameters before and after", 2)
     outline.add(parameter_table(parameter_rows(trace, formatter)))

@@ -82,7 +82,7 @@ class HtmlRenderer(Renderer):
         else:
             shown = f'<div class="sbs-equation">\\[{escape(latex, quote=False)}\\]</div>'
         note = equation_note(block)
-        return shown if note is None else shown + "\n" + self.note(note)
+        return shown if note is None else shown + "\n" + self.block(note)
 
     def table(self, block: Table) -> str:
         head = "".join(f"<th>{self.inline(cell)}</th>" for cell in block.header)
@@ -147,13 +147,11 @@ def render_html(document: Document, *, fragment: bool = False, math: str = "math
 
     body = Markup(HtmlRenderer(math, templates).document(document))
     name = "fragment.html.j2" if fragment else "page.html.j2"
-    if templates is not None:
-        environment = templates.environment("html")
-        environment.globals["csp"] = content_security_policy
-    else:
-        environment = _html_environment()
-    return environment.get_template(name).render(title=document.title, body=body, css=stylesheet(),
-                                                 head=math_head(math), math=math, theme=theme)
+    context = {"title": document.title, "body": body, "css": stylesheet(), "head": math_head(math), "math": math,
+               "theme": theme}
+    if templates is None:
+        return _html_environment().get_template(name).render(context)
+    return templates.render(templates.template("html", name), csp=content_security_policy, **context)
 
 
 def math_head(math: str) -> Any:
