@@ -14,7 +14,7 @@ import gc
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from .engine.graph import GraphError
 from .engine.trace import Trace
@@ -25,11 +25,15 @@ from .spec.model import GraphSpec, NetworkSpec, Spec, SpecError
 
 if TYPE_CHECKING:
     from .document.blocks import Document
+    from .exercises.variants import Variant
     from .formats.figures import DrawnFigure
     from .formats.templates import Templates
+    from .grading.policy import GradingPolicy
+    from .grading.records import ClassReport
 
 __all__ = ["GraphError", "GraphSpec", "NetworkSpec", "Spec", "SpecError", "UserTemplateError", "Walkthrough", "build",
-           "from_dict", "load", "load_spec", "loads", "parse_spec"]
+           "from_dict", "load", "load_spec", "loads", "parse_spec", "check", "check_report", "grading_policy",
+           "variants", "variant", "export_variants"]
 
 _Result = TypeVar("_Result")
 
@@ -117,6 +121,42 @@ class Walkthrough:
 
         return render_html(self.document(precision, notation), fragment=fragment, math=math, theme=theme,
                            templates=_templates(templates))
+
+    @_gc_paused
+    def latex(self, fragment: bool = False, precision: int | None = None, notation: str = "scalar",
+              paper: str = "a4") -> str:
+        """A standalone LaTeX document (needs amsmath only; pdflatex or lualatex),
+        or with `fragment` a piece to `\\input`; `paper`: a4 or letter."""
+        from .formats.latex import render_latex
+
+        return render_latex(self.document(precision, notation), fragment=fragment, paper=paper)
+
+    @_gc_paused
+    def pdf(self, precision: int | None = None, notation: str = "scalar", paper: str = "a4") -> bytes:
+        """The walkthrough printed as PDF (Typst; needs the `pdf` extra)."""
+        from .formats.pdf import compile_pdf
+        from .formats.typst_walkthrough import typst_document
+
+        return compile_pdf(typst_document(self.document(precision, notation), paper))
+
+    @_gc_paused
+    def notebook(self, precision: int | None = None, notation: str = "scalar") -> str:
+        """A Jupyter notebook (nbformat 4, JSON): a Markdown cell per section, then
+        a code cell that rebuilds this walkthrough from its spec and prints a value."""
+        from .formats.notebook import notebook
+
+        return notebook(self.document(precision, notation), self.spec.raw, self.shown_value())
+
+    def shown_value(self) -> str:
+        """The value a notebook's code cell prints: Mazur's w5+ where there is
+        one, else the first updated parameter, else a graph's output."""
+        answers = self.trace.answers()
+        if "w5+" in answers:
+            return "w5+"
+        updated = next((name for name in answers if name.endswith("+")), None)
+        if updated is not None:
+            return updated
+        return str(getattr(self.spec, "output", None) or next(reversed(answers)))
 
     def render_template(self, path: str | Path, math: str = "mathml", precision: int | None = None,
                         includes: tuple[str | Path, ...] = ()) -> str:
@@ -214,3 +254,130 @@ def from_dict(data: dict[str, Any], round_to: int | None = None, source: str = "
               **graph_options: Any) -> Walkthrough:
     """The same from a dict in the spec file's structure (e.g. in a notebook)."""
     return build(parse_spec(data, source), round_to, **graph_options)
+
+
+# -- grading (SPEC.md §4-§5) ------------------------------------------------------
+def check(spec: str | Path | Spec | Walkthrough, answers: Iterable[str | Path] = (), *,
+          texts: Mapping[str, str | bytes] | None = None, variant: str | None = None, seed: int | None = None,
+          rtol: float | None = None, atol: float | None = None, policy: "GradingPolicy | None" = None,
+          time_limit: float | None = None, diagnose: bool = True) -> "ClassReport":
+    """Grade answer sheets (files, and/or `texts` as {source: text}) against a
+    spec: a path, a Spec, or a Walkthrough (its spec).
+
+    On a spec with [variants] each sheet is graded against the variant its
+    `Variant: S-k` line names; a sheet without one gets status `no_variant`.
+    `variant` ("S-k", or "k" with `seed`) grades every sheet against that one.
+    The policy is `policy`, else --rtol/--atol, else the spec's [check] table,
+    else rtol 7e-4 / atol 1e-9. `time_limit` (seconds, default 10) bounds each
+    sheet; one sheet's failure is reported on that sheet, the rest are graded.
+    Returns a ClassReport (`.files`, `.exit_code`); format it with `check_report`.
+    Raises SpecError for a bad spec (or answer files given in its place) and
+    ValueError for a `variant` that does not exist."""
+    from .exercises.classcheck import grade_class, sheet_loaders
+    from .grading.guard import DEFAULT_TIME_LIMIT
+
+    answers = list(answers)
+    loaded = spec.spec if isinstance(spec, Walkthrough) else spec if not isinstance(spec, (str, Path)) \
+        else _load_check_spec(spec, answers)
+    return grade_class(loaded, sheet_loaders(answers, texts), rtol=rtol, atol=atol, policy=policy, variant=variant,
+                       seed=seed, time_limit=DEFAULT_TIME_LIMIT if time_limit is None else time_limit,
+                       diagnose=diagnose)
+
+
+def _load_check_spec(path: str | Path, answers: list[str | Path]) -> Spec:
+    """The spec of `check`; when it cannot be read but looks like an answer
+    file while an answer file reads as a spec, say the arguments are swapped."""
+    from .spec.model import SpecError
+
+    try:
+        return load_spec(path)
+    except SpecError as error:
+        swapped = _spec_among(answers) if _looks_like_answers(path) else None
+        if swapped is None:
+            raise
+        raise SpecError(str(path), "", f"this is an answer file, and {swapped} is a spec: the spec comes first "
+                                       f"(stepbystep check {swapped} {path} …)") from error
+
+
+def _looks_like_answers(path: str | Path) -> bool:
+    from .grading.answerfile import read_sheet
+
+    sheet = read_sheet(path)
+    return sheet.error is None and any(entry.value is not None for entry in sheet.entries) or sheet.variant is not None
+
+
+def _spec_among(paths: list[str | Path]) -> str | None:
+    from .spec.model import SpecError
+
+    for candidate in paths[:20]:
+        if str(candidate).endswith((".toml", ".json")):
+            try:
+                load_spec(candidate)
+            except (SpecError, OSError):
+                continue
+            return str(candidate)
+    return None
+
+
+def check_report(report: "ClassReport", *, as_json: bool = False, hide_expected: bool = False) -> str:
+    """A grading report as text for a terminal, or SPEC §4's JSON. With
+    `hide_expected` (the student's self-check) no expected value appears
+    anywhere: statuses, carried errors and diagnoses only."""
+    from .grading.checkreport import report_json, report_text
+
+    return report_json(report, hide_expected) if as_json else report_text(report, hide_expected)
+
+
+def grading_policy(spec: str | Path | Spec | None = None, *, rtol: float | None = None, atol: float | None = None
+                   ) -> "GradingPolicy":
+    """The policy a spec grades by (its [check] table; --rtol/--atol win), with
+    `.describe()` in words and `.allows(given, expected)`."""
+    from .grading.policy import policy_for
+
+    loaded = load_spec(spec) if isinstance(spec, (str, Path)) else spec
+    return policy_for(loaded, rtol, atol)
+
+
+# -- variants -----------------------------------------------------------------------
+def variants(spec: str | Path | Spec, count: int | None = None, seed: int | None = None) -> Iterator["Variant"]:
+    """Variants 1..count of `seed`, one at a time (each: `.id`, `.data`, `.trace`,
+    `.asked`, `.key()`). `count` and `seed` default to the spec's [variants]
+    `count` and `seed` when it records them."""
+    from .exercises.variants import iter_variants
+
+    loaded = load_spec(spec) if isinstance(spec, (str, Path)) else spec
+    count, seed = _count_and_seed(loaded, count, seed)
+    return iter_variants(loaded, count, seed)
+
+
+def variant(spec: str | Path | Spec, variant_id: str, seed: int | None = None) -> "Variant":
+    """One variant by its id ("S-k", or "k" with `seed`); a ValueError says
+    why an id does not exist (refused at once, never drawn towards)."""
+    from .exercises.variants import make_variant, resolve_variant
+
+    loaded = load_spec(spec) if isinstance(spec, (str, Path)) else spec
+    found_seed, index = resolve_variant(variant_id, seed)
+    return make_variant(loaded, found_seed, index)
+
+
+def export_variants(spec: str | Path | Spec, count: int | None = None, seed: int | None = None,
+                    fmt: str = "json", output: str | None = None, *, solutions: bool = False,
+                    paper: str = "a4") -> list[tuple[str | None, str | bytes]]:
+    """Variants written out (json, md, moodle-xml, pdf, qti): (path or None
+    for standard output, text or bytes) per file, all rendered before any is
+    written. `solutions` and `paper` are for pdf."""
+    from .exercises.export import export
+
+    return export(variants(spec, count, seed), fmt, output, solutions=solutions, paper=paper)
+
+
+def _count_and_seed(spec: Spec, count: int | None, seed: int | None) -> tuple[int, int]:
+    from .exercises.variant_rules import read_rules
+
+    rules = read_rules(spec)
+    count = count if count is not None else rules.count
+    seed = seed if seed is not None else rules.seed
+    if count is None or seed is None:
+        missing = " and ".join(name for name, value in (("count", count), ("seed", seed)) if value is None)
+        raise ValueError(f"variants: give the {missing} (--count N --seed S, or count/seed in the spec's [variants])")
+    return count, seed

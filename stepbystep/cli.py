@@ -38,10 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    render = commands.add_parser("render", help="write the walkthrough (Markdown or HTML)")
+    render = commands.add_parser("render", help="write the walkthrough (Markdown, HTML, LaTeX, PDF, notebook)")
     render.add_argument("spec", metavar="SPEC")
-    render.add_argument("--format", choices=("md", "html"), default="md")
-    render.add_argument("--fragment", action="store_true", help="HTML: an embeddable piece, no <html>/<head>/<body>")
+    render.add_argument("--format", choices=("md", "html", "latex", "pdf", "ipynb"), default="md",
+                        help="latex: a standalone document (amsmath only); pdf: printed by stepbystep (needs -o); "
+                             "ipynb: a Jupyter notebook")
+    render.add_argument("--fragment", action="store_true",
+                        help="HTML: an embeddable piece, no <html>/<head>/<body>; LaTeX: a piece to \\input")
+    render.add_argument("--paper", choices=("a4", "letter"), default=None, help="pdf, latex: the paper size (default a4)")
     render.add_argument("--math", choices=("mathml", "mathjax", "katex"), default=None,
                         help="HTML: formulas as MathML (default, no JavaScript) or as LaTeX for MathJax/KaTeX")
     render.add_argument("--template", metavar="FILE",
@@ -82,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--atol", type=_tolerance, default=None, metavar="A", help="absolute floor (default: the spec's [check] table, else 1e-9)")
     check.add_argument("--variant", metavar="ID", help="grade against the student's own variant: S-k (seed S, k-th), or k with --seed S")
     check.add_argument("--seed", type=_whole_number(0, 2**63 - 1), default=None, metavar="S", help="the seed of --variant k")
+    check.add_argument("--hide-expected", action="store_true",
+                       help="a student's self-check: statuses, carried errors and diagnoses, no expected value anywhere")
+    check.add_argument("--time-limit", type=_seconds, default=None, metavar="SECONDS",
+                       help="per sheet (default 10): a sheet that takes longer is reported, the rest are graded")
     check.set_defaults(run=_check)
 
     variants = commands.add_parser("variants", help="randomized variants with answer keys (JSON, Moodle XML, Markdown sheets)")
@@ -95,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "qti: a Canvas quiz (QTI 1.2 zip); pdf: one printed problem sheet per variant "
                                "(qti and pdf need -o)")
     variants.add_argument("--paper", choices=("a4", "letter"), default="a4", help="pdf: the paper size (default a4)")
+    variants.add_argument("--solutions", action="store_true",
+                          help="pdf: each problem sheet followed by its key and worked solution")
     variants.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
     variants.set_defaults(run=_variants)
     return parser
@@ -133,8 +143,14 @@ def _render(args: argparse.Namespace) -> int:
     target = check_outputs([args.output], inputs)[0] if args.output else None  # before any work
     walkthrough = _load_for_render(args)
     precision = args.precision if args.precision is not None else None
-    if args.fragment and (args.format != "html" or args.template):
-        raise UsageError("--fragment needs --format html (and no --template)")
+    if args.fragment and (args.format not in ("html", "latex") or args.template):
+        raise UsageError("--fragment needs --format html or latex (and no --template)")
+    if args.paper and (args.format not in ("pdf", "latex") or args.fragment):
+        raise UsageError("--paper goes with --format pdf or latex (a whole document)")
+    if args.format == "pdf" and args.output is None:
+        raise UsageError("--format pdf writes a binary file: give -o FILE")
+    if args.format in ("latex", "pdf", "ipynb") and (args.template or args.template_dir):
+        raise UsageError(f"--template and --template-dir go with --format md or html, not {args.format}")
     if args.math and args.format != "html" and not args.template:
         raise UsageError("--math needs --format html or --template")
     if args.theme and args.format != "html":
@@ -158,6 +174,8 @@ def _render(args: argparse.Namespace) -> int:
     elif args.format == "html":
         text = walkthrough.html(fragment=args.fragment, math=args.math or "mathml", precision=precision,
                                 notation=args.notation, theme=args.theme, templates=args.template_dir)
+    elif args.format in ("latex", "pdf", "ipynb"):
+        text = _print_format(walkthrough, args, precision)
     else:
         beside = _figure_files(walkthrough, precision, target)
         text = walkthrough.markdown(precision=precision, notation=args.notation,
@@ -168,6 +186,21 @@ def _render(args: argparse.Namespace) -> int:
             return EXIT_OK
     _emit(text, args.output, inputs)
     return EXIT_OK
+
+
+def _print_format(walkthrough: "api.Walkthrough", args: argparse.Namespace, precision: int | None) -> str | bytes:
+    """LaTeX, PDF or a notebook: formats of the document tree beyond the page."""
+    if args.format == "latex":
+        return walkthrough.latex(fragment=args.fragment, precision=precision, notation=args.notation,
+                                 paper=args.paper or "a4")
+    if args.format == "ipynb":
+        return walkthrough.notebook(precision=precision, notation=args.notation)
+    from .formats.pdf import PdfUnavailable
+
+    try:
+        return walkthrough.pdf(precision=precision, notation=args.notation, paper=args.paper or "a4")
+    except PdfUnavailable as error:
+        raise UsageError(str(error)) from None
 
 
 FIGURES_AS_FILES = ("loss-curve",)  # Markdown with -o: written beside the output and linked
@@ -192,6 +225,16 @@ def _answers(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0 (at most a day), got {text}")
+    return value
+
+
 def _tolerance(text: str) -> float:
     try:
         value = float(text)
@@ -204,60 +247,36 @@ def _tolerance(text: str) -> float:
 
 def _check(args: argparse.Namespace) -> int:
     from . import api
-    from .grading.check import grader_for
-    from .grading.checkreport import report_json, report_text
 
-    if args.variant or args.seed is not None:
-        report = grader_for(_variant_walkthrough(args).trace, args.rtol, args.atol).grade_all(args.answers)
-    else:
-        from .spec.load import load_spec
-
-        spec = load_spec(args.spec)
-        if spec.variants:  # each sheet against the variant its `Variant: S-k` line names
-            from .exercises.variants import grade_own_variants
-
-            report = grade_own_variants(spec, args.answers, args.rtol, args.atol)
-        else:
-            report = grader_for(api.build(spec).trace, args.rtol, args.atol).grade_all(args.answers)
-    _emit(report_json(report) if args.json else report_text(report), None)
+    try:
+        report = api.check(args.spec, args.answers, variant=args.variant, seed=args.seed, rtol=args.rtol,
+                           atol=args.atol, time_limit=args.time_limit)
+    except ValueError as error:  # a --variant that does not exist, or --seed without --variant
+        raise UsageError(str(error)) from None
+    _emit(api.check_report(report, as_json=args.json, hide_expected=args.hide_expected), None)
     for sheet in report.files:
         if sheet.unreadable:
             sys.stderr.write(f"stepbystep: error: {sheet.source}: {sheet.error}\n")
     return report.exit_code
 
 
-def _variant_walkthrough(args: argparse.Namespace) -> "api.Walkthrough":
-    """`check --variant S-k`: the student's own variant, regenerated from the spec."""
-    from . import api
-    from .exercises.variants import make_variant, resolve_variant
-    from .spec.load import load_spec
-
-    if args.variant is None:
-        raise UsageError("--seed goes with --variant")
-    try:
-        seed, index = resolve_variant(args.variant, args.seed)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    variant = make_variant(load_spec(args.spec), seed, index)
-    return api.Walkthrough(variant.spec, variant.trace)
-
-
 def _variants(args: argparse.Namespace) -> int:
-    from .exercises.export import BINARY_FORMATS, export, solutions_path
-    from .exercises.variants import iter_variants
-    from .spec.load import load_spec
+    from . import api
+    from .exercises.export import BINARY_FORMATS, solutions_path
 
     if args.format in BINARY_FORMATS and args.output is None:
         raise UsageError(f"--format {args.format} writes a binary file: give -o FILE")
     if args.paper != "a4" and args.format != "pdf":
         raise UsageError("--paper goes with --format pdf")
+    if args.solutions and args.format != "pdf":
+        raise UsageError("--solutions goes with --format pdf (md always writes the solution sheet)")
     if args.output is not None:  # before any work: the sheet and its solutions, neither the spec
         check_outputs([args.output] + ([solutions_path(args.output)] if args.format == "md" else []), [args.spec])
     from .formats.pdf import PdfUnavailable
 
     try:
-        files = export(iter_variants(load_spec(args.spec), args.count, args.seed), args.format, args.output,
-                       paper=args.paper)
+        files = api.export_variants(args.spec, args.count, args.seed, args.format, args.output, paper=args.paper,
+                                    solutions=args.solutions)
     except PdfUnavailable as error:
         raise UsageError(str(error)) from None
     written = [(path, text) for path, text in files if path is not None]
@@ -287,8 +306,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .spec.model import SpecError
 
     handled: tuple[type[BaseException], ...] = (UsageError, SpecError, OutputError)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments:
+        return _fail("no command given; `stepbystep --help` lists the commands (render, answers, check, variants)")
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(arguments)
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except handled as error:

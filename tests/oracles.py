@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 # SPEC.md's defaults for the parameters beside an operation
-DEFAULTS = {"negative_slope": 0.01}
+DEFAULTS = {"negative_slope": 0.01, "alpha": 1.0, "loss_delta": 1.0}
 Options = Mapping[str, float]
 
 
@@ -62,6 +62,14 @@ ACTIVATIONS: dict[str, Activation] = {
                              lambda x, p: 1.0 if x > 0 else option(p, "negative_slope"), kinks=lambda p: (0.0,)),
     "linear": Activation(lambda x, p: x, lambda x, p: 1.0),
     "softmax": Activation(layer=_softmax, jacobian=_softmax_jacobian),
+    # SPEC.md §6: softplus ln(1 + e^x); elu x for x > 0, alpha (e^x - 1) otherwise, slope alpha at 0
+    # (from the left); silu x sigmoid(x)
+    "softplus": Activation(lambda x, p: math.log(1.0 + math.exp(x)) if x < 30 else x + math.exp(-x),
+                           lambda x, p: logistic(x)),
+    "elu": Activation(lambda x, p: x if x > 0 else option(p, "alpha") * (math.exp(x) - 1.0),
+                      lambda x, p: 1.0 if x > 0 else option(p, "alpha") * math.exp(x), kinks=lambda p: (0.0,)),
+    "silu": Activation(lambda x, p: x * logistic(x),
+                       lambda x, p: logistic(x) * (1.0 + x * (1.0 - logistic(x)))),
 }
 
 
@@ -81,6 +89,13 @@ LOSSES: dict[str, Loss] = {
     "bce": Loss(lambda t, o, K, p: -(t * math.log(o) + (1 - t) * math.log(1 - o)),
                 lambda t, o, K, p: (o - t) / (o * (1 - o))),
     "cross_entropy": Loss(lambda t, o, K, p: -t * math.log(o) if t else 0.0, lambda t, o, K, p: -t / o),
+    # SPEC.md §6: mae |t - o| / K (slope 0 where t = o); huber 1/2 (t - o)^2 / K where |t - o| <= delta,
+    # else delta (|t - o| - delta / 2) / K
+    "mae": Loss(lambda t, o, K, p: abs(t - o) / K, lambda t, o, K, p: ((o > t) - (o < t)) / K,
+                kinks=lambda p: (0.0,)),
+    "huber": Loss(lambda t, o, K, p: (0.5 * (t - o) ** 2 if abs(t - o) <= option(p, "loss_delta")
+                                      else option(p, "loss_delta") * (abs(t - o) - option(p, "loss_delta") / 2)) / K,
+                  lambda t, o, K, p: max(-option(p, "loss_delta"), min(option(p, "loss_delta"), o - t)) / K),
 }
 
 
@@ -94,6 +109,9 @@ def torch_activation(torch: Any, name: str, z: Any, options: Options) -> Any:
         "leaky_relu": lambda: functional.leaky_relu(z, option(options, "negative_slope")),
         "linear": lambda: z,
         "softmax": lambda: torch.softmax(z, dim=0),
+        "softplus": lambda: functional.softplus(z),
+        "elu": lambda: functional.elu(z, option(options, "alpha")),
+        "silu": lambda: functional.silu(z),
     }[name]()
 
 
@@ -105,4 +123,7 @@ def torch_loss_terms(torch: Any, name: str, t: Any, o: Any, options: Options) ->
         "mse": lambda: (t - o) ** 2 / len(t),
         "bce": lambda: -(t * torch.log(o) + (1 - t) * torch.log(1 - o)),
         "cross_entropy": lambda: -t * torch.log(o),
+        "mae": lambda: torch.nn.functional.l1_loss(o, t, reduction="none") / len(t),
+        "huber": lambda: torch.nn.functional.huber_loss(o, t, reduction="none",
+                                                        delta=option(options, "loss_delta")) / len(t),
     }[name]()

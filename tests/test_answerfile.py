@@ -110,8 +110,9 @@ def test_utf16_and_bom():
 def test_json_sheets():
     text = json.dumps({"w5+": 0.3589, "out_h1": "0.5933", "w6+": [1], "w7+": True, "E_total": "", "w8+": "x"}, indent=1)
     entries = parse_sheet(text.encode()).entries
-    assert [(entry.line, entry.written, entry.value) for entry in entries] == [
-        (2, "w5+", 0.3589), (3, "out_h1", 0.5933), (4, "w6+", None), (7, "w7+", None), (9, "w8+", None)]
+    assert [(entry.line, entry.written, entry.value) for entry in entries] == [  # a JSON sheet names answers by key
+        (None, "w5+", 0.3589), (None, "out_h1", 0.5933), (None, "w6+", None), (None, "w7+", None), (None, "w8+", None)]
+    assert parse_sheet(text.encode()).keyed
     assert "a list" in entries[2].problem and "true/false" in entries[3].problem
 
 

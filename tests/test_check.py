@@ -227,9 +227,14 @@ def test_rounding_too_early_is_recognised(grader, decimals):
     wrong = [name for name in ("E_total", "dE_total/dw5", "dE_total/dout_h1", "dE_total/dw1", "w1+", "out_o2")
              if not Tolerance().allows(rounded[name], truth[name])]
     assert wrong, "some value must be visibly off when rounded this early"
+    early = [name for name in wrong if round(rounded[name], decimals) != round(truth[name], decimals)]
+    assert early, "rounding as one goes must change some value's own digits"
     for name in wrong:
         answer = by_name(grade(grader, f"{name} = {rounded[name]!r}\n"))[name]
-        assert answer.status == WRONG and "rounded_early" in codes(answer), (name, answer)
+        # rounded early only where that changed the digits; the exact value correctly
+        # rounded (0.0004 for 0.00043857 at 4 decimals) has too few digits, nothing more
+        expected = "rounded_early" if name in early else "too_few_digits"
+        assert answer.status == WRONG and expected in codes(answer), (name, answer)
 
 
 def codes(answer) -> list[str]:
@@ -327,14 +332,26 @@ def test_a_computation_graph_is_graded_with_the_same_code():
 
 
 def test_rounding_too_early_on_a_computation_graph():
-    """CS231n's sigmoid neuron by hand at 2 decimals: g = e^-1 -> 0.37,
-    h = 1 + g = 1.37, f = 1/h = 0.7299 -> 0.73 (exact 0.7311)."""
-    grader = grader_for(load(MAZUR_TOML.parent / "circuit-sigmoid-neuron.toml").trace)
-    report = grader.grade_text("g = 0.37\nf = 0.73\nd = 1\n")
+    """a = 3x, b = 3a with x = 0.444: by hand at 2 decimals a = 1.332 -> 1.33,
+    b = 3 * 1.33 = 3.99, while the exact b = 3.996 rounds to 4.00."""
+    from stepbystep.api import from_dict
+
+    grader = grader_for(from_dict({"inputs": {"x": 0.444}, "nodes": {"a": "3 * x", "b": "3 * a"}}).trace)
+    report = grader.grade_text("a = 1.33\nb = 3.99\n")
     assert [(answer.status, codes(answer)[:1]) for answer in report.answers] == [
-        (WRONG, ["rounded_early"]), (CARRIED, []), (CORRECT, [])]  # f follows from the student's g
-    alone = grader.grade_text("f = 0.73\n").answers[0]
+        (WRONG, ["too_few_digits"]), (CARRIED, [])]  # 1.33 is 1.332 correctly rounded; b follows from it
+    alone = grader.grade_text("b = 3.99\n").answers[0]
     assert alone.status == WRONG and codes(alone)[:1] == ["rounded_early"]
+
+
+def test_the_sigmoid_neuron_rounded_to_two_decimals_is_too_few_digits():
+    """CS231n's sigmoid neuron by hand at 2 decimals: g = e^-1 -> 0.37,
+    h = 1 + g = 1.37, f = 1/h = 0.7299 -> 0.73, and the exact 0.7311 rounds to
+    0.73 as well: the rounding changed nothing, the digits are too few."""
+    grader = grader_for(load(MAZUR_TOML.parent / "circuit-sigmoid-neuron.toml").trace)
+    alone = grader.grade_text("f = 0.73\n").answers[0]
+    assert alone.status == WRONG and codes(alone) == ["too_few_digits"]
+    assert "give 4 significant digits" in alone.diagnosis.message
 
 
 def test_a_misread_given_value_is_carried(grader):
@@ -373,13 +390,14 @@ def test_without_ancestor_bitsets_the_result_is_the_same(monkeypatch):
 @pytest.mark.parametrize("decimals", [4, 3, 2])
 def test_a_whole_sheet_rounded_too_early_is_one_diagnosis(grader, decimals):
     """Every value of the hand model rounded to K decimals as computed: each
-    answer is right, carried, or diagnosed as rounded too early — never a
+    answer is right, carried, diagnosed as rounded too early, or (where the
+    chain gives the exact value correctly rounded) as too few digits — never a
     different mistake (the one already seen on the sheet wins a tie)."""
     sheet = "".join(f"{name} = {value!r}\n" for name, value in hand(r=lambda x: round(x, decimals)).items())
     report = grade(grader, sheet)
     found = {(answer.status, answer.diagnosis.code if answer.diagnosis else None) for answer in report.answers}
     assert (WRONG, "rounded_early") in found
-    assert found <= {(CORRECT, None), (CARRIED, None), (WRONG, "rounded_early")}
+    assert found <= {(CORRECT, None), (CARRIED, None), (WRONG, "rounded_early"), (WRONG, "too_few_digits")}
 
 
 WHOLE_SHEETS = [

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from stepbystep.engine import fastpath, nn
+from stepbystep.engine import fastpath, nn, ops
 from stepbystep.engine.nn import build_trace
 from stepbystep.engine.parameters import Mistakes, parameter_names
 from stepbystep.spec.load import parse_spec
@@ -27,6 +27,9 @@ SHAPES = {
     "leaky-sigmoid/bce": (("leaky_relu", "sigmoid"), "bce", 1),
     "sigmoid-softmax/ce": (("sigmoid", "softmax"), "cross_entropy", 3),
     "linear-tanh/half_sse": (("linear", "tanh"), "half_sse", 2),
+    "softplus-silu/mae": (("softplus", "silu"), "mae", 2),
+    "elu-linear/huber": (("elu", "linear"), "huber", 2),
+    "silu-elu/sse": (("silu", "elu"), "sse", 2),
 }
 MODES = {
     "online": {"mode": "online", "epochs": 3},
@@ -102,6 +105,12 @@ def assert_close(graph: dict[str, float], fast: dict[str, float], exact: bool) -
             assert fast[name] == graph[name], name
         else:
             assert math.isclose(fast[name], graph[name], rel_tol=1e-12, abs_tol=1e-15), (name, fast[name], graph[name])
+
+
+def test_the_shapes_cover_every_operation() -> None:
+    """Every activation and loss of the registry goes through both fast paths."""
+    assert {name for activations, _, _ in SHAPES.values() for name in activations} == set(ops.ACTIVATIONS.names())
+    assert {loss for _, loss, _ in SHAPES.values()} == set(ops.LOSSES.names())
 
 
 CASES = [

@@ -39,9 +39,10 @@ def mazur_dict(**changes: object) -> dict:
 
 
 def visible_text(html: str) -> str:
-    """What a reader sees: no style, no tags, entities decoded."""
+    """What a reader sees: no style, no tags, entities decoded, no invisible word joiners
+    (they keep MathJax from reading the spec's text as TeX)."""
     html = re.sub(r"<style>.*?</style>|<title>.*?</title>", " ", html, flags=re.S)
-    return unescape(re.sub(r"<[^>]+>", " ", html))
+    return unescape(re.sub(r"<[^>]+>", " ", html)).replace("\u2060", "")
 
 
 @pytest.fixture(scope="module")

@@ -121,7 +121,7 @@ def test_tolerances_are_the_checkers() -> None:
     text = parse(moodle_xml([variant])).findall("question")[1].findtext("questiontext/text") or ""
     for (_, _, answer, margin), name in zip(BLANK.findall(text), variant.asked):
         assert float(margin) == pytest.approx(0.01 * abs(variant.trace.value(name)), rel=0.01)
-    assert "within 1&nbsp;%" in text
+    assert "within 1\u00a0%" in text  # the policy in words, with a no-break space
 
 
 def test_cli_writes_a_bank(tmp_path: Any, run_cli: Any) -> None:

@@ -44,7 +44,7 @@ INLINE = "Inline\n======\n\n.. stepbystep::\n   :precision: 2\n\n" + "".join(f" 
 
 
 def sphinx_build(folder: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", "html", str(folder), str(folder / "_build")],
+    return subprocess.run([sys.executable, "-m", "sphinx", "-q", "-N", "-b", "html", str(folder), str(folder / "_build")],
                           capture_output=True, text=True, timeout=300)
 
 

@@ -27,6 +27,7 @@ from stepbystep.spec.model import GraphSpec
     (r"\begin{bmatrix} 1 & -2 \\ 3 & 4 \end{bmatrix}", 'mat(delim: "[", 1, - 2; 3, 4)'),
     (r"\text{if } x > 0", '"if " x > 0'),
     (r"a/b", r"a \/ b"),
+    (r"{\mathit{out}_{h1}^{(2)}}^{2}", 'attach(italic("out")_(h 1)^(\\( 2 \\)), t: 2)'),
 ])
 def test_hand_written_conversions(latex: str, typst: str) -> None:
     assert latex_to_typst(latex) == typst

@@ -25,7 +25,8 @@ def test_md_with_output_writes_problems_and_solutions_beside(tmp_path: Any, run_
     keys = json.loads(run_cli("variants", SPEC, "--count", "3", "--seed", "17").out)
     for entry, page in zip(keys, solutions.split(PAGE_BREAK)):
         data = entry["spec"]
-        assert f"Variant **{entry['id']}**" in problems and f"--variant {entry['id']}" in problems
+        assert f"Variant **{entry['id']}**" in problems
+        assert f"```text\nVariant: {entry['id']}\n" in problems  # the exact line a hand-in starts with
         for value in data["samples"][0]["inputs"] + data["layers"][2]["weights"][0]:
             assert f"| {value:g} |" in problems
         oracle = mazur_oracle(data)

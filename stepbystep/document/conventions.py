@@ -17,8 +17,9 @@ from .mathwords import words_set_apart_in_text
 from .symbols import reads_as_constant
 
 
-def conventions(facts: NetworkFacts) -> list[str]:
-    """The conventions of this walkthrough, each a sentence ($…$ math), Mazur's noted."""
+def conventions(facts: NetworkFacts, worked: bool = True) -> list[str]:
+    """The conventions of this walkthrough, each a sentence ($…$ math), Mazur's noted.
+    `worked=False`: for a problem sheet, which shows no gradients."""
     spec = facts.spec
     lines = []
     loss_text = LOSSES.get(spec.loss).prose.convention
@@ -48,7 +49,8 @@ def conventions(facts: NetworkFacts) -> list[str]:
                      + f" ({examples}); Mazur's post shares one bias per layer.")
     if any(kind != "none" for kind in kinds):
         lines.append("Biases are updated like the weights (Mazur's post keeps them fixed)." if spec.update_biases
-                     else "Biases are not updated, as in Mazur's post; their gradients are shown for completeness.")
+                     else "Biases are not updated, as in Mazur's post"
+                     + ("; their gradients are shown for completeness." if worked else "."))
     if len(spec.layers) < 3:
         pass  # no hidden layer: no hidden deltas to send back
     elif spec.hidden_deltas_use == "original_weights":

@@ -4,6 +4,7 @@ forward-mode tangents), the gradients, and optionally a gradient check."""
 from __future__ import annotations
 
 from ..engine.facts import GraphFacts
+from ..engine.ops import FUNCTIONS
 from ..engine.trace import Section as TraceSection
 from ..engine.trace import Step, Trace
 from .blocks import Bullets, Figure, Item, Table
@@ -56,10 +57,7 @@ def _conventions(facts: GraphFacts, formatter: Formatter) -> list[str]:
         first = "$\\max$" if "max" in used else "$\\min$"
         lines.append(f"{first} sends the whole gradient to the argument it selected{both}; on a tie the "
                      f"{facts.tie_rule}\nof the tied arguments gets it.")
-    if "relu" in used:
-        lines.append("$\\mathrm{relu}$ has slope 0 at exactly 0.")
-    if "abs" in used:
-        lines.append("$|x|$ has slope 0 at $x = 0$.")
+    lines.extend(record.note for record in FUNCTIONS if record.name in used and record.note)  # kinks: relu, abs
     apart = [name for name in facts.inputs + facts.nodes if reads_as_constant(name)]
     if apart:
         shown = ", ".join(f"${symbol(name)}$" for name in apart)

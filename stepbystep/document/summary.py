@@ -13,6 +13,8 @@ import math
 from typing import TYPE_CHECKING
 
 from ..engine.facts import NetworkFacts
+from ..engine.graph import Ref
+from ..engine.ops import ACTIVATIONS
 from ..numbers import format_number
 from ..spec.model import steps_per_epoch
 from .blocks import Bullets, Item, Note, Strong, Table
@@ -169,7 +171,7 @@ def warnings(trace: "Trace", formatter: "Formatter") -> list[str]:
     found: list[str] = []
     for step in trace.steps():
         if step.kind == "dout_dnet" and step.context.get("diagonal", True) and \
-                step.context.get("activation") in ("sigmoid", "tanh", "softmax") and abs(step.value) < SATURATED:
+                ACTIVATIONS.get(str(step.context.get("activation"))).saturates and abs(step.value) < SATURATED:
             found.append(f"Saturation: ${formatter.symbol(step.name)} = {formatter.number(step.value)}$ "
                          f"(`{step.name}`) is below {SATURATED:g}, so almost no gradient flows through this neuron "
                          "(a vanishing gradient); its weights barely move.")
@@ -194,14 +196,16 @@ def _final_saturation(trace: "Trace") -> list[str]:
     several = len(spec.samples) > 1
     names = []
     for layer in spec.layers[1:]:
-        if layer.activation not in ("sigmoid", "tanh"):
+        record = ACTIVATIONS.get(str(layer.activation))
+        if not (record.saturates and record.elementwise):
             continue
+        slope = record.slope(0, 0, [Ref("out")], [Ref("net")], dict(layer.options))
         for j in range(layer.size):
             slopes = []
             for index in range(len(spec.samples)):
                 prefix = f"after{steps}.sample{index + 1}." if several else f"after{steps}."
-                out = values[f"{prefix}out_{layer.neuron(j)}"]
-                slopes.append(out * (1.0 - out) if layer.activation == "sigmoid" else 1.0 - out * out)
+                slopes.append(slope.evaluate({"out": values[f"{prefix}out_{layer.neuron(j)}"],
+                                              "net": values[f"{prefix}net_{layer.neuron(j)}"]}))
             if max(abs(slope) for slope in slopes) < SATURATED:
                 names.append(layer.neuron(j))
     if not names:

@@ -215,7 +215,10 @@ class Pow(Expr):
         yield from self.exponent.refs()
 
     def latex(self, printer: Printer) -> str:
-        return f"{self.base.wrapped(printer, _ATOM)}^{{{self.exponent.latex(printer)}}}"
+        base = self.base.wrapped(printer, _ATOM)
+        if "^" in base and not base.startswith("\\left("):  # out_{h1}^{(2)} squared: a group, or TeX stops
+            base = "{" + base + "}"                          # at "Double superscript"
+        return f"{base}^{{{self.exponent.latex(printer)}}}"
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 from decimal import Decimal
 from html import escape
 from typing import Iterable, Sequence
 
-from .moodle import default_tolerances, question_html, tolerance, tolerance_text
+from ..grading.policy import policy_for
+from .moodle import question_html, tolerance_text
 from .sheets import Problem, Question, problem
 from .variants import Variant
 
@@ -101,11 +103,9 @@ def assessment_xml(ident: str, title: str, views: Sequence[tuple[Variant, Proble
 
 def item_xml(variant: Variant, view: Problem, question: Question) -> str:
     """One numerical question: the variant's problem, one value to give, its margin."""
-    rtol, atol = default_tolerances(variant.spec)
-    margin = float(tolerance_text(tolerance(question.value, rtol, atol)))
-    single = Problem(view.id, view.title, view.graph, view.conventions, view.parameters, view.samples,
-                     view.nodes, [question])
-    text = question_html(single, [""], rtol, atol)
+    centre, margin = policy_for(variant.spec).interval(question.value)  # what `check` accepts, as ± around a key
+    margin = float(tolerance_text(margin))
+    text = question_html(replace(view, questions=[question]), [""])
     ident = f"sbs-{variant.id}-{question.number}"
     fields = (("question_type", "numerical_question"), ("points_possible", "1.0"),
               ("original_answer_ids", f"{ident}-answer"), ("assessment_question_identifierref", f"{ident}-ref"))
@@ -124,9 +124,9 @@ def item_xml(variant: Variant, view: Problem, question: Question) -> str:
         '            <outcomes><decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal"/></outcomes>\n'
         '            <respcondition continue="No">\n'
         "              <conditionvar><or>\n"
-        f'                <varequal respident="response1">{decimal_text(question.value)}</varequal>\n'
-        f'                <and><vargte respident="response1">{decimal_text(question.value - margin)}</vargte>'
-        f'<varlte respident="response1">{decimal_text(question.value + margin)}</varlte></and>\n'
+        f'                <varequal respident="response1">{decimal_text(centre)}</varequal>\n'
+        f'                <and><vargte respident="response1">{decimal_text(centre - margin)}</vargte>'
+        f'<varlte respident="response1">{decimal_text(centre + margin)}</varlte></and>\n'
         "              </or></conditionvar>\n"
         '              <setvar action="Set" varname="SCORE">100</setvar>\n'
         "            </respcondition>\n"

@@ -8,9 +8,11 @@ each with its own tolerance and each graded on its own, so one variant is one
 question, and "a random question from this category" gives every student
 their own variant. The whole worked solution is the general feedback.
 
-Moodle's tolerance is absolute (±); the grader's rule is relative plus
-a floor, so each blank gets `max(atol, rtol·|key|)` — the same acceptance
-interval as `stepbystep check` (the spec's [check] table, then its defaults).
+Moodle's tolerance is absolute (±), so each blank gets the acceptance
+interval of `stepbystep check` under the spec's policy (grading/policy.py):
+`max(atol, rtol·|key|)` around the key, or under `decimals`/`significant`
+1.5 units of the last asked digit around the correctly rounded key, plus the
+hand-rounded chain's value as a second right answer under `hand_rounding`.
 """
 from __future__ import annotations
 
@@ -22,11 +24,11 @@ from typing import Any, Iterable
 
 from ..document.build import build_document
 from ..formats.markdown import render_markdown
+from ..formats.text import tex_inert
+from ..grading.diagnose import hand_values
+from ..grading.policy import GradingPolicy, policy_for, significant_needed
 from .variants import Variant
 
-# Used only in an installation without the grader (stepbystep.check); its defaults.
-FALLBACK_RTOL = 7e-4
-FALLBACK_ATOL = 1e-9
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MATH = re.compile(r"\\[\\$]|\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)  # as html.py: $$…$$, $…$, \\ and \$
@@ -36,11 +38,7 @@ _INLINE_TEX = re.compile(r"(?<!\\)\$([^$\n]+?)(?<!\\)\$")
 def default_tolerances(spec: Any = None) -> tuple[float, float]:
     """(rtol, atol) as `stepbystep check` would use them for this spec: its
     [check] table, then the grader's defaults — so Moodle and `check` agree."""
-    try:
-        from ..grading.check import tolerance_for
-    except ImportError:
-        return FALLBACK_RTOL, FALLBACK_ATOL
-    found = tolerance_for(spec)
+    found = policy_for(spec)
     return found.rtol, found.atol
 
 
@@ -62,39 +60,49 @@ def tolerance_text(value: float) -> str:
     return format(math.ceil(value / step * (1 - 1e-12)) * step, ".3g")
 
 
-def cloze_blank(value: float, rtol: float, atol: float) -> str:
-    """One blank worth 1 mark (the leading 1), right within the tolerance."""
-    return f"{{1:NUMERICAL:={moodle_number(value)}:{tolerance_text(tolerance(value, rtol, atol))}}}"
+def cloze_blank(value: float, policy: GradingPolicy, hand: float | None = None) -> str:
+    """One blank worth 1 mark (the leading 1): right within the policy's
+    interval around the key (the correctly rounded key under `decimals` or
+    `significant`), and with `hand` (the --round chain's value, under
+    hand_rounding) a second full-mark answer around that."""
+    centre, margin = policy.interval(value)
+    blank = f"{{1:NUMERICAL:={moodle_number(centre)}:{tolerance_text(margin)}"
+    if hand is not None:
+        other, other_margin = policy.interval(hand)
+        if abs(other - centre) > margin:
+            blank += f"~%100%{moodle_number(other)}:{tolerance_text(other_margin)}"
+    return blank + "}"
 
 
 def moodle_xml(variants: Iterable[Variant], rtol: float | None = None, atol: float | None = None,
                feedback: bool = True) -> str:
     """The question bank: a category named after the exercise and seed, then
-    one Cloze question per variant."""
+    one Cloze question per variant, graded by the spec's policy (its [check]
+    table; `rtol`/`atol` given here win, as on `check`'s command line)."""
     parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     for number, variant in enumerate(variants):
         if number == 0:
             parts.append(_category(variant))
-        spec_rtol, spec_atol = default_tolerances(variant.spec)
-        parts.append(question_xml(variant, spec_rtol if rtol is None else rtol, spec_atol if atol is None else atol, feedback))
+        parts.append(question_xml(variant, policy_for(variant.spec, rtol, atol), feedback))
     parts.append("</quiz>")
     return _INVALID_XML.sub("\ufffd", "\n".join(parts)) + "\n"
 
 
 def _category(variant: Variant) -> str:
     seed = variant.id.split("-")[0]
-    title = (variant.base_title or "stepbystep").replace("/", "//")  # a single / separates categories
+    title = tex_inert(variant.base_title or "stepbystep").replace("/", "//")  # a single / separates categories
     return ("  <question type=\"category\">\n"
             f"    <category><text>{escape(f'$course$/top/{title} (variants, seed {seed})', quote=False)}</text></category>\n"
             "  </question>")
 
 
-def question_xml(variant: Variant, rtol: float, atol: float, feedback: bool = True) -> str:
+def question_xml(variant: Variant, policy: GradingPolicy, feedback: bool = True) -> str:
     from .sheets import problem
 
     view = problem(variant)
-    blanks = [cloze_blank(q.value, rtol, atol) for q in view.questions]
-    text = question_html(view, blanks, rtol, atol)
+    hand = hand_values(variant.spec, policy.decimals) if policy.hand_rounding and policy.decimals is not None else None
+    blanks = [cloze_blank(q.value, policy, (hand or {}).get(q.name)) for q in view.questions]
+    text = question_html(view, blanks)
     lines = [
         '  <question type="cloze">',
         f"    <name><text>{escape(_name(variant), quote=False)}</text></name>",
@@ -107,22 +115,21 @@ def question_xml(variant: Variant, rtol: float, atol: float, feedback: bool = Tr
 
 
 def _name(variant: Variant) -> str:
-    return f"{variant.base_title or 'stepbystep'} (variant {variant.id})"
+    """Moodle runs its filters (MathJax, TeX) on names too: the title is TeX-inert."""
+    return f"{tex_inert(variant.base_title or 'stepbystep')} (variant {variant.id})"
 
 
-def question_html(view: Any, blanks: list[str], rtol: float, atol: float) -> str:
+def question_html(view: Any, blanks: list[str]) -> str:
     from markupsafe import Markup
 
     template = _environment().get_template("question.html.j2")
-    return template.render(problem=view, blanks=[Markup(blank) for blank in blanks],
-                           rtol=f"{rtol:g}", atol=f"{atol:g}", percent=f"{rtol * 100:g}",
-                           digits=digits_needed(rtol)).strip()
+    return template.render(problem=view, blanks=[Markup(blank) for blank in blanks]).strip()
 
 
 def digits_needed(rtol: float) -> int:
     """Significant digits that always land within `rtol`: rounding to d digits
     is off by at most 5·10^-d relative (4 for the grader's default 7e-4)."""
-    return max(1, math.ceil(math.log10(5 / rtol))) if rtol > 0 else 17
+    return significant_needed(rtol)
 
 
 def feedback_html(variant: Variant) -> str:
@@ -167,12 +174,13 @@ def cdata(text: str) -> str:
 
 
 def cloze_text(text: Any) -> Any:
-    """Untrusted text in a Cloze question: HTML-escaped, and braces as
-    entities so a title such as `{1:NUMERICAL:=1}` cannot become a blank."""
+    """Untrusted text in a Cloze question: HTML-escaped, braces as entities so
+    a title such as `{1:NUMERICAL:=1}` cannot become a blank, and TeX-inert so
+    Moodle's MathJax filter cannot typeset `\\(\\href{…}\\)` in it."""
     from markupsafe import Markup
     from markupsafe import escape as markup_escape
 
-    return Markup(str(markup_escape(str(text))).replace("{", "&#123;").replace("}", "&#125;"))
+    return Markup(str(markup_escape(tex_inert(str(text)))).replace("{", "&#123;").replace("}", "&#125;"))
 
 
 def tex_inline(text: Any) -> Any:

@@ -31,11 +31,13 @@ def sheets_typst(variants: Iterable[Variant], solutions: bool = False, paper: st
 
 
 def worked_solution(variant: Variant) -> str:
-    """The variant's walkthrough as Typst, its headings moved down two levels."""
-    from ..formats.typst_walkthrough import walkthrough_body
+    """The variant's walkthrough as Typst, its headings moved down two levels,
+    no page breaks of its own (the solution follows its key)."""
+    from ..document.build import build_document
+    from ..formats.typst_walkthrough import TypstRenderer
 
-    return walkthrough_body(variant.trace, heading_offset=2)
+    return TypstRenderer(heading_offset=2, page_breaks=False, pictures=False).document(build_document(variant.trace))
 
 
 def sheets_pdf(variants: Iterable[Variant], solutions: bool = False, paper: str = "a4") -> bytes:
-    return compile_pdf(sheets_typst(variants, solutions, paper))
+    return compile_pdf(sheets_typst(variants, solutions, paper), tagged=False)

@@ -17,6 +17,7 @@ from ..document.network import parameter_rows
 from ..engine.facts import NetworkFacts
 from ..formats.markdown import render_markdown
 from ..formats.templates import template_environment
+from ..grading.policy import policy_for
 from ..numbers import DEFAULT_PRECISION, format_number
 from ..spec.model import GraphSpec
 from .variants import Variant
@@ -54,6 +55,9 @@ class Problem:
     samples: list[list[Given]]       # per sample: inputs and targets
     nodes: list[tuple[str, str]]     # a graph's nodes: (name, expression)
     questions: list[Question]
+    policy: str = ""                 # the grading policy in words (the spec's [check] table)
+    variant_line: str = ""           # the line a hand-in starts with: `Variant: 2024-7`
+    hand_in: str = ""                # the start of a hand-in: the variant line, then answer lines
 
 
 def problem(variant: Variant) -> Problem:
@@ -63,9 +67,11 @@ def problem(variant: Variant) -> Problem:
                           format_number(trace.value(name), DEFAULT_PRECISION))
                  for number, name in enumerate(variant.asked, start=1)]
     title = str(variant.data.get("title", ""))
+    policy, line = policy_for(spec).describe(), variant_line(variant.id)
+    hand_in = "\n".join([line] + [f"{question.name} = …" for question in questions[:2]])
     if isinstance(spec, GraphSpec):
         inputs = [Given(name, formatter.symbol(name), format_number(value), "input") for name, value in spec.inputs]
-        return Problem(variant.id, title, True, [], inputs, [], list(spec.nodes), questions)
+        return Problem(variant.id, title, True, [], inputs, [], list(spec.nodes), questions, policy, line, hand_in)
     parameters = [Given(name, symbol, before, path) for name, symbol, path, before, _ in parameter_rows(trace, formatter)]
     samples = []
     for sample in spec.samples:
@@ -74,8 +80,13 @@ def problem(variant: Variant) -> Problem:
         samples.append([Given(name, formatter.symbol(name), format_number(value), role)
                         for name, value, role in entries])
     assert isinstance(trace.facts, NetworkFacts)
-    lines = conventions(trace.facts)  # with its training line (conventions.training_convention)
-    return Problem(variant.id, title, False, lines, parameters, samples, [], questions)
+    lines = conventions(trace.facts, worked=False)  # with its training line (conventions.training_convention)
+    return Problem(variant.id, title, False, lines, parameters, samples, [], questions, policy, line, hand_in)
+
+
+def variant_line(ident: str) -> str:
+    """The first line of a hand-in, exactly as `check` reads it best."""
+    return f"Variant: {ident}"
 
 
 def describe(name: str) -> str:

@@ -15,6 +15,8 @@ from ..spec.model import GraphSpec, NetworkSpec, Spec, SpecError
 
 PARAMETERS = ("weights", "biases", "inputs", "targets", "learning_rate")
 MAX_DECIMALS = 6
+MAX_SEED = 2**63 - 1       # as `variants --seed`
+MAX_VARIANTS = 100_000     # as `variants --count`: no variant number above this exists
 DEFAULT_MAX_TRIES = 100
 # sigma'(net) below this makes a number that barely moves: the exercise
 # teaches nothing (Mazur's smallest is 0.187).
@@ -60,13 +62,15 @@ class Rules:
     max_tries: int = DEFAULT_MAX_TRIES
     min_activation_derivative: float = DEFAULT_MIN_ACTIVATION_DERIVATIVE
     min_gradient: float = DEFAULT_MIN_GRADIENT
+    seed: int | None = None    # the seed handed out, when the spec records it
+    count: int | None = None   # how many variants were handed out, when the spec records it
 
 
 def read_rules(spec: Spec) -> Rules:
     """Validate `spec.variants`; every refusal names its field (`variants.weights.range`)."""
     table = spec.variants
     graph = isinstance(spec, GraphSpec)
-    limits = ("ask", "max_tries", "min_gradient") + (() if graph else ("min_activation_derivative",))
+    limits = ("ask", "max_tries", "min_gradient", "seed", "count") + (() if graph else ("min_activation_derivative",))
     known = (("inputs",) if graph else PARAMETERS) + limits
     for key in table:
         if key not in known:
@@ -87,6 +91,8 @@ def read_rules(spec: Spec) -> Rules:
         max_tries=_whole(spec, table, "max_tries", DEFAULT_MAX_TRIES, 1, 10_000),
         min_activation_derivative=_threshold(spec, table, "min_activation_derivative", DEFAULT_MIN_ACTIVATION_DERIVATIVE),
         min_gradient=_threshold(spec, table, "min_gradient", DEFAULT_MIN_GRADIENT),
+        seed=_whole(spec, table, "seed", None, 0, MAX_SEED),
+        count=_whole(spec, table, "count", None, 1, MAX_VARIANTS),
     )
 
 
@@ -165,8 +171,10 @@ def _draw(spec: Spec, path: str, value: Any, default: Draw) -> Draw | None:
     return draw
 
 
-def _whole(spec: Spec, table: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
-    value = table.get(key, default)
+def _whole(spec: Spec, table: dict[str, Any], key: str, default: Any, low: int, high: int) -> Any:
+    if key not in table:
+        return default
+    value = table[key]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise spec_error(spec, f"variants.{key}", f"expected a whole number from {low} to {high}")
     return value
@@ -177,6 +185,36 @@ def _threshold(spec: Spec, table: dict[str, Any], key: str, default: float) -> f
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
         raise spec_error(spec, f"variants.{key}", "expected a number from 0 up")
     return float(value)
+
+
+def capacity(spec: Spec, rules: Rules, at_most: int = MAX_VARIANTS) -> int:
+    """How many different variants the ranges can give (capped at `at_most`):
+    the product of the grid sizes of every drawn number. Counted in time
+    proportional to the number of drawn numbers, never by drawing."""
+    total = 1
+    for draw, slots in _slots(spec, rules):
+        first, last = draw.grid()
+        for _ in range(slots):
+            total *= last - first + 1
+            if total >= at_most:
+                return at_most
+    return total
+
+
+def _slots(spec: Spec, rules: Rules) -> list[tuple[Draw, int]]:
+    """(draw, how many numbers are drawn with it) for every varying kind."""
+    draws = rules.draws
+    if isinstance(spec, GraphSpec):
+        return [(draws[name], 1) for name, _ in spec.inputs if name in draws]
+    counts = {
+        "weights": sum(len(row) for layer in spec.layers[1:] for row in layer.weights),
+        "biases": sum(0 if layer.bias is None else len(layer.bias) if isinstance(layer.bias, tuple) else 1
+                      for layer in spec.layers[1:]),
+        "inputs": sum(len(sample.inputs) for sample in spec.samples),
+        "targets": sum(len(sample.targets) for sample in spec.samples),
+        "learning_rate": 1,
+    }
+    return [(draw, counts.get(kind, 0)) for kind, draw in draws.items()]
 
 
 def spec_error(spec: Spec, path: str, message: str) -> SpecError:

@@ -17,24 +17,28 @@ import random
 import re
 from collections import Counter, deque
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from ..engine.build import build_trace
 from ..engine.facts import NetworkFacts
 from ..engine.graph import GraphError
+from ..engine.ops import ACTIVATIONS
 from ..engine.trace import Trace
 from ..spec.load import parse_spec
 from ..spec.model import GraphSpec, NetworkSpec, Spec, SpecError
 from .variant_rules import (  # noqa: F401  (re-exported: the variants API in one place)
     DEFAULT_MIN_ACTIVATION_DERIVATIVE,
     DEFAULT_MIN_GRADIENT,
+    MAX_SEED,
+    MAX_VARIANTS,
     Draw,
     Rules,
+    capacity,
     read_rules,
     spec_error,
 )
 
-_VARIANT_ID = re.compile(r"^\s*(\d+)-(\d+)\s*$")
+_VARIANT_ID = re.compile(r"\s*(\d{1,40})\s*-\s*(\d{1,40})\s*")
 
 
 @dataclass(frozen=True)
@@ -58,9 +62,9 @@ def variant_id(seed: int, index: int) -> str:
 
 def parse_variant_id(text: str) -> tuple[int, int]:
     """`42-7` -> (42, 7); a ValueError says what a variant id looks like."""
-    match = _VARIANT_ID.match(text)
+    match = _VARIANT_ID.fullmatch(text[:200])
     if not match or int(match.group(2)) < 1:
-        raise ValueError(f"{text!r} is not a variant id (expected SEED-NUMBER, e.g. 42-7)")
+        raise ValueError(f"{text[:60]!r} is not a variant id (expected SEED-NUMBER, e.g. 42-7)")
     return int(match.group(1)), int(match.group(2))
 
 
@@ -68,7 +72,9 @@ def resolve_variant(text: str, seed: int | None) -> tuple[int, int]:
     """`check --variant`: `S-k` alone, or `k` with `--seed S`."""
     if text.strip().isdigit():
         if seed is None:
-            raise ValueError(f"--variant {text.strip()} needs --seed S (or write the id as S-{text.strip()})")
+            raise ValueError(f"--variant {text.strip()[:40]} needs --seed S (or write the id as S-{text.strip()[:40]})")
+        if len(text.strip()) > 40:
+            raise ValueError(f"--variant: no variant has a number of {len(text.strip())} digits")
         index = int(text)
         if index < 1:
             raise ValueError("--variant: variants are numbered from 1")
@@ -97,10 +103,37 @@ def iter_variants(spec: Spec, count: int, seed: int) -> Iterator[Variant]:
 
 def make_variant(spec: Spec, seed: int, index: int) -> Variant:
     """Variant `seed-index` alone. No two variants of a seed are alike, so
-    variants 1..index-1 are drawn first (a few ms each)."""
-    if index < 1:
-        raise ValueError("variants are numbered from 1")
+    variants 1..index-1 are drawn first (a few ms each). An id this spec
+    cannot produce is refused at once (ValueError), never drawn towards."""
+    problem = missing_variant(spec, seed, index)
+    if problem is not None:
+        raise ValueError(problem)
     return deque(iter_variants(spec, index, seed), maxlen=1)[0]
+
+
+def missing_variant(spec: Spec, seed: int, index: int, rules: Rules | None = None) -> str | None:
+    """Why variant `seed-index` does not exist for this spec, or None when it
+    can: a seed or number out of range, another seed than the spec records,
+    a number above the spec's `count` or above what its ranges can give.
+    Constant time (no drawing), so a hostile id costs nothing."""
+    rules = rules or read_rules(spec)
+    ident = f"{seed}-{index}" if max(seed, index) < 10**40 else "with so many digits"
+    if index < 1:
+        return f"variant {ident} does not exist: variants are numbered from 1"
+    if seed > MAX_SEED:
+        return f"variant {ident} does not exist: seeds go up to {MAX_SEED}"
+    if rules.seed is not None and seed != rules.seed:
+        handed = f"{rules.seed}-1 … {rules.seed}-{rules.count}" if rules.count else f"{rules.seed}-1, {rules.seed}-2, …"
+        return f"variant {ident} does not exist for this spec: its [variants] seed is {rules.seed} ({handed})"
+    if rules.count is not None and index > rules.count:
+        return (f"variant {ident} does not exist for this spec: its [variants] count is {rules.count} "
+                f"({seed}-1 … {seed}-{rules.count})")
+    most = capacity(spec, rules)
+    if index > most:
+        if most >= MAX_VARIANTS:
+            return f"variant {ident} does not exist: variants are numbered 1 to {MAX_VARIANTS}"
+        return f"variant {ident} does not exist: the ranges in [variants] hold only {most} different variants"
+    return None
 
 
 def _make(spec: Spec, rules: Rules, asked: tuple[str, ...], seed: int, index: int, seen: set[str]) -> Variant:
@@ -167,6 +200,12 @@ def draw_spec(spec: Spec, rules: Rules, rng: random.Random, ident: str) -> dict[
     return data
 
 
+def _saturates(activation: str) -> bool:
+    """An element-wise activation whose tiny slope means a vanishing gradient (sigmoid, tanh)."""
+    record = ACTIVATIONS.get(activation)
+    return record.saturates and record.elementwise
+
+
 def rejection(trace: Trace, spec: Spec, rules: Rules) -> str | None:
     """Why this draw makes a poor exercise, or None when it is a good one."""
     largest: dict[str, float] = {}
@@ -174,7 +213,7 @@ def rejection(trace: Trace, spec: Spec, rules: Rules) -> str | None:
     for step in trace.steps():
         if not math.isfinite(step.value):
             return f"{step.name} is not a finite number"
-        if (step.kind == "dout_dnet" and step.context.get("activation") in ("sigmoid", "tanh")
+        if (step.kind == "dout_dnet" and _saturates(str(step.context.get("activation")))
                 and step.context.get("diagonal", True) and abs(step.value) < rules.min_activation_derivative):
             return f"a {step.context['activation']} neuron saturated ({step.name} below {rules.min_activation_derivative:g})"
         if step.kind == "grad_w":
@@ -231,32 +270,3 @@ def default_questions(trace: Trace, spec: Spec) -> tuple[str, ...]:
                and (prefix or "." not in step.name)]
     wanted = [prefix + "E_total", *updates, f"after{facts.steps}.E_total"]
     return tuple(name for name in dict.fromkeys(wanted) if name in names)
-
-
-def grade_own_variants(spec: Spec, paths: Iterable[str], rtol: float | None = None,
-                       atol: float | None = None) -> Any:
-    """`check` on a spec with a [variants] table and no --variant: a sheet that
-    names its variant in a `Variant: S-k` header line (the problem sheets print
-    one) is graded against that variant, any other sheet against the spec
-    itself. Each needed variant is drawn once, each seed's stream once."""
-    from ..grading.answerfile import read_sheet
-    from ..grading.check import ClassReport, grader_for
-
-    sheets = [read_sheet(path) for path in paths]
-    wanted: dict[int, tuple[int, int]] = {}
-    for number, sheet in enumerate(sheets):
-        written = next((entry.text.strip() for entry in sheet.entries if entry.written.strip().lower() == "variant"), "")
-        try:
-            wanted[number] = resolve_variant(written, None)
-        except ValueError:
-            continue  # no usable id: graded against the spec (its header line is shown in the report)
-    graders: dict[tuple[int, int], Any] = {}
-    for seed in {seed for seed, _ in wanted.values()}:
-        needed = {index for key_seed, index in wanted.values() if key_seed == seed}
-        for index, variant in enumerate(iter_variants(spec, max(needed), seed), start=1):
-            if index in needed:
-                graders[(seed, index)] = grader_for(variant.trace, rtol, atol)
-    base = grader_for(build_trace(spec), rtol, atol)
-    reports = [graders[wanted[number]].grade(sheet) if number in wanted else base.grade(sheet)
-               for number, sheet in enumerate(sheets)]
-    return ClassReport(tuple(reports), base.tolerance, tuple(base.trace.names()))

@@ -32,6 +32,7 @@ from .mathml import display_equation, latex_to_mathml
 from .renderer import Renderer, equation_note
 from .sandbox import UserTemplateError
 from .templates import template_dir, template_environment
+from .text import tex_inert
 
 if TYPE_CHECKING:
     from .templates import Templates
@@ -41,8 +42,17 @@ THEMES = ("host", "auto", "light", "dark")
 
 MATHJAX_URL = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"
 KATEX_BASE = "https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/"
-KATEX_INIT = ('document.addEventListener("DOMContentLoaded",function(){renderMathInElement(document.body,'
-              '{delimiters:[{left:"\\\\[",right:"\\\\]",display:true},{left:"\\\\(",right:"\\\\)",display:false}]});});')
+# MathJax typesets only our formulas (every element ignored but those of class tex2jax_process /
+# mathjax_process, MkDocs Material's idiom) and loads its `safe` extension: no javascript: links,
+# ids, classes or styles from TeX, whatever reaches it. KaTeX renders only our formulas, with
+# trust off (\href, \url, \htmlClass … inert). User text is also TeX-inert itself (text.tex_inert).
+MATHJAX_CONFIG = ('window.MathJax={loader:{load:["ui/safe"]},options:{ignoreHtmlClass:".*|",'
+                  'processHtmlClass:"tex2jax_process|mathjax_process"}};')
+KATEX_INIT = ('document.addEventListener("DOMContentLoaded",function(){'
+              'document.querySelectorAll(".sbs-math, .sbs-equation").forEach(function(e){'
+              'renderMathInElement(e,{delimiters:[{left:"\\\\[",right:"\\\\]",display:true},'
+              '{left:"\\\\(",right:"\\\\)",display:false}],trust:false});});});')
+MATH_PROCESS = "tex2jax_process mathjax_process"  # MathJax 3's and 4's class for "typeset this"
 
 
 class HtmlRenderer(Renderer):
@@ -80,7 +90,7 @@ class HtmlRenderer(Renderer):
         if self.math_mode == "mathml":
             shown = display_equation(latex)
         else:
-            shown = f'<div class="sbs-equation">\\[{escape(latex, quote=False)}\\]</div>'
+            shown = f'<div class="sbs-equation {MATH_PROCESS}">\\[{escape(latex, quote=False)}\\]</div>'
         note = equation_note(block)
         return shown if note is None else shown + "\n" + self.block(note)
 
@@ -109,6 +119,10 @@ class HtmlRenderer(Renderer):
     def text(self, run: "Text | UserText") -> str:
         return _escaped(run.text)
 
+    def user_text(self, run: UserText) -> str:
+        """The spec's own text (title, notes): TeX-inert, and marked for MathJax to ignore."""
+        return f'<span class="sbs-user tex2jax_ignore mathjax_ignore">{escape(tex_inert(run.text), quote=False)}</span>'
+
     def math(self, run: Math) -> str:
         return math_html(run.latex, False, self.math_mode)
 
@@ -131,7 +145,7 @@ def math_html(latex: str, display: bool, math: str = "mathml") -> str:
         return latex_to_mathml(latex, display)
     if display:
         return f"\\[{escape(latex, quote=False)}\\]"
-    return f'<span class="sbs-math">\\({escape(latex, quote=False)}\\)</span>'
+    return f'<span class="sbs-math {MATH_PROCESS}">\\({escape(latex, quote=False)}\\)</span>'
 
 
 def render_html(document: Document, *, fragment: bool = False, math: str = "mathml", theme: str | None = None,
@@ -159,7 +173,8 @@ def math_head(math: str) -> Any:
     from markupsafe import Markup
 
     if math == "mathjax":
-        return Markup(f'<script id="MathJax-script" async src="{MATHJAX_URL}"></script>')
+        return Markup(f"<script>{MATHJAX_CONFIG}</script>\n"
+                      f'<script id="MathJax-script" async src="{MATHJAX_URL}"></script>')
     if math == "katex":
         return Markup(f'<link rel="stylesheet" href="{KATEX_BASE}katex.min.css">\n'
                       f'<script defer src="{KATEX_BASE}katex.min.js"></script>\n'

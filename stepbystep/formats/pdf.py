@@ -14,13 +14,15 @@ class PdfUnavailable(RuntimeError):
     """The optional typst package is not installed: one line says how to get it."""
 
 
-def compile_pdf(source: str) -> bytes:
-    """The PDF of one Typst document (our own source: an error is a bug of ours)."""
+def compile_pdf(source: str, tagged: bool = True) -> bytes:
+    """The PDF of one Typst document (our own source: an error is a bug of ours).
+    `tagged`: with the structure tags screen readers use (a print run of
+    hundreds of sheets leaves them out: a quarter of the size, the same pages)."""
     try:
         import typst
     except ImportError:
         raise PdfUnavailable("PDF output needs the typst package: pip install 'stepbystep[pdf]'") from None
     try:
-        return bytes(typst.compile(source.encode("utf-8"), format="pdf", ignore_system_fonts=True))
+        return bytes(typst.compile(source.encode("utf-8"), format="pdf", ignore_system_fonts=True, pdf_tags=tagged))
     except typst.TypstError as error:
         raise RuntimeError(f"typst could not set the document: {error.message}") from None

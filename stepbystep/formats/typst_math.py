@@ -231,6 +231,9 @@ def _print(node: Node | None) -> str:
     if isinstance(node, Group):
         return " ".join(part for part in (_print(item) for item in node.items) if part)
     if isinstance(node, Script):
+        if _compound(node.base):
+            scripts = [f"{key}: {_print(part)}" for key, part in (("b", node.sub), ("t", node.sup)) if part is not None]
+            return f"attach({_print(node.base)}, {', '.join(scripts)})"  # a braced base: scripts on all of it
         text = _print(node.base) if node.base is not None else '""'
         if node.sub is not None:
             text += f"_({_print(node.sub)})"
@@ -243,6 +246,13 @@ def _print(node: Node | None) -> str:
             return f"lr({_print(opening)} {_print(body)} {_print(closing)})"
         return f"{node.function}(" + ", ".join(_print(arg) or '""' for arg in node.args) + ")"
     return _environment(node)
+
+
+def _compound(base: Node | None) -> bool:
+    """A base that a script must cover whole: a braced group of several atoms, or one already scripted."""
+    if isinstance(base, Group):
+        return len(base.items) > 1 or (len(base.items) == 1 and _compound(base.items[0]))
+    return isinstance(base, Script)
 
 
 def _environment(node: Environment) -> str:

@@ -2,39 +2,46 @@
 
 A sheet is written by hand, often in a hurry, sometimes in Word: so a bad
 line is reported on its line and the rest is still read, a name is matched
-however it is spelt (case, spaces, ∂ or d, w5+ / w5_new / w5⁺, aliases), and
-only a file that cannot be opened at all stops the grading of that file.
+however it is spelt (names.py), and only a file that cannot be opened at all
+stops the grading of that file. A hostile file costs bounded time: the file
+size and the line length have limits, nothing here backtracks, and a JSON
+sheet nested deeper than a flat object is refused before it is decoded.
 """
 from __future__ import annotations
 
 import codecs
-import difflib
 import json
 import math
+import os
 import re
-import unicodedata
+import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, NamedTuple
+
+from .guard import NO_DEADLINE, Deadline
+from .header import VariantMark, is_variant_line, mark_from_text, read_variant_line
+from .names import NameIndex, name_keys  # noqa: F401  (re-exported: the answer-file API in one place)
+from .written import final_number_text, parse_number, result_of_working  # noqa: F401
 
 MAX_BYTES = 2_000_000  # an answer sheet is a few kB; anything this large is the wrong file
+MAX_LINE_CHARS = 1000   # a line longer than this is reported, not parsed (working fits in 200)
+MAX_JSON_DEPTH = 3      # {name: value}, a value at most a short list: anything deeper is no sheet
 BLANKS = {"", "?", "-", "—", "–", "…", "...", "todo", "tbd"}  # a template's empty slot
+SPEC_MARKERS = ("[[layers]]", "[[samples]]", "[nodes]", "[inputs]", "learning_rate")
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
-_TIMES_TEN = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:x|×|\*|·|⋅|\\cdot|\\times)10\^?\{?([+-]?\d+)\}?")
-_NAME_THEN_NUMBER = re.compile(r"(.*\S)\s+(\S+)")
-_PLAIN_LINE = re.compile(r"([^=:\s][^=:]*?)\s*[=:]\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)")
+# `name = number` in one anchored match: the name holds no separator, so the
+# greedy name backtracks at most once per character — linear, never nested.
+_PLAIN_LINE = re.compile(r"([^=:≈~]*[^=:≈~\s])[ \t]*[=:≈~][ \t]*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)")
 _BAD_BYTE = re.compile("[\udc80-\udcff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_UPDATED = re.compile(r"(?:\^\+|\+|_?new|_?updated|\(new\)|')$")
 
 
 class Entry(NamedTuple):
     """One answer as written: `value` is None when `problem` says why.
     (Immutable; a NamedTuple because a class of sheets makes tens of thousands.)"""
 
-    line: int | None      # 1-based line in the file; None when unknown
+    line: int | None      # 1-based line in the file; None in a JSON sheet (its key names it)
     written: str          # the name as the student wrote it
     text: str             # the value as the student wrote it
     value: float | None
@@ -47,26 +54,55 @@ class AnswerSheet:
     entries: tuple[Entry, ...]
     error: str | None = None   # nothing could be read as answers (reported; the sheet scores 0)
     unreadable: bool = False   # the file could not be opened at all (bad input: exit 2)
+    variant: VariantMark | None = None             # the variant the sheet names
+    fields: tuple[tuple[str, str], ...] = ()       # header fields read off the variant line
+    keyed: bool = False        # a JSON sheet: answers are found by their key, not a line
+    notes: tuple[str, ...] = ()
 
 
-def read_sheet(path: str | Path) -> AnswerSheet:
-    """Open and parse one answer file; never raises for a bad file."""
+def read_sheet(path: str | Path, deadline: Deadline = NO_DEADLINE) -> AnswerSheet:
+    """Open and parse one answer file; never raises for a bad file, never
+    waits on a named pipe or a device."""
     source = str(path)
     try:
-        with open(path, "rb") as stream:
-            data = stream.read(MAX_BYTES + 1)
+        data = _read_regular_file(path)
     except FileNotFoundError:
         return AnswerSheet(source, (), "no such file", unreadable=True)
     except IsADirectoryError:
         return AnswerSheet(source, (), "is a directory, not an answer file", unreadable=True)
     except OSError as error:
         return AnswerSheet(source, (), f"cannot read ({error.strerror or error})", unreadable=True)
+    if data is None:
+        return AnswerSheet(source, (), "not a regular file (a named pipe, device or socket), not an answer file",
+                           unreadable=True)
     if len(data) > MAX_BYTES:
         return AnswerSheet(source, (), f"larger than {MAX_BYTES // 1_000_000} MB: not an answer file")
-    return parse_sheet(data, source)
+    return parse_sheet(data, source, deadline)
 
 
-def parse_sheet(data: bytes | str, source: str = "<answers>") -> AnswerSheet:
+def _read_regular_file(path: str | Path) -> bytes | None:
+    """At most MAX_BYTES + 1 bytes of a regular file; None for anything else.
+    Opened without blocking, so a FIFO with no writer cannot hang the class."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(descriptor)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        chunks, size = [], 0
+        while size <= MAX_BYTES:
+            chunk = os.read(descriptor, MAX_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
+
+def parse_sheet(data: bytes | str, source: str = "<answers>", deadline: Deadline = NO_DEADLINE) -> AnswerSheet:
     """Plain text `name = value` / `name: value` lines, or one JSON object."""
     if isinstance(data, bytes):
         if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -74,9 +110,11 @@ def parse_sheet(data: bytes | str, source: str = "<answers>") -> AnswerSheet:
         text = _decode(data)
     else:
         text = data
+    if len(text) > MAX_BYTES:
+        return AnswerSheet(source, (), f"larger than {MAX_BYTES // 1_000_000} MB: not an answer file")
     if text.lstrip().startswith("{"):
         return _parse_json(text, source)
-    return AnswerSheet(source, tuple(_parse_lines(text)))
+    return _parse_text(text, source, deadline)
 
 
 def _decode(data: bytes) -> str:
@@ -89,15 +127,53 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-def _parse_lines(text: str) -> Iterable[Entry]:
+# -- text sheets -------------------------------------------------------------------
+def _parse_text(text: str, source: str, deadline: Deadline) -> AnswerSheet:
+    entries: list[Entry] = []
+    variant: VariantMark | None = None
+    fields: list[tuple[str, str]] = []
+    notes: list[str] = []
     suspect = _BAD_BYTE.search(text) is not None
+    spec_like = 0
     for number, raw in enumerate(text.splitlines(), start=1):
-        body = raw.split("#", 1)[0].strip()
+        if not number & 63:
+            deadline.check()
+        if len(raw) > MAX_LINE_CHARS:
+            entries.append(Entry(number, "", "", None, f"a line of {len(raw):,} characters (the limit is "
+                                                       f"{MAX_LINE_CHARS:,}): not read"))
+            continue
+        body = raw.strip()
+        body = body.split("#", 1)[0].rstrip() if body[:1] != "#" else _markdown_heading(body)
         if not body:
+            continue
+        if body[0] in "[l":
+            spec_like += body.startswith(SPEC_MARKERS)
+        elif body[0] in "vV*_>|#" and is_variant_line(body) and parse_number(_value_part(body)) is None:
+            mark, found = read_variant_line(body, f"line {number}")
+            if variant is None:
+                variant = mark
+            elif mark.written != variant.written:
+                notes.append(f"{mark.where} names variant {mark.written!r} too; {variant.where} counts")
+            fields.extend(found)
             continue
         entry = _parse_line(number, body, suspect)
         if entry is not None:
-            yield entry
+            entries.append(entry)
+    if spec_like >= 2 and not any(entry.value is not None and entry.written.startswith(("w", "out", "net", "dE"))
+                                  for entry in entries):
+        return AnswerSheet(source, (), "this is a spec file, not an answer file (the spec comes first: "
+                                       "stepbystep check SPEC ANSWERS...)")
+    return AnswerSheet(source, tuple(entries), variant=variant, fields=tuple(fields), notes=tuple(notes))
+
+
+def _markdown_heading(body: str) -> str:
+    """`# Variant 2024-7` (a sheet kept in Markdown) is a header line; other `#` lines are comments."""
+    return body if is_variant_line(body) else ""
+
+
+def _value_part(body: str) -> str:
+    cut = _separator(body)
+    return body[cut + 1:].strip() if cut >= 0 else ""
 
 
 def _parse_line(number: int, body: str, suspect: bool = True) -> Entry | None:
@@ -124,17 +200,11 @@ def _parse_line(number: int, body: str, suspect: bool = True) -> Entry | None:
     if value is None:
         value = result_of_working(text)
     if value is None:
-        return Entry(number, name, text, None, f"{text!r} is not a number")
+        final = final_number_text(text)
+        problem = (f"the working has no final number: write it as `… = 0.123` (the last piece, {final!r}, "
+                   "is not a number)") if final != text.strip() and final else f"{text!r} is not a number"
+        return Entry(number, name, text, None, problem)
     return Entry(number, name, text, value)
-
-
-def result_of_working(text: str) -> float | None:
-    """Students show their working: `0.2748 + 0.0236 = 0.2984` or
-    `0.5933 (rounded)`. The answer is the number at the end, after the last
-    `=` or `≈` and before a closing remark in brackets."""
-    final = re.split(r"[=≈]", text)[-1]
-    final = re.sub(r"\s*\([^()]*\)\s*$", "", final).strip()
-    return parse_number(final) if final and final != text.strip() else None
 
 
 def _spreadsheet_pair(body: str) -> tuple[str, str] | None:
@@ -143,9 +213,9 @@ def _spreadsheet_pair(body: str) -> tuple[str, str] | None:
         name, found, text = body.partition(separator)
         if found and name.strip() and parse_number(text) is not None:
             return name.strip(), text.strip()
-    pair = _NAME_THEN_NUMBER.fullmatch(body)
-    if pair is not None and parse_number(pair.group(2)) is not None:
-        return pair.group(1), pair.group(2)
+    pieces = body.rsplit(None, 1)
+    if len(pieces) == 2 and parse_number(pieces[1]) is not None:
+        return pieces[0].strip(), pieces[1]
     return None
 
 
@@ -159,30 +229,14 @@ def _printable(text: str) -> str:
     return _BAD_BYTE.sub("\ufffd", text)
 
 
-def parse_number(text: str) -> float | None:
-    """A finite number as people write it: 0.3589, -1.9e-2, −0.019, 0,3589,
-    4.386 × 10⁻⁴; anything else (words, NaN, 1_000) is None."""
-    if _NUMBER.fullmatch(text):
-        value = float(text)
-        return value if math.isfinite(value) else None
-    cleaned = unicodedata.normalize("NFKC", text).replace("−", "-").replace("–", "-")
-    cleaned = "".join(cleaned.split()).rstrip(",;").lstrip("≈~=").strip("\"'`$")
-    if _NUMBER.fullmatch(cleaned):
-        value = float(cleaned)
-    elif _DECIMAL_COMMA.fullmatch(cleaned):
-        value = float(cleaned.replace(",", "."))
-    else:
-        match = _TIMES_TEN.fullmatch(cleaned)
-        if match is None:
-            return None
-        value = float(f"{match.group(1)}e{match.group(2)}")
-    return value if math.isfinite(value) else None
-
-
 # -- JSON sheets ----------------------------------------------------------------
 def _parse_json(text: str, source: str) -> AnswerSheet:
     if _BAD_BYTE.search(text):
         return AnswerSheet(source, (), "not UTF-8 text")
+    depth = json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        return AnswerSheet(source, (), f"JSON nested {depth} levels deep: an answer file is one flat object "
+                                       "{name: value}")
     try:
         pairs = json.loads(text, object_pairs_hook=lambda items: items, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
@@ -192,25 +246,56 @@ def _parse_json(text: str, source: str) -> AnswerSheet:
     if not isinstance(pairs, list):
         return AnswerSheet(source, (), "expected one JSON object {name: value}")
     entries = []
-    lines = _LineFinder(text)
+    variant: VariantMark | None = None
     for name, raw in pairs:
-        line = lines.find(name)
         name = _SURROGATE.sub("\ufffd", name)  # "\ud800" is valid JSON, but not text
         if isinstance(raw, str):
             raw = _SURROGATE.sub("\ufffd", raw)
-        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
-            entries.append(Entry(line, name, json.dumps(_plain(raw))[:40], None, f"expected a number, got {_kind(raw)}"))
+        if name.strip().casefold() == "variant" and isinstance(raw, (str, int)) and not isinstance(raw, bool):
+            if variant is None:
+                variant = mark_from_text(str(raw), f"key {json.dumps(name, ensure_ascii=False)}")
             continue
-        if isinstance(raw, str):
-            if raw.strip().lower() in BLANKS:
-                continue
-            value = parse_number(raw)
-            entries.append(Entry(line, name, raw, value, None if value is not None else f"{raw!r} is not a number"))
-            continue
-        value = float(raw)
-        entries.append(Entry(line, name, json.dumps(raw), value if math.isfinite(value) else None,
-                             None if math.isfinite(value) else "not a finite number"))
-    return AnswerSheet(source, tuple(entries))
+        entry = _json_entry(name, raw)
+        if entry is not None:
+            entries.append(entry)
+    return AnswerSheet(source, tuple(entries), variant=variant, keyed=True)
+
+
+def _json_entry(name: str, raw: Any) -> Entry | None:
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        return Entry(None, name, json.dumps(_plain(raw))[:40], None, f"expected a number, got {_kind(raw)}")
+    if isinstance(raw, str):
+        if raw.strip().lower() in BLANKS:
+            return None
+        value = parse_number(raw)
+        if value is None:
+            value = result_of_working(raw)
+        return Entry(None, name, raw[:MAX_LINE_CHARS], value, None if value is not None else f"{raw[:80]!r} is not a number")
+    value = float(raw) if isinstance(raw, float) or abs(raw) < 10**300 else math.inf
+    finite = math.isfinite(value)
+    return Entry(None, name, json.dumps(raw)[:40], value if finite else None, None if finite else "not a finite number")
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of objects and lists, outside strings (one linear scan)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def _no_constant(name: str) -> float:
@@ -235,92 +320,3 @@ def _kind(value: Any) -> str:
         return "an object"
     return "a list" if isinstance(value, list) else type(value).__name__
 
-
-class _LineFinder:
-    """Best-effort line numbers for JSON keys, scanning forward once."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.position = 0
-        self.line = 1
-
-    def find(self, key: str) -> int | None:
-        found = self.text.find(json.dumps(key, ensure_ascii=False), self.position)
-        if found < 0:
-            found = self.text.find(json.dumps(key), self.position)
-        if found < 0:
-            return None
-        self.line += self.text.count("\n", self.position, found)
-        self.position = found
-        return self.line
-
-
-# -- names -----------------------------------------------------------------------
-def name_keys(written: str) -> tuple[str, str, str]:
-    """Three ever looser spellings of a name: as written minus spaces and
-    notation (∂, braces, w5_new → w5+), then case-folded, then without
-    underscores (dEtotal/dw5) and with dE/dw5 read as dE_total/dw5."""
-    text = _unquote(unicodedata.normalize("NFKC", written).strip())
-    text = text.replace("\\partial", "d").replace("∂", "d").replace("δ", "delta").replace("\\delta", "delta")
-    text = "".join(text.replace("\\", "").replace("{", "").replace("}", "").split())
-    text = _UPDATED.sub("+", text)
-    folded = text.casefold()
-    loose = folded.replace("_", "")
-    head, dot, tail = loose.rpartition(".")
-    if tail.startswith("de/d"):
-        loose = head + dot + "detotal/d" + tail[4:]
-    return text, folded, loose
-
-
-def _unquote(text: str) -> str:
-    """`"w5+"` or `$w5^+$` → w5+ (a lone trailing ' is kept: w5' means w5+)."""
-    while len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'`$":
-        text = text[1:-1].strip()
-    return text
-
-
-class NameIndex:
-    """Matches written names to the trace's canonical names and aliases.
-
-    Each looser spelling is used only where it is unambiguous, so `h2_3`
-    and `h23` in one network, or `x` and `X` in one graph, stay apart.
-    """
-
-    def __init__(self, names: Iterable[str], aliases: Mapping[str, str]) -> None:
-        self.exact: dict[str, str] = {}
-        levels: tuple[dict[str, set[str]], ...] = ({}, {}, {})
-        for name, canonical in [(name, name) for name in names] + list(aliases.items()):
-            self.exact.setdefault(name, canonical)
-            for level, key in zip(levels, name_keys(name)):
-                level.setdefault(key, set()).add(canonical)
-        self.levels = tuple({key: next(iter(found)) for key, found in level.items() if len(found) == 1}
-                            for level in levels)
-        self.canonical = list(dict.fromkeys(names))
-        self._cache: dict[str, str | None] = {}
-        self._suggestions: dict[str, tuple[str, ...]] = {}
-
-    def match(self, written: str) -> str | None:
-        """The canonical name, or None when no spelling matches."""
-        if written in self.exact:
-            return self.exact[written]
-        if written in self._cache:
-            return self._cache[written]
-        found = None
-        for level, key in zip(self.levels, name_keys(written)):
-            if key in level:
-                found = level[key]
-                break
-        if len(self._cache) < 100_000:
-            self._cache[written] = found
-        return found
-
-    def suggest(self, written: str, count: int = 3) -> tuple[str, ...]:
-        """The closest canonical names, for "did you mean …"."""
-        key = name_keys(written)[2]
-        if key not in self._suggestions:
-            loose = self.levels[2]
-            cutoff = 0.6 if len(key) > 4 else 0.5  # w9 vs w1 is 0.5 alike
-            close = difflib.get_close_matches(key, list(loose), n=count * 2, cutoff=cutoff)
-            found = tuple(dict.fromkeys(loose[item] for item in close))[:count]
-            self._suggestions[key] = found
-        return self._suggestions[key]

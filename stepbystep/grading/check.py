@@ -1,4 +1,4 @@
-"""Grading answer sheets against a trace: tolerance, error carried forward,
+"""Grading answer sheets against a trace: the policy, error carried forward,
 diagnoses.
 
 Everything here reads the trace's graph only (names, expressions, values),
@@ -9,212 +9,151 @@ answer, plus a recomputation of the few values upstream of a wrong answer.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from functools import cached_property
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from ..engine.trace import Trace
-from ..spec.model import SpecError
-from .answerfile import AnswerSheet, Entry, NameIndex, parse_sheet, read_sheet
+from .answerfile import AnswerSheet, Entry, final_number_text, parse_sheet, read_sheet
 from .ecf import PreparedGraph, StudentWorld
+from .guard import NO_DEADLINE, Deadline, failure_message
+from .names import NameIndex, name_keys, one_step_aliases
+from .policy import (  # noqa: F401  (re-exported: the grading API in one place)
+    DEFAULT_ATOL,
+    DEFAULT_RTOL,
+    GradingPolicy,
+    check_table,
+    policy_for,
+    too_few_digits,
+)
+from .records import (  # noqa: F401
+    CARRIED,
+    CORRECT,
+    NO_VARIANT,
+    STATUSES,
+    UNKNOWN,
+    UNPARSED,
+    WRONG,
+    ClassReport,
+    FileReport,
+    Graded,
+)
+from .working import working_values
 
 if TYPE_CHECKING:
     from .diagnose import Diagnoser, Diagnosis
 
-# 4 significant figures are off by at most 5.0e-4 relative (rounding 1.0005);
-# one unit in the 3rd significant figure is at least 1.0e-3 relative (9.99 vs
-# 9.98). 7e-4 sits between them with room on both sides. The floor of 1e-9
-# (one unit in the 9th decimal, what the walkthrough prints) lets an answer of
-# 0 pass where the exact value is 0 up to float noise.
-DEFAULT_RTOL = 7e-4
-DEFAULT_ATOL = 1e-9
-
-CORRECT, WRONG, CARRIED, UNKNOWN, UNPARSED = "correct", "wrong", "carried", "unknown", "unparsed"
-STATUSES = (CORRECT, CARRIED, WRONG, UNPARSED, UNKNOWN)
+Tolerance = GradingPolicy  # the older name: Tolerance(rtol, atol) is the tolerance policy
+tolerance_for = policy_for
 HEADER_FIELDS = frozenset({"name", "student", "studentname", "id", "studentid", "email", "date", "class",
-                           "course", "section", "group", "assignment", "homework",
-                           "variant"})  # the problem sheets print "Variant 2024-7"
+                           "course", "section", "group", "assignment", "homework", "variant"})
 _EMPTY: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class Tolerance:
-    """|given - expected| <= max(atol, rtol * |expected|)."""
-
-    rtol: float = DEFAULT_RTOL
-    atol: float = DEFAULT_ATOL
-
-    def allows(self, given: float, expected: float) -> bool:
-        difference = abs(given - expected)
-        return difference <= self.atol or difference <= self.rtol * abs(expected)
-
-
-def tolerance_for(spec: Any, rtol: float | None = None, atol: float | None = None) -> Tolerance:
-    """Command-line values first, then the spec's [check] table, then the defaults."""
-    table = check_table(getattr(spec, "check", None) or {}, getattr(spec, "source", "<spec>"))
-    return Tolerance(rtol if rtol is not None else table.get("rtol", DEFAULT_RTOL),
-                     atol if atol is not None else table.get("atol", DEFAULT_ATOL))
-
-
-def check_table(table: Mapping[str, Any], source: str) -> dict[str, float]:
-    """Validate a spec's raw [check] table: `rtol` and `atol`, numbers >= 0."""
-    found: dict[str, float] = {}
-    for key, value in table.items():
-        if key not in ("rtol", "atol"):
-            raise SpecError(source, f"check.{key}", "unknown field (expected rtol or atol)")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SpecError(source, f"check.{key}", f"expected a number, got {value!r}")
-        if not math.isfinite(value) or value < 0:
-            raise SpecError(source, f"check.{key}", f"expected a finite number >= 0, got {value!r}")
-        if key == "rtol" and value >= 1:
-            raise SpecError(source, "check.rtol", f"expected a relative tolerance below 1, got {value!r}")
-        found[key] = float(value)
-    return found
-
-
-# -- records ---------------------------------------------------------------------
-class Graded(NamedTuple):
-    """One line of a sheet, graded. (An immutable record like the frozen
-    dataclasses elsewhere, but a class of 1,000 sheets makes 35,000 of
-    them and a NamedTuple is built four times faster.)"""
-
-    name: str                      # canonical name; as written when unknown
-    written: str                   # the name as written
-    line: int | None
-    text: str                      # the value as written
-    given: float | None
-    status: str
-    expected: float | None = None
-    recomputed: float | None = None       # from the student's own earlier values (ECF)
-    stems_from: tuple[str, ...] = ()      # the earlier wrong answers a carried one follows from
-    diagnosis: Diagnosis | None = None
-    note: str | None = None
-    suggestions: tuple[str, ...] = ()
-    scored: bool = True                   # counts towards the score (not unknown, not a repeat)
-    also: tuple[str, ...] = ()            # other mistakes that give the same number
-
-
-@dataclass(frozen=True)
-class FileReport:
-    source: str
-    answers: tuple[Graded, ...]
-    error: str | None = None
-    unreadable: bool = False
-    header: dict[str, str] = field(default_factory=dict)
-
-    def count(self, status: str) -> int:
-        return self._tally[status]
-
-    @cached_property
-    def _tally(self) -> dict[str, int]:
-        """Per status the number of lines; `points` and `out_of` as well."""
-        tally = dict.fromkeys((*STATUSES, "points", "out_of"), 0)
-        for answer in self.answers:
-            tally[answer.status] += 1
-            if answer.scored and answer.status != UNKNOWN:
-                tally["out_of"] += 1
-                tally["points"] += answer.status in (CORRECT, CARRIED)
-        return tally
-
-    @property
-    def points(self) -> int:
-        """Correct and carried answers (scored lines only)."""
-        return self._tally["points"]
-
-    @property
-    def out_of(self) -> int:
-        """Answers to known names, each name once (not unknown names, not repeats)."""
-        return self._tally["out_of"]
-
-    @property
-    def score(self) -> float:
-        return self.points / self.out_of if self.out_of else 0.0
-
-    @property
-    def passed(self) -> bool:
-        """Every line a correct answer (and at least one)."""
-        return self.error is None and self._tally[CORRECT] == len(self.answers)
-
-
-@dataclass(frozen=True)
-class ClassReport:
-    files: tuple[FileReport, ...]
-    tolerance: Tolerance
-    names: tuple[str, ...]          # the trace's canonical names, in order
-
-    @property
-    def exit_code(self) -> int:
-        """SPEC §3: 0 all correct, 1 wrong answers, 2 a file could not be read."""
-        if any(report.unreadable for report in self.files):
-            return 2
-        return 0 if all(report.passed for report in self.files) else 1
-
-
-# -- grading ---------------------------------------------------------------------
 class Grader:
     """Grades sheets against one trace; build once, grade many."""
 
-    def __init__(self, trace: Trace, tolerance: Tolerance = Tolerance(),
-                 diagnoser: Diagnoser | None = None) -> None:
+    def __init__(self, trace: Trace, policy: GradingPolicy = GradingPolicy(),
+                 diagnoser: Diagnoser | None = None, *, hand: Mapping[str, float] | None = None,
+                 names: NameIndex | None = None) -> None:
         self.trace = trace
-        self.tolerance = tolerance
+        self.policy = policy
         self.diagnoser = diagnoser
+        self.hand = hand or {}  # the --round chain's values, accepted under hand_rounding
         self.net = PreparedGraph(trace.graph)
-        self.names = NameIndex(trace.names(), trace.aliases)
+        canonical = trace.names()
+        self.names = names or NameIndex(canonical, {**one_step_aliases(canonical), **trace.aliases})
         self._mistaken: list[tuple[Diagnosis, PreparedGraph]] = []
         self._runs = diagnoser.runs() if diagnoser is not None else iter(())
+        self.build_seconds = 0.0  # spent building mistaken re-runs (shared by every sheet)
 
-    def grade_all(self, paths: Iterable[str | Path]) -> ClassReport:
-        return self._class(self.grade_file(path) for path in paths)
+    @property
+    def tolerance(self) -> GradingPolicy:
+        return self.policy
 
-    def grade_texts(self, texts: Mapping[str, str | bytes]) -> ClassReport:
+    def grade_all(self, paths: Iterable[str | Path], time_limit: float | None = None) -> ClassReport:
+        return self._class(self.grade_file(path, time_limit) for path in paths)
+
+    def grade_texts(self, texts: Mapping[str, str | bytes], time_limit: float | None = None) -> ClassReport:
         """Sheets given as {source: text}, e.g. from a notebook or a web form."""
-        return self._class(self.grade_text(text, source) for source, text in texts.items())
+        return self._class(self.grade_text(text, source, time_limit) for source, text in texts.items())
 
     def _class(self, reports: Iterable[FileReport]) -> ClassReport:
-        return ClassReport(tuple(reports), self.tolerance, tuple(self.trace.names()))
+        return ClassReport(tuple(reports), self.policy, tuple(self.trace.names()))
 
-    def grade_file(self, path: str | Path) -> FileReport:
-        return self.grade(read_sheet(path))
+    def grade_file(self, path: str | Path, time_limit: float | None = None) -> FileReport:
+        deadline = Deadline(time_limit)
+        return self.guarded(str(path), lambda: self.grade(read_sheet(path, deadline), deadline))
 
-    def grade_text(self, text: str | bytes, source: str = "<answers>") -> FileReport:
-        return self.grade(parse_sheet(text, source))
+    def grade_text(self, text: str | bytes, source: str = "<answers>", time_limit: float | None = None) -> FileReport:
+        deadline = Deadline(time_limit)
+        return self.guarded(source, lambda: self.grade(parse_sheet(text, source, deadline), deadline))
 
-    def grade(self, sheet: AnswerSheet) -> FileReport:
+    @staticmethod
+    def guarded(source: str, work: Any) -> FileReport:
+        """The report of `work()`, or one saying why this sheet could not be graded."""
+        try:
+            return work()
+        except Exception as error:  # noqa: BLE001  one sheet's failure is that sheet's, never the class's
+            return FileReport(source, (), failure_message(error))
+
+    def grade(self, sheet: AnswerSheet, deadline: Deadline = NO_DEADLINE, variant: str | None = None,
+              notes: tuple[str, ...] = ()) -> FileReport:
+        header = self._header(sheet)
+        notes = sheet.notes + notes
         if sheet.error is not None:
-            return FileReport(sheet.source, (), sheet.error, sheet.unreadable)
+            return FileReport(sheet.source, (), sheet.error, sheet.unreadable, header, variant, notes=notes)
         lines: list[Graded | None] = []
-        first_line: dict[str, int | None] = {}
+        first_seen: dict[str, Entry] = {}
         given: dict[str, float] = {}
         to_grade: list[tuple[int, int, str, Entry]] = []
-        header: dict[str, str] = {}
-        for entry in sheet.entries:
+        for number, entry in enumerate(sheet.entries):
+            if not number & 31:
+                deadline.check()
             canonical = self.names.match(entry.written) if entry.written else None
             if canonical is None and _is_header(entry.written):
                 header[entry.written.strip()] = entry.text
                 continue
             if canonical is None:
                 lines.append(self._unknown(entry))
-            elif canonical in first_line:
+            elif canonical in first_seen:
+                first = first_seen[canonical]
+                where = f"on line {first.line}" if first.line is not None else f"as {first.written!r}"
                 lines.append(Graded(canonical, entry.written, entry.line, entry.text, entry.value, UNPARSED,
-                                    note=f"given twice (first on line {first_line[canonical]}); only the first is graded",
-                                    scored=False))
-            elif entry.value is None:
-                first_line[canonical] = entry.line
-                lines.append(Graded(canonical, entry.written, entry.line, entry.text, None, UNPARSED,
-                                    self.net.values[canonical], note=entry.problem))
+                                    note=f"given twice (first {where}); only the first is graded", scored=False))
             else:
-                first_line[canonical] = entry.line
+                first_seen[canonical] = entry
+                if entry.value is None:
+                    lines.append(Graded(canonical, entry.written, entry.line, entry.text, None, UNPARSED,
+                                        self.net.values[canonical], note=entry.problem))
+                    continue
                 given[canonical] = entry.value
                 to_grade.append((self.net.index[canonical], len(lines), canonical, entry))
                 lines.append(None)
         if to_grade:
-            _Sheet(self, given).grade(sorted(to_grade), lines)
+            _Sheet(self, given, deadline).grade(sorted(to_grade), lines)
         if not lines:
-            return FileReport(sheet.source, (), "no answers found (expected lines like `w5+ = 0.3589`)", header=header)
-        return FileReport(sheet.source, tuple(line for line in lines if line is not None), header=header)
+            return FileReport(sheet.source, (), "no answers found (expected lines like `w5+ = 0.3589`)", header=header,
+                              variant=variant, notes=notes, keyed=sheet.keyed)
+        return FileReport(sheet.source, tuple(line for line in lines if line is not None), header=header,
+                          variant=variant, notes=notes, keyed=sheet.keyed)
+
+    def hold(self, sheet: AnswerSheet, message: str, notes: tuple[str, ...] = ()) -> FileReport:
+        """A sheet that is not graded (its variant cannot be told, SPEC §5): each
+        answer listed with status no_variant and no expected value."""
+        answers = tuple(Graded(self.names.match(entry.written) or entry.written, entry.written, entry.line,
+                               entry.text, entry.value, NO_VARIANT, scored=False)
+                        for entry in sheet.entries if entry.written and not _is_header(entry.written))
+        error = sheet.error if sheet.error is not None else message
+        return FileReport(sheet.source, answers, error, sheet.unreadable, self._header(sheet),
+                          status=None if sheet.error is not None else NO_VARIANT, notes=sheet.notes + notes,
+                          keyed=sheet.keyed)
+
+    @staticmethod
+    def _header(sheet: AnswerSheet) -> dict[str, str]:
+        header = {"Variant": sheet.variant.written} if sheet.variant is not None else {}
+        header.update(sheet.fields)
+        return header
 
     def _unknown(self, entry: Entry) -> Graded:
         """A line whose name is not a value of this trace (or that has no name)."""
@@ -222,24 +161,49 @@ class Grader:
         if entry.value is None:
             return Graded(entry.written, entry.written, entry.line, entry.text, None, UNPARSED,
                           note=entry.problem, suggestions=suggestions, scored=False)
+        note = self._not_updated(entry.written)
         return Graded(entry.written, entry.written, entry.line, entry.text, entry.value, UNKNOWN,
-                      suggestions=suggestions, scored=False)
+                      note=note, suggestions=() if note else suggestions, scored=False)
+
+    def _not_updated(self, written: str) -> str | None:
+        """`b2+` where biases are not updated (or `i1+`): say so, not "unknown name"."""
+        text = name_keys(written)[0]
+        if not text.endswith("+") or len(text) > 100:
+            return None
+        base = self.names.match(text[:-1])
+        node = self.net.nodes.get(base) if base is not None else None
+        if base is None or node is None or node.expr is not None:
+            return None
+        short = base.rsplit(".", 1)[-1]
+        parameters = getattr(self.trace.facts, "parameters", None)  # a network's; a graph has none
+        biases = {name for group in getattr(parameters, "biases", ()) or () if group
+                  for name in ([group] if isinstance(group, str) else group)}
+        if short in biases:
+            return f"biases are not updated in this exercise (update_biases = false): {short} keeps its value"
+        return f"{short} is a given value and is never updated"
 
     def mistaken_runs(self) -> Iterable[tuple[Diagnosis, PreparedGraph]]:
         """The compiled mistaken re-runs, built the first time they are asked for."""
         yield from self._mistaken
-        for diagnosis, trace in self._runs:
-            compiled = (diagnosis, PreparedGraph(trace.graph, reference=self.net))
-            self._mistaken.append(compiled)
+        while True:
+            started = time.monotonic()
+            found = next(self._runs, None)
+            if found is not None:
+                compiled = (found[0], PreparedGraph(found[1].graph, reference=self.net))
+                self._mistaken.append(compiled)
+            self.build_seconds += time.monotonic() - started
+            if found is None:
+                return
             yield compiled
 
 
 class _Sheet:
     """The grading of one sheet: its worlds and who is to blame for what."""
 
-    def __init__(self, grader: Grader, given: dict[str, float]) -> None:
+    def __init__(self, grader: Grader, given: dict[str, float], deadline: Deadline) -> None:
         self.grader = grader
         self.given = given
+        self.deadline = deadline
         self.blame: dict[str, frozenset[str]] = {}
         self.world: StudentWorld | None = None
         self.masks: dict[int, int] = {}
@@ -253,40 +217,78 @@ class _Sheet:
         return self.masks[key]
 
     def grade(self, ordered: Sequence[tuple[int, int, str, Entry]], lines: list[Graded | None]) -> None:
-        tolerance = self.grader.tolerance
-        values = self.grader.net.values
-        for _, slot, name, entry in ordered:
+        grader = self.grader
+        allows, values, hand = grader.policy.allows, grader.net.values, grader.hand
+        for count, (_, slot, name, entry) in enumerate(ordered):
+            if not count & 15:
+                self.deadline.check()
             given, expected = entry.value, values[name]
             assert given is not None
-            if tolerance.allows(given, expected):
+            if allows(given, expected):
                 lines[slot] = Graded(name, entry.written, entry.line, entry.text, given, CORRECT, expected)
                 continue
+            if name in hand and allows(given, hand[name]):
+                lines[slot] = Graded(name, entry.written, entry.line, entry.text, given, CORRECT, expected,
+                                     note=f"the value of rounding every step to {grader.policy.asked_digits()}")
+                continue
             if self.world is None:
-                self.world = StudentWorld(self.grader.net, self.given, self._mask(self.grader.net), self.blame)
+                self.world = StudentWorld(grader.net, self.given, self._mask(grader.net), self.blame)
             recomputed = self.world.recompute(name)
             behind = self.world.blame_of(name) if recomputed is not None else _EMPTY
-            if recomputed is not None and tolerance.allows(given, recomputed):
+            if recomputed is not None and allows(given, recomputed):
                 self.blame[name] = behind
                 status, note = (CARRIED, None) if behind else (CORRECT, "right from your own rounded earlier values")
                 lines[slot] = Graded(name, entry.written, entry.line, entry.text, given, status, expected,
-                                     recomputed, _ordered(behind, self.grader.net), note=note)
+                                     recomputed, _ordered(behind, grader.net), note=note)
                 continue
             self.blame[name] = frozenset((name,))
             shown = recomputed if behind else None
-            diagnoses = self._diagnose(name, given)
+            diagnoses = self._explain(name, entry, expected, shown)
             lines[slot] = Graded(name, entry.written, entry.line, entry.text, given, WRONG, expected, shown,
-                                 _ordered(behind, self.grader.net), diagnoses[0] if diagnoses else None,
+                                 _ordered(behind, grader.net), diagnoses[0] if diagnoses else None,
                                  also=tuple(diagnosis.code for diagnosis in diagnoses[1:]))
 
-    def _diagnose(self, name: str, given: float) -> tuple[Diagnosis, ...]:
-        """Every known mistake that gives this answer; the first one is the
-        diagnosis. The mistake made on the student's own earlier numbers is the
-        stronger evidence; only when none fits that way does the mistaken
-        run's own number count (the student may have slipped upstream too)."""
-        from_own: list[Diagnosis] = []
-        from_run: list[Diagnosis] = []
-        allows = self.grader.tolerance.allows
+    def _explain(self, name: str, entry: Entry, expected: float, recomputed: float | None) -> tuple[Diagnosis, ...]:
+        """A slip in the last step of shown working, a known mistake, or too few digits."""
+        from .diagnose import arithmetic_slip, too_few_digits_diagnosis
+
+        given = entry.value
+        assert given is not None
+        policy = self.grader.policy
+        if "=" in entry.text or "≈" in entry.text:
+            for value in reversed(working_values(entry.text)):
+                if policy.allows(value, expected) or (recomputed is not None and policy.allows(value, recomputed)):
+                    return (arithmetic_slip(value),)
+        started = self.grader.build_seconds
+        try:
+            found = self._diagnose(name, given)
+        finally:
+            self.deadline.extend(self.grader.build_seconds - started)
+        final = final_number_text(entry.text)
+        advice = too_few_digits(policy, given, expected, final)  # the exact value, correctly rounded to fewer digits
+        if advice is not None:
+            # a known mistake wins only where it explains the number far better than the right value does
+            closer = [diagnosis for diagnosis, value in found if abs(given - value) <= 0.1 * abs(given - expected)]
+            if not closer or "too_few_digits" in self.seen:
+                self.seen.add("too_few_digits")
+                return (too_few_digits_diagnosis(advice),)
+            found = [(diagnosis, value) for diagnosis, value in found if diagnosis in closer]
+        if not found:
+            advice = too_few_digits(policy, given, expected, final, truncated=True)
+            return (too_few_digits_diagnosis(advice),) if advice is not None else ()
+        return self._rank([diagnosis for diagnosis, _ in found])
+
+    def _diagnose(self, name: str, given: float) -> list[tuple[Diagnosis, float]]:
+        """Every known mistake that gives this answer, with the value it gives.
+        The mistake made on the student's own earlier numbers is the stronger
+        evidence; only when none fits that way does the mistaken run's own
+        number count (the student may have slipped upstream too)."""
+        from_own: list[tuple[Diagnosis, float]] = []
+        from_run: list[tuple[Diagnosis, float]] = []
+        allows = self.grader.policy.allows
+        values = self.grader.net.values
         for number, (diagnosis, net) in enumerate(self.grader.mistaken_runs()):
+            self.deadline.check()
             if name not in net.affected:
                 continue  # the mistake does not reach this value
             if net.round_to is not None and abs(given - round(given, net.round_to)) > 1e-12 * max(1.0, abs(given)):
@@ -296,14 +298,23 @@ class _Sheet:
                 world = self.mistaken_worlds[number] = StudentWorld(net, self.given, self._mask(net))
             value = world.recompute(name)
             if value is not None and allows(given, value):
-                from_own.append(diagnosis)
+                into = from_own
             elif allows(given, net.values[name]):
-                from_run.append(diagnosis)
+                value, into = net.values[name], from_run
+            else:
+                continue
+            if net.round_to is not None and round(value, net.round_to) == round(values[name], net.round_to):
+                continue  # the exact value correctly rounded: rounding early changed nothing here
+            into.append((diagnosis, value))
+        return from_own or from_run
+
+    def _rank(self, diagnoses: list[Diagnosis]) -> tuple[Diagnosis, ...]:
+        """One per code; where two mistakes give the same number, the one this
+        student has already made on this sheet comes first (people repeat
+        their mistakes)."""
         found: dict[str, Diagnosis] = {}
-        for diagnosis in from_own or from_run:
+        for diagnosis in diagnoses:
             found.setdefault(diagnosis.code, diagnosis)
-        # Where two mistakes give the same number, the one this student has
-        # already made on this sheet comes first: people repeat their mistakes.
         ranked = sorted(found.values(), key=lambda diagnosis: diagnosis.code not in self.seen)
         if ranked:
             self.seen.add(ranked[0].code)
@@ -320,20 +331,22 @@ def _is_header(written: str) -> bool:
 
 # -- the library entry points ------------------------------------------------------
 def check_files(trace: Trace, paths: Iterable[str | Path], rtol: float | None = None, atol: float | None = None,
-                *, diagnose: bool = True) -> ClassReport:
+                *, diagnose: bool = True, policy: GradingPolicy | None = None,
+                time_limit: float | None = None) -> ClassReport:
     """Grade answer files against a trace (a spec's, or a student's own
-    variant's). Tolerances not given come from the spec's [check] table,
-    then the defaults; diagnoses come from re-running the trace's spec."""
-    return grader_for(trace, rtol, atol, diagnose=diagnose).grade_all(paths)
+    variant's). A policy not given comes from --rtol/--atol, then the spec's
+    [check] table, then the defaults; diagnoses come from re-running the
+    trace's spec."""
+    return grader_for(trace, rtol, atol, diagnose=diagnose, policy=policy).grade_all(paths, time_limit)
 
 
-def grader_for(trace: Trace, rtol: float | None = None, atol: float | None = None,
-               *, diagnose: bool = True) -> Grader:
-    """A grader with the tolerance and the mistakes of the trace's own spec."""
+def grader_for(trace: Trace, rtol: float | None = None, atol: float | None = None, *, diagnose: bool = True,
+               policy: GradingPolicy | None = None, names: NameIndex | None = None) -> Grader:
+    """A grader with the policy and the mistakes of the trace's own spec."""
+    from .diagnose import diagnoser_for, hand_values
+
     spec = trace.facts.spec
-    diagnoser = None
-    if diagnose:
-        from .diagnose import diagnoser_for
-
-        diagnoser = diagnoser_for(spec)
-    return Grader(trace, tolerance_for(spec, rtol, atol), diagnoser)
+    chosen = policy_for(spec, rtol, atol, policy)
+    diagnoser = diagnoser_for(spec, chosen.decimals) if diagnose else None
+    hand = hand_values(spec, chosen.decimals) if chosen.hand_rounding and chosen.decimals is not None else None
+    return Grader(trace, chosen, diagnoser, hand=hand, names=names)

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..numbers import format_number
-from .check import (
+from .records import (
     CARRIED,
     CORRECT,
+    NO_VARIANT,
     STATUSES,
     UNKNOWN,
     UNPARSED,
@@ -25,7 +26,7 @@ from .check import (
     Graded,
 )
 
-MARKS = {CORRECT: "✓", WRONG: "✗", CARRIED: "carried", UNKNOWN: "?", UNPARSED: "unparsed"}
+MARKS = {CORRECT: "✓", WRONG: "✗", CARRIED: "carried", UNKNOWN: "?", UNPARSED: "unparsed", NO_VARIANT: "–"}
 
 
 @dataclass
@@ -67,47 +68,59 @@ def diagnosis_counts(report: ClassReport) -> Counter:
 
 
 # -- JSON --------------------------------------------------------------------------
-def report_json(report: ClassReport) -> str:
+def report_json(report: ClassReport, hide_expected: bool = False) -> str:
     """One sheet: an indented object. Several: a list with one object per
     line, the class summary serialized once and spliced into each (the C
-    encoder; `indent` would fall back to the pure-Python one)."""
+    encoder; `indent` would fall back to the pure-Python one).
+    `hide_expected`: the student's self-check, no expected value anywhere."""
     if len(report.files) == 1:
-        return json.dumps(file_object(report.files[0], report), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(file_object(report.files[0], report, hide_expected), indent=2, ensure_ascii=False) + "\n"
     summary = json.dumps(class_object(report), ensure_ascii=False)
     pieces = ["["]
     for sheet in report.files:
-        pieces += ["\n", json.dumps(file_object(sheet, report), ensure_ascii=False)[:-1], ', "class": ', summary, "},"]
+        pieces += ["\n", json.dumps(file_object(sheet, report, hide_expected), ensure_ascii=False)[:-1],
+                   ', "class": ', summary, "},"]
     pieces[-1] = "}\n]\n"
     return "".join(pieces)
 
 
-def file_object(sheet: FileReport, report: ClassReport) -> dict[str, Any]:
+def file_object(sheet: FileReport, report: ClassReport, hide_expected: bool = False) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "points": sheet.points, "out_of": sheet.out_of, "score": round(sheet.score, 4), "passed": sheet.passed,
         **{status: sheet.count(status) for status in STATUSES},
         "diagnoses": dict(Counter(answer.diagnosis.code for answer in sheet.answers if answer.diagnosis)),
-        "rtol": report.tolerance.rtol, "atol": report.tolerance.atol,
+        **report.policy.summary(),
     }
     found: dict[str, Any] = {"file": sheet.source, "summary": summary,
-                             "answers": [answer_object(answer) for answer in sheet.answers]}
+                             "answers": [answer_object(answer, sheet.keyed, hide_expected) for answer in sheet.answers]}
+    if sheet.variant is not None:
+        found["variant"] = sheet.variant
+    if sheet.status is not None:
+        found["status"] = sheet.status
     if sheet.error is not None:
         found["error"] = sheet.error
     if sheet.header:
         found["header"] = sheet.header
+    if sheet.notes:
+        found["notes"] = list(sheet.notes)
     return found
 
 
-def answer_object(answer: Graded) -> dict[str, Any]:
+def answer_object(answer: Graded, keyed: bool = False, hide_expected: bool = False) -> dict[str, Any]:
     found: dict[str, Any] = {"name": answer.name, "given": answer.given, "expected": answer.expected,
                              "status": answer.status, "line": answer.line, "written": answer.written}
+    if hide_expected:
+        del found["expected"]
+    if keyed:
+        found["key"] = answer.written
     if answer.given is None:
         found["text"] = answer.text
-    if answer.recomputed is not None:
+    if answer.recomputed is not None and not hide_expected:
         found["recomputed"] = answer.recomputed
     if answer.stems_from:
         found["from"] = list(answer.stems_from)
     if answer.diagnosis is not None:
-        found["diagnosis"] = {"code": answer.diagnosis.code, "message": answer.diagnosis.message}
+        found["diagnosis"] = {"code": answer.diagnosis.code, "message": diagnosis_message(answer, hide_expected)}
         if answer.also:
             found["also"] = list(answer.also)
     if answer.note:
@@ -118,13 +131,15 @@ def answer_object(answer: Graded) -> dict[str, Any]:
 
 
 def class_object(report: ClassReport) -> dict[str, Any]:
-    """The same in every element of the JSON list; `mean_score` over the files that could be read."""
+    """The same in every element of the JSON list; `mean_score` over the files that could be
+    read and graded (not unreadable, not held for want of a variant)."""
     files = report.files
-    readable = [sheet for sheet in files if not sheet.unreadable]
+    readable = [sheet for sheet in files if not sheet.unreadable and sheet.status != NO_VARIANT]
     return {
         "files": len(files),
         "passed": sum(sheet.passed for sheet in files),
         "unreadable": sum(sheet.unreadable for sheet in files),
+        "no_variant": sum(sheet.status == NO_VARIANT for sheet in files),
         "mean_score": round(sum(sheet.score for sheet in readable) / len(readable), 4) if readable else 0.0,
         "values": [{"name": stat.name, "answered": stat.answered, "right": stat.right,
                     "share": round(stat.share, 4), **({"diagnoses": dict(stat.diagnoses)} if stat.diagnoses else {})}
@@ -137,56 +152,79 @@ def class_object(report: ClassReport) -> dict[str, Any]:
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def report_text(report: ClassReport) -> str:
+def report_text(report: ClassReport, hide_expected: bool = False) -> str:
     """The report for a terminal; a student's control characters (an escape
-    sequence in a name) are shown as � instead of reaching the terminal."""
-    return _CONTROL.sub("\ufffd", _report_text(report))
+    sequence in a name) are shown as � instead of reaching the terminal.
+    `hide_expected`: the student's self-check, no expected value anywhere."""
+    return _CONTROL.sub("\ufffd", _report_text(report, hide_expected))
 
 
-def _report_text(report: ClassReport) -> str:
-    parts = [file_text(sheet) for sheet in report.files]
-    tolerance = report.tolerance
-    parts.append(f"Tolerance: |given − expected| ≤ max({tolerance.atol:g}, {tolerance.rtol:g} × |expected|)\n")
+def _report_text(report: ClassReport, hide_expected: bool) -> str:
+    parts = [file_text(sheet, hide_expected) for sheet in report.files]
+    parts.append(f"Grading: {report.policy.describe()}\n")
     if len(report.files) > 1:
         parts.append(class_text(report))
     return "\n".join(parts)
 
 
-def file_text(sheet: FileReport) -> str:
-    lines = [f"{sheet.source}"]
-    lines.extend(f"  {key}: {value}" for key, value in sheet.header.items())
+def file_text(sheet: FileReport, hide_expected: bool = False) -> str:
+    lines = [f"{sheet.source}" + (f" (variant {sheet.variant})" if sheet.variant else "")]
+    lines.extend(f"  {key}: {_short(value)}" for key, value in sheet.header.items()
+                 if not (sheet.variant and key == "Variant"))  # the title line says which variant
+    lines.extend(f"  note: {note}" for note in sheet.notes)
     if sheet.error is not None:
-        lines.append(f"  cannot grade: {sheet.error}")
+        lines.append(f"  {'not graded' if sheet.status == NO_VARIANT else 'cannot grade'}: {sheet.error}")
         return "\n".join(lines) + "\n"
     name_width = min(max((len(answer.name) for answer in sheet.answers), default=4), 28)
     given_width = min(max((len(answer.text) for answer in sheet.answers), default=4), 14)
+    where_width = 8 if not sheet.keyed else min(max((len(answer.written) for answer in sheet.answers), default=0) + 6, 24)
     for answer in sheet.answers:
-        where = f"line {answer.line}" if answer.line is not None else ""
-        lines.append(f"  {where:>8}  {MARKS[answer.status]:<8} {answer.name:<{name_width}}  "
-                     f"{answer.text:<{given_width}}  {_detail(answer)}".rstrip())
+        where = (f"line {answer.line}" if answer.line is not None
+                 else f"key {answer.written}" if sheet.keyed else "")
+        lines.append(f"  {_short(where):>{where_width}}  {MARKS[answer.status]:<8} {_short(answer.name):<{name_width}}  "
+                     f"{_short(answer.text):<{given_width}}  {_detail(answer, hide_expected)}".rstrip())
     lines.append(f"  Score: {sheet.points}/{sheet.out_of} ({sheet.score:.0%}): " + _counts(sheet))
     return "\n".join(lines) + "\n"
 
 
-def _detail(answer: Graded) -> str:
+def _short(text: str, limit: int = 60) -> str:
+    """A student's text cut for a terminal line (a pasted paragraph stays one line)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def diagnosis_message(answer: Graded, hide_expected: bool) -> str:
+    """The diagnosis sentence; in a self-check without numbers that would
+    give the answer away (the working's value is the expected one)."""
+    assert answer.diagnosis is not None
+    if hide_expected and answer.diagnosis.code == "arithmetic_slip":
+        return "Your working is right; the slip is in the last step."
+    return answer.diagnosis.message
+
+
+def _detail(answer: Graded, hide_expected: bool = False) -> str:
     if answer.status == CORRECT:
         return f"({answer.note})" if answer.note else ""
-    expected = f"expected {format_number(answer.expected)}" if answer.expected is not None else ""
+    expected = (f"expected {format_number(answer.expected)}"
+                if answer.expected is not None and not hide_expected else "")
     if answer.status == CARRIED:
         own = f" from your {', '.join(answer.stems_from)}" if answer.stems_from else ""
-        return f"{expected}; right{own} (error carried forward)"
+        return f"{expected}; right{own} (error carried forward)".lstrip("; ")
     if answer.status == WRONG:
         text = expected
-        if answer.recomputed is not None:
+        if answer.recomputed is not None and not hide_expected:
             text += f" ({format_number(answer.recomputed)} from your {', '.join(answer.stems_from)})"
+        elif answer.stems_from:
+            text += f" (after your wrong {', '.join(answer.stems_from)})"
         if answer.diagnosis is not None:
-            text += f" · {answer.diagnosis.code}: {answer.diagnosis.message}"
+            text += f" · {answer.diagnosis.code}: {diagnosis_message(answer, hide_expected)}"
             if answer.also:
                 text += f" (the same number also comes from: {', '.join(answer.also)})"
-        return text
+        return text.lstrip(" ·")
+    if answer.status == NO_VARIANT:
+        return "not graded (no variant)"
     hint = f"; did you mean {', '.join(answer.suggestions)}?" if answer.suggestions else ""
     if answer.status == UNKNOWN:
-        return f"unknown name{hint}"
+        return answer.note if answer.note else f"unknown name{hint}"
     return f"{answer.note or 'not a number'}{hint}"
 
 
@@ -198,12 +236,14 @@ def class_text(report: ClassReport) -> str:
     files = report.files
     summary = class_object(report)
     width = min(max(len(sheet.source) for sheet in files), 40)
-    lines = [f"Class summary: {len(files)} files, {summary['passed']} all correct, "
+    held = f", {summary['no_variant']} not graded (no variant)" if summary["no_variant"] else ""
+    lines = [f"Class summary: {len(files)} files, {summary['passed']} all correct{held}, "
              f"mean score {summary['mean_score']:.0%}"]
     fraction_width = max((len(f"{sheet.points}/{sheet.out_of}") for sheet in files if not sheet.unreadable), default=0)
     for sheet in files:  # the scores in aligned columns
         fraction = f"{sheet.points}/{sheet.out_of}"
-        score = "unreadable" if sheet.unreadable else f"{fraction:>{fraction_width}}  {sheet.score:>4.0%}"
+        score = ("unreadable" if sheet.unreadable else "not graded (no variant)" if sheet.status == NO_VARIANT
+                 else f"{fraction:>{fraction_width}}  {sheet.score:>4.0%}")
         lines.append(f"  {sheet.source:<{width}}  {score}")
     stats = value_stats(report)
     struggling = sorted((stat for stat in stats if stat.right < stat.answered), key=lambda stat: stat.share)

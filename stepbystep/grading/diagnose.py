@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 from ..engine.graph import GraphError
 from ..engine.ops import ACTIVATIONS
 from ..engine.trace import Trace
+from ..numbers import format_number
 from ..spec.model import GraphSpec, NetworkSpec, Spec
 
 ROUNDING_DECIMALS = (4, 3, 2)  # a student with a calculator rounds to 2-4 decimals
@@ -55,13 +56,40 @@ class Diagnoser:
                 yield mistake.diagnosis, trace
 
 
-def diagnoser_for(spec: Spec | None) -> Diagnoser | None:
-    """Every mistake that can happen in this spec (None: no spec known)."""
+def diagnoser_for(spec: Spec | None, decimals: int | None = None) -> Diagnoser | None:
+    """Every mistake that can happen in this spec (None: no spec known);
+    `decimals`, the precision the policy asks for, is one more rounding to try."""
+    rounding = tuple(dict.fromkeys(((decimals,) if decimals is not None and decimals <= 8 else ()) + ROUNDING_DECIMALS))
     if isinstance(spec, NetworkSpec):
-        return Diagnoser(network_mistakes(spec) + _rounding(spec, _network_builder(spec)))
+        return Diagnoser(network_mistakes(spec) + _rounding(_network_builder(spec), rounding))
     if isinstance(spec, GraphSpec):
-        return Diagnoser(_rounding(spec, _graph_builder(spec)))
+        return Diagnoser(_rounding(_graph_builder(spec), rounding))
     return None
+
+
+def hand_values(spec: Spec | None, decimals: int) -> dict[str, float] | None:
+    """Every value of the `--round decimals` chain (a student rounding each
+    step as they go), for a policy with hand_rounding; None when it cannot be built."""
+    if isinstance(spec, NetworkSpec):
+        build = _network_builder(spec)
+    elif isinstance(spec, GraphSpec):
+        build = _graph_builder(spec)
+    else:
+        return None
+    try:
+        return dict(build(decimals).graph.values)
+    except (GraphError, ArithmeticError):
+        return None
+
+
+def arithmetic_slip(working: float) -> Diagnosis:
+    """The working shown evaluates to an accepted value, the final number does not."""
+    return Diagnosis("arithmetic_slip", f"Your working gives {format_number(working, 6)}; the slip is in the last step.")
+
+
+def too_few_digits_diagnosis(advice: str) -> Diagnosis:
+    """Right to the digits given, but fewer digits than the policy asks for."""
+    return Diagnosis("too_few_digits", f"Right as far as it goes, but too few digits: {advice}.")
 
 
 def network_mistakes(spec: NetworkSpec) -> list[Mistake]:
@@ -109,12 +137,12 @@ def network_mistakes(spec: NetworkSpec) -> list[Mistake]:
     return [Mistake(Diagnosis(code, message), build) for applies, code, message, build in found if applies]
 
 
-def _rounding(spec: Spec, build: Callable[[int], Trace]) -> list[Mistake]:
+def _rounding(build: Callable[[int], Trace], decimals_tried: tuple[int, ...]) -> list[Mistake]:
     return [Mistake(Diagnosis("rounded_early",
                               f"Rounded too early: each value rounded to {decimals} decimals as it was computed, "
                               "and the rounding errors added up (the walkthrough keeps full precision)."),
                     _bind(build, decimals))
-            for decimals in ROUNDING_DECIMALS]
+            for decimals in decimals_tried]
 
 
 def _bind(build: Callable[[int], Trace], decimals: int) -> Callable[[], Trace]:

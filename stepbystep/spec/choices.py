@@ -117,6 +117,9 @@ def _count(number: int) -> str:
 
 
 NEGATIVE_SLOPE = Parameter("negative_slope", 0.01, "the slope for negative net inputs", 0.0, 1.0, high_open=True)
+ELU_ALPHA = Parameter("alpha", 1.0, "how far below 0 elu's output can go", 0.0)
+HUBER_DELTA = Parameter("loss_delta", 1.0, "the distance where the loss turns from squared to linear", 0.0,
+                        low_open=True)
 
 ACTIVATIONS: Mapping[str, ActivationChoice] = {choice.name: choice for choice in (
     ActivationChoice("sigmoid"),
@@ -125,6 +128,9 @@ ACTIVATIONS: Mapping[str, ActivationChoice] = {choice.name: choice for choice in
     ActivationChoice("leaky_relu", (NEGATIVE_SLOPE,)),
     ActivationChoice("linear"),
     ActivationChoice("softmax", min_size=2, min_size_reason="one softmax output is always 1"),
+    ActivationChoice("softplus"),
+    ActivationChoice("elu", (ELU_ALPHA,)),
+    ActivationChoice("silu"),
 )}
 
 LOSSES: Mapping[str, LossChoice] = {choice.name: choice for choice in (
@@ -133,6 +139,8 @@ LOSSES: Mapping[str, LossChoice] = {choice.name: choice for choice in (
     LossChoice("mse"),
     LossChoice("bce", output_size=1, output_activation="sigmoid", target_low=0.0, target_high=1.0),
     LossChoice("cross_entropy", output_activation="softmax", target_low=0.0, targets_sum=1.0),
+    LossChoice("mae"),
+    LossChoice("huber", (HUBER_DELTA,)),
 )}
 
 

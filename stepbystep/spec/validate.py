@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 
 from . import choices
 from .choices import Options, Parameter
+from .optimizers import HYPERPARAMETER_KEYS, optimizer_settings
 from .model import (
     ACTIVATIONS,
     HIDDEN_DELTAS,
@@ -119,7 +120,8 @@ class _Checker:
                              "notes", "check", "variants") + _parameter_keys(choices.LOSSES.values()))
         for required in ("learning_rate", "loss", "layers", "samples"):
             if required not in data:
-                raise self.fail(required, "missing (required)")
+                hint = f"; one of: {', '.join(LOSSES)}" if required == "loss" else ""
+                raise self.fail(required, f"missing (required{hint})")
         title = self.text(data["title"], "title") if "title" in data else None
         learning_rate = self.number(data["learning_rate"], "learning_rate")
         if learning_rate <= 0:
@@ -148,8 +150,17 @@ class _Checker:
             raw=data,
             loss_options=loss_options,
         )
+        self.optimizer_fits(spec)
         self.limits(spec)
         return spec
+
+    def optimizer_fits(self, spec: NetworkSpec) -> None:
+        """The older Mazur code's hidden deltas go back through w - eta*g: plain
+        gradient descent only (with another optimizer there is no such weight)."""
+        settings = spec.training.optimizer
+        if spec.hidden_deltas_use == "updated_weights" and (settings.name != "sgd" or settings.weight_decay):
+            raise self.fail("hidden_deltas_use", "updated_weights works only with plain gradient descent "
+                                                 "(optimizer = \"sgd\", no weight_decay)")
 
     def layers(self, value: Any) -> tuple[Layer, ...]:
         if not isinstance(value, list):
@@ -231,7 +242,7 @@ class _Checker:
             if key not in own:
                 takers = [choice.name for choice in catalogue.values() if key in _parameter_keys([choice])]
                 raise self.fail(where, f"only {' and '.join(takers)} take{'s' if len(takers) == 1 else ''} "
-                                       f"a {key} (the {kind} is {chosen})")
+                                       f"{key} (the {kind} is {chosen})")
             given[key] = self.parameter(table[key], where, own[key])
         return choices.options_of(catalogue[chosen].parameters, given)
 
@@ -276,7 +287,8 @@ class _Checker:
         if value is None:
             return Training()
         table = self.table(value, "training")
-        self.keys(table, "training", ("mode", "batch_size", "epochs", "record", "shuffle_seed"))
+        self.keys(table, "training", ("mode", "batch_size", "epochs", "record", "shuffle_seed", "optimizer",
+                                      "compare") + HYPERPARAMETER_KEYS)
         mode = self.choice(table.get("mode", "batch"), "training.mode", MODES)
         batch_size = None
         if mode == "minibatch":
@@ -300,7 +312,8 @@ class _Checker:
             if mode != "minibatch":
                 raise self.fail("training.shuffle_seed", f"only minibatch mode shuffles (mode is {mode})")
             seed = self.integer(table["shuffle_seed"], "training.shuffle_seed", 0, 2**32 - 1)
-        return Training(mode, batch_size, epochs, tuple(sorted(record)), seed, True)
+        return Training(mode, batch_size, epochs, tuple(sorted(record)), seed, True,
+                        optimizer_settings(self, table, "training"))
 
     def limits(self, spec: NetworkSpec) -> None:
         weights = spec.weight_count

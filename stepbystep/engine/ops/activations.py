@@ -193,3 +193,54 @@ _add(ActivationRecord(
               "$out_k (1 - out_k)$ when $j = k$ and $-out_k \\cdot out_j$ otherwise:",
         delta="The delta of a softmax neuron gathers the changes of every output its net input moves"),
     elementwise=False, slope_from_out=True, saturates=True))
+
+
+# -- softplus, elu, silu (SPEC.md §6) ---------------------------------------------------
+def _numpy_sigmoid_of(np: Any, net: Any) -> Any:
+    return _numpy_sigmoid(np, np.array(net, dtype=float), {})
+
+
+_add(ActivationRecord(
+    choices.ACTIVATIONS["softplus"],
+    output=lambda nets, j, options: Call("softplus", (nets[j],)),
+    slope=lambda k, j, outs, nets, options: Call("sigmoid", (nets[k],)),
+    numpy_forward=lambda np, net, options: np.maximum(net, 0.0) + np.log1p(np.exp(-np.abs(net))),
+    numpy_delta=lambda np, upstream, net, out, options: upstream * _numpy_sigmoid_of(np, net),
+    symbol=r"\operatorname{softplus}", formula=r"\ln\left(1 + e^{x}\right)",
+    prose=ActivationProse(
+        squash="Softplus is a smooth ReLU, $\\ln(1 + e^{net})$: near 0 for a very negative net input, near the net "
+               "input itself for a large one:",
+        slope="which for softplus is the logistic function of the net input, $\\frac{1}{1 + e^{-net}}$:")))
+
+_add(ActivationRecord(
+    choices.ACTIVATIONS["elu"],
+    output=lambda nets, j, options: Call("elu", (nets[j],), options["alpha"]),
+    slope=lambda k, j, outs, nets, options: Call("elu_step", (nets[k],), options["alpha"]),
+    numpy_forward=lambda np, net, options: np.where(net > 0, net, options["alpha"] * np.expm1(np.minimum(net, 0.0))),
+    numpy_delta=lambda np, upstream, net, out, options:
+        upstream * np.where(net > 0, 1.0, options["alpha"] * np.exp(np.minimum(net, 0.0))),
+    symbol=r"\operatorname{elu}", formula=r"\begin{cases} x & x > 0 \\ \alpha (e^{x} - 1) & \text{otherwise} \end{cases}",
+    prose=ActivationProse(
+        squash="ELU passes a positive net input through and bends a negative one smoothly towards $-\\alpha$, "
+               "as $\\alpha (e^{net} - 1)$:",
+        slope="which for ELU is 1 where the net input is positive and $\\alpha e^{net}$ elsewhere "
+              "(at exactly 0 the slope from the left, $\\alpha$):"),
+    kinks=(0.0,)))
+
+_add(ActivationRecord(
+    choices.ACTIVATIONS["silu"],
+    output=lambda nets, j, options: Call("silu", (nets[j],)),
+    slope=lambda k, j, outs, nets, options: Add((Call("sigmoid", (nets[k],)),
+                                                 Mul((outs[k], Sub(ONE, Call("sigmoid", (nets[k],))))))),
+    numpy_forward=lambda np, net, options: net * _numpy_sigmoid_of(np, net),
+    numpy_delta=lambda np, upstream, net, out, options:
+        upstream * _silu_slope(_numpy_sigmoid_of(np, net), out),
+    symbol=r"\operatorname{silu}", formula=r"\frac{x}{1 + e^{-x}}",
+    prose=ActivationProse(
+        squash="SiLU (swish) multiplies the net input by its own logistic function, $net \\cdot \\sigma(net)$ "
+               "with $\\sigma(net) = \\frac{1}{1 + e^{-net}}$:",
+        slope="which for SiLU is $\\sigma(net) + out \\cdot (1 - \\sigma(net))$:")))
+
+
+def _silu_slope(sigma: Any, out: Any) -> Any:
+    return sigma + out * (1.0 - sigma)

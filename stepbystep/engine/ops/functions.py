@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from ..graph import _PRODUCT, Call, Div, Expr, Mul, Num, Pow, Printer, Sub
+from ..graph import _ATOM, _PRODUCT, Add, Call, Div, Expr, Mul, Num, Pow, Printer, Sub
 from .registry import FUNCTIONS
 
 ONE = Num(1.0)
@@ -41,9 +41,18 @@ class FunctionRecord:
     arity: tuple[int, int | None] = (1, 1)    # fewest and most arguments (None: no limit)
     takes_param: bool = False
     in_expressions: bool = False              # a computation-graph spec may call it (SPEC.md §2)
-    kinks: tuple[float, ...] = ()             # arguments where the derivative jumps (max/min: ties)
+    kinks: Callable[[float | None], tuple[float, ...]] = lambda param: ()   # arguments where the derivative
+    #                                         jumps, given the param (max/min: also ties)
     domain: tuple[float | None, float | None] = (None, None)   # open interval of valid arguments
     note: str | None = None                   # the convention a document states when it is used
+
+
+def _at_zero(param: float | None) -> tuple[float, ...]:
+    return (0.0,)
+
+
+def _at_plus_minus(param: float | None) -> tuple[float, ...]:
+    return (-float(param or 0.0), float(param or 0.0))
 
 
 def flat(call: Call, itself: Expr) -> tuple[Expr, ...]:
@@ -112,13 +121,13 @@ FUNCTIONS.add(FunctionRecord(
     latex=lambda call, printer: f"\\max\\left(0, {call.args[0].latex(printer)}\\right)",
     derivative=lambda call, itself: (Call("step", call.args),),
     python=lambda args, simple, param: f"({args[0]} if {args[0]} > 0 else 0.0)" if simple else None,
-    in_expressions=True, kinks=(0.0,), note=r"$\mathrm{relu}$ has slope 0 at exactly 0."))
+    in_expressions=True, kinks=_at_zero, note=r"$\mathrm{relu}$ has slope 0 at exactly 0."))
 
 FUNCTIONS.add(FunctionRecord(
     "abs", abs,
     latex=lambda call, printer: f"\\left|{call.args[0].latex(printer)}\\right|",
     derivative=lambda call, itself: (Call("sign", call.args),),
-    in_expressions=True, kinks=(0.0,), note=r"$|x|$ has slope 0 at $x = 0$."))
+    in_expressions=True, kinks=_at_zero, note=r"$|x|$ has slope 0 at $x = 0$."))
 
 
 def _extreme(name: str) -> FunctionRecord:
@@ -144,7 +153,65 @@ FUNCTIONS.add(FunctionRecord(
     derivative=lambda call, itself: (Call("leaky_step", call.args, call.param),),
     python=lambda args, simple, param: f"({args[0]} if {args[0]} > 0 else {float(param)!r} * {args[0]})"  # type: ignore[arg-type]
     if simple else None,
-    takes_param=True, kinks=(0.0,)))
+    takes_param=True, kinks=_at_zero))
+
+
+def _softplus(x: float) -> float:
+    """ln(1 + e^x) without overflow: max(x, 0) + ln(1 + e^-|x|)."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+FUNCTIONS.add(FunctionRecord(
+    "softplus", _softplus,
+    latex=lambda call, printer: f"\\ln\\left(1 + e^{{{call.args[0].latex(printer)}}}\\right)",
+    derivative=lambda call, itself: (Call("sigmoid", call.args),)))
+
+FUNCTIONS.add(FunctionRecord(
+    "elu", lambda alpha, x: x if x > 0 else alpha * math.expm1(x),
+    latex=lambda call, printer: _cases(call.args[0].latex(printer), call.args[0].latex(printer),
+                                       f"{_param_text(call, printer)} \\cdot \\left(e^{{{call.args[0].latex(printer)}}} - 1\\right)"),
+    derivative=lambda call, itself: (Call("elu_step", call.args, call.param),),
+    takes_param=True, kinks=_at_zero))
+
+FUNCTIONS.add(FunctionRecord(
+    "silu", lambda x: x * _sigmoid(x),
+    latex=lambda call, printer: f"\\frac{{{call.args[0].latex(printer)}}}{{1 + e^{{-{call.args[0].wrapped(printer, _PRODUCT)}}}}}",
+    derivative=lambda call, itself: (_silu_slope(call.args[0], itself),)))
+
+
+def _silu_slope(x: Expr, itself: Expr) -> Expr:
+    """silu'(x) = sigma(x) + silu(x) (1 - sigma(x))."""
+    sigma = Call("sigmoid", (x,))
+    return Add((sigma, Mul((itself, Sub(ONE, sigma)))))
+
+
+def _huber(delta: float, x: float) -> float:
+    size = abs(x)
+    return 0.5 * x * x if size <= delta else delta * (size - 0.5 * delta)
+
+
+def _huber_latex(call: Call, printer: Printer) -> str:
+    x, delta = call.args[0], _param_text(call, printer)
+    size = f"\\left|{x.latex(printer)}\\right|"
+    return (f"\\begin{{cases}} \\frac{{1}}{{2}} {x.wrapped(printer, _ATOM)}^{{2}} & \\text{{if }} {size} \\le {delta} \\\\ "
+            f"{delta} \\cdot \\left({size} - \\frac{{1}}{{2}} \\cdot {delta}\\right) & \\text{{otherwise}} \\end{{cases}}")
+
+
+def _clip(delta: float, x: float) -> float:
+    """huber'(x): x clipped to [-delta, delta]."""
+    return x if abs(x) <= delta else (delta if x > 0 else -delta)
+
+
+def _clip_latex(call: Call, printer: Printer) -> str:
+    x, delta = call.args[0].latex(printer), _param_text(call, printer)
+    return (f"\\begin{{cases}} {x} & \\text{{if }} \\left|{x}\\right| \\le {delta} \\\\ "
+            f"{delta} \\cdot \\operatorname{{sign}}\\left({x}\\right) & \\text{{otherwise}} \\end{{cases}}")
+
+
+FUNCTIONS.add(FunctionRecord(
+    "huber", _huber, latex=_huber_latex,
+    derivative=lambda call, itself: (Call("clip", call.args, call.param),),
+    takes_param=True))
 
 
 # -- the helpers derivatives are written with (flat almost everywhere) -------------
@@ -153,20 +220,20 @@ FUNCTIONS.add(FunctionRecord(
     latex=lambda call, printer: _cases(call.args[0].latex(printer), "1", "0"),
     derivative=flat,
     python=lambda args, simple, param: f"(1.0 if {args[0]} > 0 else 0.0)",
-    kinks=(0.0,)))
+    kinks=_at_zero))
 
 FUNCTIONS.add(FunctionRecord(
     "leaky_step", lambda slope, x: 1.0 if x > 0 else float(slope),   # leaky_relu'(x), the slope at 0
     latex=lambda call, printer: _cases(call.args[0].latex(printer), "1", _param_text(call, printer)),
     derivative=flat,
     python=lambda args, simple, param: f"(1.0 if {args[0]} > 0 else {float(param)!r})",  # type: ignore[arg-type]
-    takes_param=True, kinks=(0.0,)))
+    takes_param=True, kinks=_at_zero))
 
 FUNCTIONS.add(FunctionRecord(
     "sign", lambda x: 1.0 if x > 0 else -1.0 if x < 0 else 0.0,   # |x|'(x), with |x|'(0) = 0
     latex=lambda call, printer: (f"\\left(1 \\text{{ if }} {call.args[0].latex(printer)} > 0\\text{{, }} -1 \\text{{ if }} "
                                  f"{call.args[0].latex(printer)} < 0\\text{{, else }} 0\\right)"),
-    derivative=flat, kinks=(0.0,)))
+    derivative=flat, kinks=_at_zero))
 
 
 def _picks(largest: bool) -> Callable[..., float]:
@@ -189,3 +256,34 @@ def _picks_latex(call: Call, printer: Printer) -> str:
 
 FUNCTIONS.add(FunctionRecord("picks_max", _picks(True), latex=_picks_latex, derivative=flat, arity=(3, None)))
 FUNCTIONS.add(FunctionRecord("picks_min", _picks(False), latex=_picks_latex, derivative=flat, arity=(3, None)))
+
+FUNCTIONS.add(FunctionRecord(
+    "elu_step", lambda alpha, x: 1.0 if x > 0 else alpha * math.exp(x),   # elu'(x), alpha at 0 (from the left)
+    latex=lambda call, printer: _cases(call.args[0].latex(printer), "1",
+                                       f"{_param_text(call, printer)} \\cdot e^{{{call.args[0].latex(printer)}}}"),
+    derivative=lambda call, itself: (Sub(itself, Call("step", call.args)),),   # 0 for x > 0, alpha e^x below
+    takes_param=True, kinks=_at_zero))
+
+FUNCTIONS.add(FunctionRecord(
+    "clip", _clip, latex=_clip_latex,
+    derivative=lambda call, itself: (Call("inside", call.args, call.param),),
+    takes_param=True, kinks=_at_plus_minus))
+
+FUNCTIONS.add(FunctionRecord(
+    "inside", lambda delta, x: 1.0 if abs(x) <= delta else 0.0,   # clip'(x)
+    latex=lambda call, printer: (f"\\left(1 \\text{{ if }} \\left|{call.args[0].latex(printer)}\\right| \\le "
+                                 f"{_param_text(call, printer)}\\text{{, else }} 0\\right)"),
+    derivative=flat, takes_param=True, kinks=_at_plus_minus))
+
+# -- the optimizers' functions (engine/ops/optimizers.py) ---------------------------
+def _sqrt(x: float) -> float:
+    if x < 0:
+        raise ValueError(f"square root of {x!r}, which is negative")
+    return math.sqrt(x)
+
+
+FUNCTIONS.add(FunctionRecord(
+    "sqrt", _sqrt,
+    latex=lambda call, printer: f"\\sqrt{{{call.args[0].latex(printer)}}}",
+    derivative=lambda call, itself: (Div(ONE, Mul((Num(2.0), itself))),),
+    domain=(0.0, None)))

@@ -142,3 +142,48 @@ _add(LossRecord(
               "the outputs with a non-zero target count.",
         derivative=r"Differentiating $-t_k \ln o_k$ gives $-\frac{t_k}{o_k}$:",
         simplifies="with cross-entropy this sum always simplifies to $out_k - target_k$, a handy check")))
+
+
+# -- mae and huber (SPEC.md §6): per output, divided by K ----------------------------
+_add(LossRecord(
+    choices.LOSSES["mae"],
+    term=lambda t, o, count, options: Div(Call("abs", (Sub(t, o),)), Num(float(count))),
+    derivative=lambda t, o, count, options: Neg(Div(Call("sign", (Sub(t, o),)), Num(float(count)))),
+    numpy_term=lambda np, target, out, options: np.abs(target - out) / float(out.shape[0]),
+    numpy_derivative=lambda np, target, out, options: -(np.sign(target - out) / float(out.shape[0])),
+    formula=r"\frac{1}{K}\left|t - o\right|",
+    prose=LossProse(
+        convention=r"$E_{total} = \frac{1}{K}\sum_k |\mathit{target}_k - \mathit{out}_k|$ "
+                   "(mean absolute error over the K outputs; Mazur's post uses ½ squared error)",
+        error="Each output's error is its absolute distance from the target divided by the number of outputs, so the\n"
+              "total error is the mean absolute error.",
+        derivative=r"Differentiating $\frac{1}{K}|target - out|$ gives $-\frac{1}{K}$ times the sign of "
+                   r"$target - out$ (0 where they are equal):"),
+    kinks=lambda options: (0.0,)))
+
+
+def _numpy_huber(np: Any, target: Any, out: Any, options: Mapping[str, float]) -> Any:
+    delta = options["loss_delta"]
+    difference = target - out
+    size = np.abs(difference)
+    return np.where(size <= delta, 0.5 * difference * difference, delta * (size - 0.5 * delta)) / float(out.shape[0])
+
+
+_add(LossRecord(
+    choices.LOSSES["huber"],
+    term=lambda t, o, count, options: Div(Call("huber", (Sub(t, o),), options["loss_delta"]), Num(float(count))),
+    derivative=lambda t, o, count, options: Neg(Div(Call("clip", (Sub(t, o),), options["loss_delta"]),
+                                                    Num(float(count)))),
+    numpy_term=_numpy_huber,
+    numpy_derivative=lambda np, target, out, options:
+        -(np.clip(target - out, -options["loss_delta"], options["loss_delta"]) / float(out.shape[0])),
+    formula=r"\frac{1}{K}\begin{cases} \frac{1}{2}(t - o)^2 & |t - o| \le \delta \\ "
+            r"\delta \left(|t - o| - \frac{1}{2}\delta\right) & \text{otherwise} \end{cases}",
+    prose=LossProse(
+        convention=r"$E_{total} = \frac{1}{K}\sum_k H_\delta(\mathit{target}_k - \mathit{out}_k)$ with "
+                   r"$H_\delta(x) = \frac{1}{2}x^2$ where $|x| \le \delta$, else $\delta (|x| - \frac{1}{2}\delta)$ "
+                   "(the Huber loss over the K outputs; Mazur's post uses ½ squared error)",
+        error="Each output's error is the Huber loss of its distance from the target, divided by the number of outputs:\n"
+              "half the squared distance while it is at most $\\delta$, growing only linearly beyond, so outliers weigh less.",
+        derivative=r"Differentiating $\frac{1}{K}H_\delta(target - out)$ gives $-\frac{1}{K}$ times $target - out$ "
+                   r"clipped to $[-\delta, \delta]$:")))
