@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..spec import names as value_names
 from ..spec.model import NetworkSpec
 
 
@@ -74,7 +75,7 @@ def parameter_names(spec: NetworkSpec) -> Parameters:
         nonlocal counter
         rows = []
         for row in matrix:
-            rows.append(tuple(f"w{counter + 1 + i}" for i in range(len(row))))
+            rows.append(tuple(value_names.weight(counter + 1 + i) for i in range(len(row))))
             counter += len(row)
         return tuple(rows)
 
@@ -84,11 +85,11 @@ def parameter_names(spec: NetworkSpec) -> Parameters:
         if layer.bias is None:
             biases.append(None)
         elif isinstance(layer.bias, tuple) and layer.kind == "conv2d":
-            biases.append(tuple(f"b_{layer.channel(k)}" for k in range(len(layer.bias))))
+            biases.append(tuple(value_names.channel_bias(layer.channel(k)) for k in range(len(layer.bias))))
         elif isinstance(layer.bias, tuple):
-            biases.append(tuple(f"b_{layer.neuron(j)}" for j in range(layer.size)))
+            biases.append(tuple(value_names.neuron_bias(layer.neuron(j)) for j in range(layer.size)))
         else:
-            biases.append(f"b{index}")
+            biases.append(value_names.shared_bias(index))
     return Parameters(tuple(weights), tuple(biases), tuple(recurrent) if any(recurrent) else ())
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import choices
+from . import choices, names
 from .choices import Options
 from .optimizers import OptimizerSettings
 
@@ -89,18 +89,16 @@ class Layer:
     def neuron(self, index: int) -> str:
         """Neuron name, 0-based index in: `h1`, or `h2_3` after a digit; a
         spatial unit by channel, row and column, `c1_2_3` (`c2_1_2_3`)."""
-        joiner = "_" if self.name[-1].isdigit() else ""
         if self.shape is None:
-            return f"{self.name}{joiner}{index + 1}"
+            return names.neuron(self.name, index)
         _, rows, columns = self.shape
         channel, rest = divmod(index, rows * columns)
         row, column = divmod(rest, columns)
-        return f"{self.name}{joiner}{channel + 1}_{row + 1}_{column + 1}"
+        return names.spatial_neuron(self.name, channel, row, column)
 
     def channel(self, index: int) -> str:
         """Output channel k of a spatial layer (0-based in): `c1`, `c2_1` (a conv bias is `b_c1`)."""
-        joiner = "_" if self.name[-1].isdigit() else ""
-        return f"{self.name}{joiner}{index + 1}"
+        return names.neuron(self.name, index)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ convolution with the flipped kernel).
 """
 from __future__ import annotations
 
+from ...spec import names
 from ...spec.choices import LAYER_KINDS
 from ..graph import Add, Expr, Mul, Num, Ref, sum_of
 from ..ops.registry import LAYERS
@@ -44,9 +45,9 @@ def forward(run: SamplePass, l: int, below: list[Ref], heading: str) -> list[Ref
         bias = _bias(run, l, unit)
         if bias is not None:
             terms.append(Mul((run.params[bias], Num(1.0))))
-        net = run.define(f"net_{layer.neuron(unit)}", Add(tuple(terms)) if terms else Num(0.0), "net",
+        net = run.define(names.net(layer.neuron(unit)), Add(tuple(terms)) if terms else Num(0.0), "net",
                          layer=layer.name, spatial=True)
-        outs.append(run.define(f"out_{layer.neuron(unit)}", activation(layer, [net], 0), "out",
+        outs.append(run.define(names.out(layer.neuron(unit)), activation(layer, [net], 0), "out",
                                layer=layer.name, activation=layer.activation, spatial=True))
     return outs
 
@@ -104,7 +105,7 @@ def _terms(run: SamplePass, l: int, j: int, upstream: list[Ref]) -> list[Expr]:
 def send_back(run: SamplePass, l: int, j: int, upstream: list[Ref]) -> Ref:
     below = run.layer(l - 1)
     terms = _terms(run, l, j, upstream)
-    return run.define(f"dE_total/dout_{below.neuron(j)}", sum_of(terms) if terms else Num(0.0), "dE_dout_conv",
+    return run.define(names.total_gradient(names.out(below.neuron(j))), sum_of(terms) if terms else Num(0.0), "dE_dout_conv",
                       neuron=below.neuron(j), above=run.layer(l).name)
 
 

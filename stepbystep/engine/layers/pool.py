@@ -9,6 +9,7 @@ Where windows overlap, a unit below collects the parts of every window.
 """
 from __future__ import annotations
 
+from ...spec import names
 from ...spec.choices import LAYER_KINDS
 from ...spec.model import Layer
 from ..graph import Add, Call, Div, Expr, Mul, Num, Ref, sum_of
@@ -36,7 +37,7 @@ def forward(run: SamplePass, l: int, below: list[Ref], heading: str) -> list[Ref
     run.trace.section("pool_forward", f"{heading}: {'max' if _is_max(layer) else 'average'} pooling {layer.name}",
                       run.depth(), layer=layer.name, pool=layer.kind, first=l == 1, **run.context)
     reads = windows(layer, run.layer(l - 1)).reads
-    return [run.define(f"out_{layer.neuron(unit)}", _pooled(layer, [below[index] for index, _ in reads[unit]]),
+    return [run.define(names.out(layer.neuron(unit)), _pooled(layer, [below[index] for index, _ in reads[unit]]),
                        "pool_out", layer=layer.name, pool=layer.kind)
             for unit in range(layer.size)]
 
@@ -69,7 +70,7 @@ def _parts(run: SamplePass, l: int, j: int, upstream: list[Ref], named: bool) ->
         window = [below_outs[index] for index, _ in found.reads[unit]]
         local = _local(run, layer, window, position)
         if named:
-            local = run.define(f"dout_{layer.neuron(unit)}/dout_{below.neuron(j)}", local, "dpool_dout",
+            local = run.define(names.gradient(names.out(layer.neuron(unit)), names.out(below.neuron(j))), local, "dpool_dout",
                                pool=layer.kind, neuron=below.neuron(j), above=layer.neuron(unit))
         parts.append(Mul((upstream[unit], local)))
     return parts
@@ -78,7 +79,7 @@ def _parts(run: SamplePass, l: int, j: int, upstream: list[Ref], named: bool) ->
 def send_back(run: SamplePass, l: int, j: int, upstream: list[Ref]) -> Ref:
     below = run.layer(l - 1)
     parts = _parts(run, l, j, upstream, named=True)
-    return run.define(f"dE_total/dout_{below.neuron(j)}", sum_of(parts) if parts else Num(0.0), "dE_dout_pool",
+    return run.define(names.total_gradient(names.out(below.neuron(j))), sum_of(parts) if parts else Num(0.0), "dE_dout_pool",
                       neuron=below.neuron(j), pool=run.layer(l).kind)
 
 

@@ -12,6 +12,7 @@ contributions over time, and the update.
 """
 from __future__ import annotations
 
+from ...spec import names
 from ...spec.model import Sample
 from ..graph import Add, Expr, Mul, Num, Ref, sum_of
 from .neurons import UnitNames, activation, activation_gradients, delta, is_elementwise
@@ -29,16 +30,16 @@ def givens(run: SamplePass, sample: Sample) -> tuple[Timeline, dict[int, list[Re
     width, outputs = layers[0].size, layers[-1].size
     timeline: Timeline = {}
     for t in range(1, sample.steps + 1):
-        timeline[(0, t)] = [run.trace.given(f"{run.prefix}{layers[0].neuron(i)}@{t}", sample.inputs[(t - 1) * width + i],
+        timeline[(0, t)] = [run.trace.given(run.prefix + names.at_time(layers[0].neuron(i), t), sample.inputs[(t - 1) * width + i],
                                             "given", role="input", time=t, **run.context) for i in range(width)]
     targets: dict[int, list[Ref]] = {}
     for position, t in enumerate(sample.scored()):
-        targets[t] = [run.trace.given(f"{run.prefix}target_{layers[-1].neuron(k)}@{t}",
+        targets[t] = [run.trace.given(run.prefix + names.at_time(names.target(layers[-1].neuron(k)), t),
                                       sample.targets[position * outputs + k], "given", role="target", time=t,
                                       **run.context) for k in range(outputs)]
     for l, layer in enumerate(layers):
         if layer.kind == "rnn":
-            timeline[(l, 0)] = [run.define(f"out_{layer.neuron(j)}@0", Num(value), "initial_state", layer=layer.name,
+            timeline[(l, 0)] = [run.define(names.at_time(names.out(layer.neuron(j)), 0), Num(value), "initial_state", layer=layer.name,
                                            time=0) for j, value in enumerate(layer.initial)]
     input_names = tuple(ref.name[len(run.prefix):] for t in range(1, sample.steps + 1) for ref in timeline[(0, t)])
     target_names = tuple(ref.name[len(run.prefix):] for t in sample.scored() for ref in targets[t])
@@ -67,8 +68,8 @@ def forward_at(run: SamplePass, l: int, t: int, timeline: Timeline) -> list[Ref]
         bias = _bias(run, l, j)
         if bias is not None:
             terms.append(Mul((run.params[bias], Num(1.0))))
-        nets.append(run.define(f"net_{unit(j)}", Add(tuple(terms)), "net", layer=layer.name, time=t))
-    return [run.define(f"out_{unit(j)}", activation(layer, nets, j), "out", layer=layer.name,
+        nets.append(run.define(names.net(unit(j)), Add(tuple(terms)), "net", layer=layer.name, time=t))
+    return [run.define(names.out(unit(j)), activation(layer, nets, j), "out", layer=layer.name,
                        activation=layer.activation, time=t) for j in range(layer.size)]
 
 
@@ -85,7 +86,7 @@ def error(run: SamplePass, timeline: Timeline, targets: dict[int, list[Ref]]) ->
     terms = []
     for t, row in targets.items():
         outs = timeline[(top, t)]
-        terms += [run.define(f"E_{layer.neuron(k)}@{t}", run.builder.loss_term_expr(target, outs[k], len(outs)),
+        terms += [run.define(names.at_time(names.error(layer.neuron(k)), t), run.builder.loss_term_expr(target, outs[k], len(outs)),
                              "loss_term", loss=run.spec.loss, time=t) for k, target in enumerate(row)]
     return run.define("E_total", sum_of(terms), "loss_total")
 
@@ -139,25 +140,25 @@ class _Backward:
         """dE_total/dout_j@t: from the loss at the top; below, the paths through
         the layer above at t and (rnn) through its own units at t + 1."""
         run, layer = self.run, self.run.layer(l)
-        name = f"{layer.neuron(j)}@{t}"
+        name = names.at_time(layer.neuron(j), t)
         if l == self.top:
             outs = self.timeline[(l, t)]
             expr = run.builder.loss_gradient_expr(self.targets[t][j], outs[j], len(outs))
-            return run.define(f"dE_total/dout_{name}", expr, "dE_dout", loss=run.spec.loss, time=t)
+            return run.define(names.total_gradient(names.out(name)), expr, "dE_dout", loss=run.spec.loss, time=t)
         parts = []
         if (l + 1, t) in self.deltas:
             above = run.layer(l + 1)
             for k, upstream in enumerate(self.deltas[(l + 1, t)]):
                 weight = run.names.weights[l + 1][k][j]
-                parts.append(run.define(f"dE_{above.neuron(k)}@{t}/dout_{name}", Mul((upstream, run.params[weight])),
-                                        "dE_part", neuron=name, above=f"{above.neuron(k)}@{t}", weight=weight, time=t))
+                parts.append(run.define(names.part(names.at_time(above.neuron(k), t), names.out(name)), Mul((upstream, run.params[weight])),
+                                        "dE_part", neuron=name, above=names.at_time(above.neuron(k), t), weight=weight, time=t))
         if self.reached_through_time(l, t):
             for m, upstream in enumerate(self.deltas[(l, t + 1)]):
                 weight = run.names.recurrent_of(l)[m][j]
-                parts.append(run.define(f"dE_{layer.neuron(m)}@{t + 1}/dout_{name}", Mul((upstream, run.params[weight])),
-                                        "dE_part_time", neuron=name, above=f"{layer.neuron(m)}@{t + 1}", weight=weight,
+                parts.append(run.define(names.part(names.at_time(layer.neuron(m), t + 1), names.out(name)), Mul((upstream, run.params[weight])),
+                                        "dE_part_time", neuron=name, above=names.at_time(layer.neuron(m), t + 1), weight=weight,
                                         time=t))
-        return run.define(f"dE_total/dout_{name}", sum_of(parts), "dE_dout_hidden", neuron=name, time=t,
+        return run.define(names.total_gradient(names.out(name)), sum_of(parts), "dE_dout_hidden", neuron=name, time=t,
                           paths=len(parts))
 
     def reached_through_time(self, l: int, t: int) -> bool:
@@ -167,14 +168,14 @@ class _Backward:
     def contributions_at(self, l: int, t: int, j: int, unit_delta: Ref) -> None:
         """delta_j@t times each input it multiplies: each weight's part at step t."""
         run, layer = self.run, self.run.layer(l)
-        name = f"{layer.neuron(j)}@{t}"
+        name = names.at_time(layer.neuron(j), t)
         sources = list(zip(run.names.weights[l][j], self.timeline[(l - 1, t)]))
         if layer.kind == "rnn":
             sources += list(zip(run.names.recurrent_of(l)[j], self.timeline[(l, t - 1)]))
         for weight, source in sources:
-            local = run.define(f"dnet_{name}/d{weight}", source, "dnet_dw", weight=weight, neuron=name,
+            local = run.define(names.gradient(names.net(name), weight), source, "dnet_dw", weight=weight, neuron=name,
                                source=source.name, time=t)
-            self.contributions[weight].append(run.define(f"dE_total/d{weight}@{t}", Mul((unit_delta, local)),
+            self.contributions[weight].append(run.define(names.at_time(names.total_gradient(weight), t), Mul((unit_delta, local)),
                                                          "grad_w_time", weight=weight, neuron=name, time=t))
 
     def input_gradients(self, t: int) -> None:
@@ -183,7 +184,7 @@ class _Backward:
         for i in range(inputs.size):
             terms: list[Expr] = [Mul((upstream, run.params[run.names.weights[1][j][i]]))
                                  for j, upstream in enumerate(self.deltas.get((1, t), []))]
-            run.define(f"dE_total/d{inputs.neuron(i)}@{t}", sum_of(terms) if terms else Num(0.0), "grad_input",
+            run.define(names.total_gradient(names.at_time(inputs.neuron(i), t)), sum_of(terms) if terms else Num(0.0), "grad_input",
                        time=t)
 
     def sums(self) -> None:
