@@ -136,5 +136,5 @@ def render_block(options: EmbedOptions, place: Place, default_math: str = "mathm
 def arithmatex_classes(html: str) -> str:
     """MkDocs Material's MathJax set-up (pymdownx.arithmatex) typesets only
     elements of class `arithmatex`: mark each formula of the fragment so."""
-    return (html.replace('class="sbs-math"', 'class="sbs-math arithmatex"')
-                .replace('class="sbs-equation"', 'class="sbs-equation arithmatex"'))
+    return (html.replace('class="sbs-math ', 'class="sbs-math arithmatex ')
+                .replace('class="sbs-equation ', 'class="sbs-equation arithmatex '))

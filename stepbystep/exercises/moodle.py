@@ -24,6 +24,7 @@ from typing import Any, Iterable
 
 from ..document.build import build_document
 from ..formats.markdown import render_markdown
+from ..formats.text import tex_inert
 from ..grading.diagnose import hand_values
 from ..grading.policy import GradingPolicy, policy_for, significant_needed
 from .variants import Variant
@@ -89,7 +90,7 @@ def moodle_xml(variants: Iterable[Variant], rtol: float | None = None, atol: flo
 
 def _category(variant: Variant) -> str:
     seed = variant.id.split("-")[0]
-    title = (variant.base_title or "stepbystep").replace("/", "//")  # a single / separates categories
+    title = tex_inert(variant.base_title or "stepbystep").replace("/", "//")  # a single / separates categories
     return ("  <question type=\"category\">\n"
             f"    <category><text>{escape(f'$course$/top/{title} (variants, seed {seed})', quote=False)}</text></category>\n"
             "  </question>")
@@ -114,7 +115,8 @@ def question_xml(variant: Variant, policy: GradingPolicy, feedback: bool = True)
 
 
 def _name(variant: Variant) -> str:
-    return f"{variant.base_title or 'stepbystep'} (variant {variant.id})"
+    """Moodle runs its filters (MathJax, TeX) on names too: the title is TeX-inert."""
+    return f"{tex_inert(variant.base_title or 'stepbystep')} (variant {variant.id})"
 
 
 def question_html(view: Any, blanks: list[str]) -> str:
@@ -133,14 +135,16 @@ def digits_needed(rtol: float) -> int:
 def feedback_html(variant: Variant) -> str:
     """The worked solution as HTML with LaTeX for Moodle's MathJax filter (on
     by default; Moodle's HTML cleaning may drop MathML), rendered from the
-    document tree, without a stylesheet (Moodle cleans <style> out anyway;
-    1,000 copies add up)."""
+    document tree. No stylesheet and no inline SVG pictures: Moodle's HTML
+    cleaning removes both (its purifier knows no <svg>), and 1,000 copies
+    add up; a figure shows what a format without pictures shows (the
+    circuit's table of numbers; the network's numbers are in its tables)."""
     document = build_document(variant.trace)
     try:
         from ..formats.html import HtmlRenderer
     except ImportError:  # an installation without the HTML renderer
         return markdown_fallback(render_markdown(document))
-    return '<div class="stepbystep">\n' + HtmlRenderer(math="mathjax").document(document) + "\n</div>"
+    return '<div class="stepbystep">\n' + HtmlRenderer(math="mathjax", pictures=False).document(document) + "\n</div>"
 
 
 def markdown_fallback(text: str) -> str:
@@ -170,12 +174,13 @@ def cdata(text: str) -> str:
 
 
 def cloze_text(text: Any) -> Any:
-    """Untrusted text in a Cloze question: HTML-escaped, and braces as
-    entities so a title such as `{1:NUMERICAL:=1}` cannot become a blank."""
+    """Untrusted text in a Cloze question: HTML-escaped, braces as entities so
+    a title such as `{1:NUMERICAL:=1}` cannot become a blank, and TeX-inert so
+    Moodle's MathJax filter cannot typeset `\\(\\href{…}\\)` in it."""
     from markupsafe import Markup
     from markupsafe import escape as markup_escape
 
-    return Markup(str(markup_escape(str(text))).replace("{", "&#123;").replace("}", "&#125;"))
+    return Markup(str(markup_escape(tex_inert(str(text)))).replace("{", "&#123;").replace("}", "&#125;"))
 
 
 def tex_inline(text: Any) -> Any:

@@ -32,6 +32,7 @@ from .mathml import display_equation, latex_to_mathml
 from .renderer import Renderer, equation_note
 from .sandbox import UserTemplateError
 from .templates import template_dir, template_environment
+from .text import tex_inert
 
 if TYPE_CHECKING:
     from .templates import Templates
@@ -41,21 +42,32 @@ THEMES = ("host", "auto", "light", "dark")
 
 MATHJAX_URL = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"
 KATEX_BASE = "https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/"
-KATEX_INIT = ('document.addEventListener("DOMContentLoaded",function(){renderMathInElement(document.body,'
-              '{delimiters:[{left:"\\\\[",right:"\\\\]",display:true},{left:"\\\\(",right:"\\\\)",display:false}]});});')
+# MathJax typesets only our formulas (every element ignored but those of class tex2jax_process /
+# mathjax_process, MkDocs Material's idiom) and loads its `safe` extension: no javascript: links,
+# ids, classes or styles from TeX, whatever reaches it. KaTeX renders only our formulas, with
+# trust off (\href, \url, \htmlClass … inert). User text is also TeX-inert itself (text.tex_inert).
+MATHJAX_CONFIG = ('window.MathJax={loader:{load:["ui/safe"]},options:{ignoreHtmlClass:".*|",'
+                  'processHtmlClass:"tex2jax_process|mathjax_process"}};')
+KATEX_INIT = ('document.addEventListener("DOMContentLoaded",function(){'
+              'document.querySelectorAll(".sbs-math, .sbs-equation").forEach(function(e){'
+              'renderMathInElement(e,{delimiters:[{left:"\\\\[",right:"\\\\]",display:true},'
+              '{left:"\\\\(",right:"\\\\)",display:false}],trust:false});});});')
+MATH_PROCESS = "tex2jax_process mathjax_process"  # MathJax 3's and 4's class for "typeset this"
 
 
 class HtmlRenderer(Renderer):
-    """The body of the walkthrough as HTML; `math`: mathml, mathjax or katex."""
+    """The body of the walkthrough as HTML; `math`: mathml, mathjax or katex;
+    `pictures` False: a figure shows its fallback (where SVG would be cleaned out)."""
 
     format = "html"
     suffix = "html.j2"
 
-    def __init__(self, math: str = "mathml", templates: "Templates | None" = None) -> None:
+    def __init__(self, math: str = "mathml", templates: "Templates | None" = None, pictures: bool = True) -> None:
         if math not in MATH_MODES:
             raise ValueError(f"math must be one of {', '.join(MATH_MODES)}, not {math!r}")
         super().__init__(templates)
         self.math_mode = math
+        self.pictures = pictures
 
     def document(self, document: Document) -> str:
         return "\n".join(self.blocks(document.blocks))
@@ -78,9 +90,9 @@ class HtmlRenderer(Renderer):
         if self.math_mode == "mathml":
             shown = display_equation(latex)
         else:
-            shown = f'<div class="sbs-equation">\\[{escape(latex, quote=False)}\\]</div>'
+            shown = f'<div class="sbs-equation {MATH_PROCESS}">\\[{escape(latex, quote=False)}\\]</div>'
         note = equation_note(block)
-        return shown if note is None else shown + "\n" + self.note(note)
+        return shown if note is None else shown + "\n" + self.block(note)
 
     def table(self, block: Table) -> str:
         head = "".join(f"<th>{self.inline(cell)}</th>" for cell in block.header)
@@ -89,6 +101,8 @@ class HtmlRenderer(Renderer):
         return f"<table>\n<thead>\n<tr>{head}</tr>\n</thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
 
     def figure(self, block: Figure) -> str:
+        if not self.pictures:
+            return "\n".join(self.blocks(block.fallback))
         return (f'<figure class="sbs-figure" id="sbs-figure-{escape(block.id)}">{svg(block.drawing)}'
                 f"<figcaption>{escape(block.title)}</figcaption></figure>")
 
@@ -103,7 +117,11 @@ class HtmlRenderer(Renderer):
         return "<ul>\n" + "\n".join(items) + "\n</ul>"
 
     def text(self, run: "Text | UserText") -> str:
-        return escape(run.text, quote=False)
+        return _escaped(run.text)
+
+    def user_text(self, run: UserText) -> str:
+        """The spec's own text (title, notes): TeX-inert, and marked for MathJax to ignore."""
+        return f'<span class="sbs-user tex2jax_ignore mathjax_ignore">{escape(tex_inert(run.text), quote=False)}</span>'
 
     def math(self, run: Math) -> str:
         return math_html(run.latex, False, self.math_mode)
@@ -115,13 +133,19 @@ class HtmlRenderer(Renderer):
         return f"<code>{escape(run.text, quote=False)}</code>"
 
 
+@lru_cache(maxsize=16384)
+def _escaped(text: str) -> str:
+    """Text as HTML (our sentences recur in every document: kept)."""
+    return escape(text, quote=False)
+
+
 def math_html(latex: str, display: bool, math: str = "mathml") -> str:
     """One formula for the chosen math mode (MathML, or LaTeX for a script)."""
     if math == "mathml":
         return latex_to_mathml(latex, display)
     if display:
         return f"\\[{escape(latex, quote=False)}\\]"
-    return f'<span class="sbs-math">\\({escape(latex, quote=False)}\\)</span>'
+    return f'<span class="sbs-math {MATH_PROCESS}">\\({escape(latex, quote=False)}\\)</span>'
 
 
 def render_html(document: Document, *, fragment: bool = False, math: str = "mathml", theme: str | None = None,
@@ -137,13 +161,11 @@ def render_html(document: Document, *, fragment: bool = False, math: str = "math
 
     body = Markup(HtmlRenderer(math, templates).document(document))
     name = "fragment.html.j2" if fragment else "page.html.j2"
-    if templates is not None:
-        environment = templates.environment("html")
-        environment.globals["csp"] = content_security_policy
-    else:
-        environment = _html_environment()
-    return environment.get_template(name).render(title=document.title, body=body, css=stylesheet(),
-                                                 head=math_head(math), math=math, theme=theme)
+    context = {"title": document.title, "body": body, "css": stylesheet(), "head": math_head(math), "math": math,
+               "theme": theme}
+    if templates is None:
+        return _html_environment().get_template(name).render(context)
+    return templates.render(templates.template("html", name), csp=content_security_policy, **context)
 
 
 def math_head(math: str) -> Any:
@@ -151,7 +173,8 @@ def math_head(math: str) -> Any:
     from markupsafe import Markup
 
     if math == "mathjax":
-        return Markup(f'<script id="MathJax-script" async src="{MATHJAX_URL}"></script>')
+        return Markup(f"<script>{MATHJAX_CONFIG}</script>\n"
+                      f'<script id="MathJax-script" async src="{MATHJAX_URL}"></script>')
     if math == "katex":
         return Markup(f'<link rel="stylesheet" href="{KATEX_BASE}katex.min.css">\n'
                       f'<script defer src="{KATEX_BASE}katex.min.js"></script>\n'

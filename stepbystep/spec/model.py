@@ -15,6 +15,7 @@ from typing import Any
 
 from . import choices
 from .choices import Options
+from .optimizers import OptimizerSettings
 
 ACTIVATIONS = tuple(choices.ACTIVATIONS)   # the names a spec may use (choices.py has their parameters)
 LOSSES = tuple(choices.LOSSES)
@@ -52,6 +53,7 @@ class Layer:
     weights: tuple[tuple[float, ...], ...] = ()
     bias: float | tuple[float, ...] | None = None
     options: Options = ()  # the activation's parameters by spec key, defaults filled in
+    kind: str = "dense"    # the spec's `type`: choices.LAYER_KINDS; engine/layers/ has its record
 
     def option(self, key: str) -> float:
         """An activation parameter (`negative_slope`, `alpha`) of this layer."""
@@ -80,6 +82,7 @@ class Training:
     record: tuple[int, ...] = (1,)
     shuffle_seed: int | None = None
     given: bool = False  # was a [training] table in the spec
+    optimizer: OptimizerSettings = OptimizerSettings()  # sgd unless the spec says otherwise (SPEC.md §6)
 
 
 @dataclass(frozen=True)

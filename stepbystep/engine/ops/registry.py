@@ -71,3 +71,5 @@ class Registry(Generic[R]):
 FUNCTIONS: Registry["FunctionRecord"] = Registry("graph function")
 ACTIVATIONS: Registry["ActivationRecord"] = Registry("activation")
 LOSSES: Registry["LossRecord"] = Registry("loss")
+OPTIMIZERS: Registry["OptimizerRecord"] = Registry("optimizer")
+LAYERS: Registry["LayerRecord"] = Registry("layer kind")   # records in engine/layers/
