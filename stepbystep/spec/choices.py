@@ -108,6 +108,17 @@ class LossChoice:
         return self.targets_sum is None
 
 
+@dataclass(frozen=True)
+class LayerChoice:
+    """A kind of layer a spec may name with `type` (SPEC.md §8)."""
+
+    name: str
+    keys: tuple[str, ...]        # what its table may hold besides `name` and `type`
+    weighted: bool = True        # has weights, a bias and an activation
+    spatial: bool = False        # reads and writes images [channel][row][column]
+    recurrent: bool = False      # steps through a sequence, feeding its output back
+
+
 def _plain(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
@@ -141,6 +152,11 @@ LOSSES: Mapping[str, LossChoice] = {choice.name: choice for choice in (
     LossChoice("cross_entropy", output_activation="softmax", target_low=0.0, targets_sum=1.0),
     LossChoice("mae"),
     LossChoice("huber", (HUBER_DELTA,)),
+)}
+
+
+LAYER_KINDS: Mapping[str, LayerChoice] = {choice.name: choice for choice in (
+    LayerChoice("dense", ("size", "activation", "weights", "bias")),
 )}
 
 

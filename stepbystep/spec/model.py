@@ -53,6 +53,7 @@ class Layer:
     weights: tuple[tuple[float, ...], ...] = ()
     bias: float | tuple[float, ...] | None = None
     options: Options = ()  # the activation's parameters by spec key, defaults filled in
+    kind: str = "dense"    # the spec's `type`: choices.LAYER_KINDS; engine/layers/ has its record
 
     def option(self, key: str) -> float:
         """An activation parameter (`negative_slope`, `alpha`) of this layer."""
