@@ -194,9 +194,10 @@ class StepBuilder:
     def _error(self, trace: TraceBuilder, p: str, outs: list[Ref], targets: list[Ref], ctx: dict) -> Ref:
         trace.section("error", "The total error", self._depth(ctx), loss=self.spec.loss, **ctx)
         layer = self.spec.layers[-1]
-        terms = [trace.define(f"{p}E_{layer.neuron(k)}", self._halved(_loss_term(self.spec, t, o, len(outs))), "loss_term",
-                              loss=self.spec.loss, **ctx)
-                 for k, (t, o) in enumerate(zip(targets, outs))]
+        values = [trace.graph.values[target.name] for target in targets]
+        terms = [trace.define(f"{p}E_{layer.neuron(k)}", self._halved(_loss_term(self.spec, targets, outs, values, k)),
+                              "loss_term", loss=self.spec.loss, **ctx)
+                 for k in range(len(outs))]
         return trace.define(f"{p}E_total", sum_of(terms), "loss_total", **ctx)
 
     def _backward(self, trace: TraceBuilder, p: str, outs: list[list[Ref]], targets: list[Ref],
@@ -216,7 +217,7 @@ class StepBuilder:
             groups = [[j] for j in range(layer.size)] if elementwise else [list(range(layer.size))]
             deltas: list[Ref] = [Ref("")] * layer.size
             for group in groups:
-                dE_dout = {j: (self._loss_gradient(trace, p, layer, j, targets[j], outs[l][j], len(outs[l]), ctx)
+                dE_dout = {j: (self._loss_gradient(trace, p, layer, j, targets, outs[l], ctx)
                                if is_output else self._hidden_gradient(trace, p, l, j, upstream, params, gradients, ctx))
                            for j in group}
                 dout_dnet = self._activation_gradients(trace, p, layer, group, outs[l], ctx)
@@ -229,10 +230,11 @@ class StepBuilder:
         self._input_gradients(trace, p, upstream or [], params, ctx)
         return gradients
 
-    def _loss_gradient(self, trace: TraceBuilder, p: str, layer: Layer, k: int, target: Ref, out: Ref,
-                       count: int, ctx: dict) -> Ref:
+    def _loss_gradient(self, trace: TraceBuilder, p: str, layer: Layer, k: int, targets: list[Ref], outs: list[Ref],
+                       ctx: dict) -> Ref:
+        values = [trace.graph.values[target.name] for target in targets]
         return trace.define(f"{p}dE_total/dout_{layer.neuron(k)}",
-                            self._halved(_loss_derivative(self.spec, target, out, count)),
+                            self._halved(_loss_derivative(self.spec, targets, outs, values, k)),
                             "dE_dout", loss=self.spec.loss, **ctx)
 
     def _halved(self, expr: Expr) -> Expr:
@@ -375,9 +377,17 @@ def _swap_last(name: str, old: str, new: str) -> str:
     return head + dot + tail.replace(old, new, 1)
 
 
-def _loss_term(spec: NetworkSpec, t: Ref, o: Ref, count: int) -> Expr:
-    return LOSSES.get(spec.loss).term(t, o, count, dict(spec.loss_options))
+def _loss_term(spec: NetworkSpec, targets: list[Ref], outs: list[Ref], values: list[float], k: int) -> Expr:
+    """E_ok: from its own target and output, or (multiclass_hinge) from the whole sample's."""
+    record = LOSSES.get(spec.loss)
+    if record.layer_term is not None:
+        return record.layer_term(targets, outs, values, k, dict(spec.loss_options))
+    return record.term(targets[k], outs[k], len(outs), dict(spec.loss_options))
 
 
-def _loss_derivative(spec: NetworkSpec, t: Ref, o: Ref, count: int) -> Expr:
-    return LOSSES.get(spec.loss).derivative(t, o, count, dict(spec.loss_options))
+def _loss_derivative(spec: NetworkSpec, targets: list[Ref], outs: list[Ref], values: list[float], k: int) -> Expr:
+    """dE_total/dout_k; for a loss reading every output, summed over every E_oj it enters."""
+    record = LOSSES.get(spec.loss)
+    if record.layer_derivative is not None:
+        return record.layer_derivative(targets, outs, values, k, dict(spec.loss_options))
+    return record.derivative(targets[k], outs[k], len(outs), dict(spec.loss_options))
