@@ -203,7 +203,22 @@ def _atom(latex: str) -> str:
     match = _WRAPPER.match(_converter()(safe))
     if match is None:
         raise ValueError(f"unexpected converter output for {latex!r}")
-    return match.group(1)
+    return join_words(match.group(1))
+
+
+_UPRIGHT_LETTER = re.compile(r"<mi>&#x000([46][1-9A-Fa-f]|[57][0-9Aa]);</mi>")
+_LETTER_RUN = re.compile(r'(?:<mi mathvariant="(normal|italic)">[A-Za-z]</mi>){2,}')
+_ONE_LETTER = re.compile(r'<mi mathvariant="(?:normal|italic)">([A-Za-z])</mi>')
+
+
+def join_words(mathml: str) -> str:
+    """A word as one identifier: latex2mathml writes \\mathrm{total} as five
+    upright letters and \\mathit{target} as six italic ones (to a reader and
+    a screen reader, a product of letters), and \\mathrm{e} as a bare letter
+    that a browser sets in italics; here each is one <mi> in its style."""
+    mathml = _UPRIGHT_LETTER.sub(lambda found: f'<mi mathvariant="normal">{chr(int(found.group(1), 16))}</mi>', mathml)
+    return _LETTER_RUN.sub(
+        lambda found: f'<mi mathvariant="{found.group(1)}">{"".join(_ONE_LETTER.findall(found.group(0)))}</mi>', mathml)
 
 
 def _fraction(latex: str) -> tuple[str, str] | None:

@@ -1,9 +1,10 @@
 """Finding the templates and the one Jinja set-up of the built-in ones."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .text import markdown_text
 
@@ -62,9 +63,10 @@ def _bytecode_cache() -> Any:
 class Templates:
     """Where a render finds its templates: the user's folder first (laid out
     like the built-in one: `html/equation.html.j2`, `md/note.md.j2`,
-    `html/page.html.j2`), then the built-in templates. A user's template runs
-    in Jinja's sandbox and may extend a built-in one by its full name,
-    `{% extends "stepbystep/html/page.html.j2" %}`."""
+    `html/page.html.j2`), then the built-in templates. The user's templates
+    run in the bounded sandbox (sandbox.py), may include one another by file
+    name, and may extend a built-in template by its path:
+    `{% extends "html/page.html.j2" %}`."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -72,32 +74,67 @@ class Templates:
             raise FileNotFoundError(f"{folder}: no such template folder")
         self._environments: dict[str, Any] = {}
 
+    def own(self, format: str) -> dict[str, Path]:
+        """The user's templates of one format, by file name."""
+        folder = self.folder / format
+        if not folder.is_dir():
+            return {}
+        return {path.name: path for path in sorted(folder.iterdir()) if path.suffix == ".j2" and path.is_file()}
+
     def environment(self, format: str) -> Any:
-        """The sandboxed environment of one format's templates."""
+        """The sandboxed, bounded environment of one format's templates."""
         if format not in self._environments:
-            self._environments[format] = self._make(format)
+            from .sandbox import BoundedEnvironment, NamedFilesLoader
+            from .sandbox_bounds import Budget, Limits
+
+            environment = BoundedEnvironment(Budget(Limits()), NamedFilesLoader(self.own(format), template_dir()),
+                                             autoescape=format in ("html", "xml"))
+            environment.filters["md_text"] = environment.guarded(markdown_text)
+            self._environments[format] = environment
         return self._environments[format]
 
-    def _make(self, format: str) -> Any:
-        import jinja2
-        from jinja2.sandbox import ImmutableSandboxedEnvironment
+    def template(self, format: str, name: str) -> Any:
+        """The user's `name` of this format if there is one, else the built-in one."""
+        with user_errors(self.folder / format / name):
+            if name in self.own(format):
+                return self.environment(format).get_template(name)
+            return self.environment(format).get_template(f"{format}/{name}")
 
-        builtin = template_dir()
-        loader = jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(str((self.folder / format).resolve())),
-            jinja2.FileSystemLoader(str(builtin / format)),
-            jinja2.PrefixLoader({"stepbystep": jinja2.FileSystemLoader(str(builtin))}),
-        ])
-        environment = ImmutableSandboxedEnvironment(
-            loader=loader, undefined=jinja2.StrictUndefined, autoescape=format in ("html", "xml"),
-            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-        environment.filters["md_text"] = markdown_text
-        return environment
+    def render(self, template: Any, **context: Any) -> str:
+        with user_errors(Path(template.filename or template.name)):
+            return str(template.render(**context))
 
     def block_overrides(self, format: str, suffix: str, kinds: tuple[str, ...]) -> dict[str, Any]:
         """The user's templates for single kinds of block (`html/equation.html.j2`)."""
+        own = self.own(format)
         found = {}
         for kind in kinds:
-            if (self.folder / format / f"{kind}.{suffix}").is_file():
-                found[kind] = self.environment(format).get_template(f"{kind}.{suffix}")
+            if f"{kind}.{suffix}" in own:
+                found[kind] = self.template(format, f"{kind}.{suffix}")
         return found
+
+
+@contextmanager
+def user_errors(path: Path) -> Iterator[None]:
+    """Whatever goes wrong in a user's template: one UserTemplateError naming it."""
+    import jinja2
+
+    from .sandbox import UserTemplateError
+    from .sandbox_bounds import TemplateBound
+
+    try:
+        yield
+    except UserTemplateError:
+        raise
+    except TemplateBound as error:
+        raise UserTemplateError(f"{path}: {error}") from None
+    except jinja2.TemplateSyntaxError as error:
+        raise UserTemplateError(f"{path}: line {error.lineno}: {error.message}") from None
+    except jinja2.TemplateNotFound as error:
+        raise UserTemplateError(f"{path}: {error.message}") from None
+    except jinja2.exceptions.SecurityError as error:
+        raise UserTemplateError(f"{path}: refused by the sandbox: {error}") from None
+    except RecursionError:
+        raise UserTemplateError(f"{path}: recursion bound: nested deeper than Python allows") from None
+    except Exception as error:  # the template's own failure (an undefined name, a bad filter argument)
+        raise UserTemplateError(f"{path}: {type(error).__name__}: {error}") from None

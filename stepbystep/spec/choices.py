@@ -121,6 +121,17 @@ class LossChoice:
         return self.targets_sum is None and self.target_values is None and not self.one_hot
 
 
+@dataclass(frozen=True)
+class LayerChoice:
+    """A kind of layer a spec may name with `type` (SPEC.md §8)."""
+
+    name: str
+    keys: tuple[str, ...]        # what its table may hold besides `name` and `type`
+    weighted: bool = True        # has weights, a bias and an activation
+    spatial: bool = False        # reads and writes images [channel][row][column]
+    recurrent: bool = False      # steps through a sequence, feeding its output back
+
+
 def _plain(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
@@ -157,6 +168,11 @@ LOSSES: Mapping[str, LossChoice] = {choice.name: choice for choice in (
     LossChoice("huber", (HUBER_DELTA,)),
     LossChoice("hinge", output_size=1, output_activation="linear", target_values=(-1.0, 1.0)),
     LossChoice("multiclass_hinge", (MARGIN,), one_hot=True, min_outputs=2),
+)}
+
+
+LAYER_KINDS: Mapping[str, LayerChoice] = {choice.name: choice for choice in (
+    LayerChoice("dense", ("size", "activation", "weights", "bias")),
 )}
 
 
