@@ -183,9 +183,10 @@ class StepBuilder:
     def _error(self, trace: TraceBuilder, p: str, outs: list[Ref], targets: list[Ref], ctx: dict) -> Ref:
         trace.section("error", "The total error", self.depth(ctx), loss=self.spec.loss, **ctx)
         layer = self.spec.layers[-1]
-        terms = [trace.define(p + names.error(layer.neuron(k)), self._halved(_loss_term(self.spec, t, o, len(outs))),
+        values = [trace.graph.values[target.name] for target in targets]
+        terms = [trace.define(p + names.error(layer.neuron(k)), self._halved(_loss_term(self.spec, targets, outs, values, k)),
                               "loss_term", loss=self.spec.loss, **ctx)
-                 for k, (t, o) in enumerate(zip(targets, outs))]
+                 for k in range(len(outs))]
         return trace.define(p + names.E_TOTAL, sum_of(terms), "loss_total", **ctx)
 
     def _backward(self, run: SamplePass, outs: list[list[Ref]], targets: list[Ref]) -> dict[str, Ref]:
@@ -198,8 +199,7 @@ class StepBuilder:
             is_output = l == len(layers) - 1
             if is_output:
                 def source(j: int, l: int = l) -> Ref:
-                    return self._loss_gradient(run.trace, run.prefix, layers[l], j, targets[j], outs[l][j],
-                                               len(outs[l]), run.context)
+                    return self._loss_gradient(run.trace, run.prefix, layers[l], j, targets, outs[l], run.context)
             else:
                 def source(j: int, above: int = l + 1, upstream: list[Ref] = upstream) -> Ref:
                     return LAYERS.get(layers[above].kind).send_back(run, above, j, upstream)
@@ -207,10 +207,11 @@ class StepBuilder:
         self._input_gradients(run, upstream)
         return run.gradients
 
-    def _loss_gradient(self, trace: TraceBuilder, p: str, layer: Layer, k: int, target: Ref, out: Ref,
-                       count: int, ctx: dict) -> Ref:
+    def _loss_gradient(self, trace: TraceBuilder, p: str, layer: Layer, k: int, targets: list[Ref], outs: list[Ref],
+                       ctx: dict) -> Ref:
+        values = [trace.graph.values[target.name] for target in targets]
         return trace.define(p + names.total_gradient(names.out(layer.neuron(k))),
-                            self._halved(_loss_derivative(self.spec, target, out, count)),
+                            self._halved(_loss_derivative(self.spec, targets, outs, values, k)),
                             "dE_dout", loss=self.spec.loss, **ctx)
 
     def _halved(self, expr: Expr) -> Expr:
@@ -276,9 +277,17 @@ def updates_text(number: int) -> str:
     return "one update" if number == 1 else f"{number:,} updates"
 
 
-def _loss_term(spec: NetworkSpec, t: Ref, o: Ref, count: int) -> Expr:
-    return LOSSES.get(spec.loss).term(t, o, count, dict(spec.loss_options))
+def _loss_term(spec: NetworkSpec, targets: list[Ref], outs: list[Ref], values: list[float], k: int) -> Expr:
+    """E_ok: from its own target and output, or (multiclass_hinge) from the whole sample's."""
+    record = LOSSES.get(spec.loss)
+    if record.layer_term is not None:
+        return record.layer_term(targets, outs, values, k, dict(spec.loss_options))
+    return record.term(targets[k], outs[k], len(outs), dict(spec.loss_options))
 
 
-def _loss_derivative(spec: NetworkSpec, t: Ref, o: Ref, count: int) -> Expr:
-    return LOSSES.get(spec.loss).derivative(t, o, count, dict(spec.loss_options))
+def _loss_derivative(spec: NetworkSpec, targets: list[Ref], outs: list[Ref], values: list[float], k: int) -> Expr:
+    """dE_total/dout_k; for a loss reading every output, summed over every E_oj it enters."""
+    record = LOSSES.get(spec.loss)
+    if record.layer_derivative is not None:
+        return record.layer_derivative(targets, outs, values, k, dict(spec.loss_options))
+    return record.derivative(targets[k], outs[k], len(outs), dict(spec.loss_options))
