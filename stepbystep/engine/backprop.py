@@ -200,9 +200,9 @@ class StepBuilder:
     def _error(self, trace: TraceBuilder, p: str, outs: list[Ref], targets: list[Ref], ctx: dict) -> Ref:
         trace.section("error", "The total error", self.depth(ctx), loss=self.spec.loss, **ctx)
         layer = self.spec.layers[-1]
-        terms = [trace.define(p + names.error(layer.neuron(k)), self.loss_term_expr(t, o, len(outs)),
+        terms = [trace.define(p + names.error(layer.neuron(k)), self.loss_term_expr(trace, targets, outs, k),
                               "loss_term", loss=self.spec.loss, **ctx)
-                 for k, (t, o) in enumerate(zip(targets, outs))]
+                 for k in range(len(outs))]
         return trace.define(p + names.E_TOTAL, sum_of(terms), "loss_total", **ctx)
 
     def _backward(self, run: SamplePass, outs: list[list[Ref]], targets: list[Ref]) -> dict[str, Ref]:
@@ -215,8 +215,7 @@ class StepBuilder:
             is_output = l == len(layers) - 1
             if is_output:
                 def source(j: int, l: int = l) -> Ref:
-                    return self._loss_gradient(run.trace, run.prefix, layers[l], j, targets[j], outs[l][j],
-                                               len(outs[l]), run.context)
+                    return self._loss_gradient(run.trace, run.prefix, layers[l], j, targets, outs[l], run.context)
             else:
                 def source(j: int, above: int = l + 1, upstream: list[Ref] = upstream) -> Ref:
                     return LAYERS.get(layers[above].kind).send_back(run, above, j, upstream)
@@ -224,17 +223,21 @@ class StepBuilder:
         self._input_gradients(run, upstream)
         return run.gradients
 
-    def _loss_gradient(self, trace: TraceBuilder, p: str, layer: Layer, k: int, target: Ref, out: Ref,
-                       count: int, ctx: dict) -> Ref:
-        return trace.define(p + names.total_gradient(names.out(layer.neuron(k))), self.loss_gradient_expr(target, out, count),
+    def _loss_gradient(self, trace: TraceBuilder, p: str, layer: Layer, k: int, targets: list[Ref], outs: list[Ref],
+                       ctx: dict) -> Ref:
+        return trace.define(p + names.total_gradient(names.out(layer.neuron(k))),
+                            self.loss_gradient_expr(trace, targets, outs, k),
                             "dE_dout", loss=self.spec.loss, **ctx)
 
-    def loss_term_expr(self, target: Ref, out: Ref, count: int) -> Expr:
-        """E of one output (of `count`), as the spec's loss and the mistakes make it."""
-        return self._halved(_loss_term(self.spec, target, out, count))
+    def loss_term_expr(self, trace: TraceBuilder, targets: list[Ref], outs: list[Ref], k: int) -> Expr:
+        """E of output k, as the spec's loss and the mistakes make it."""
+        values = [trace.graph.values[target.name] for target in targets]
+        return self._halved(_loss_term(self.spec, targets, outs, values, k))
 
-    def loss_gradient_expr(self, target: Ref, out: Ref, count: int) -> Expr:
-        return self._halved(_loss_derivative(self.spec, target, out, count))
+    def loss_gradient_expr(self, trace: TraceBuilder, targets: list[Ref], outs: list[Ref], k: int) -> Expr:
+        """dE_total/dout_k, as the spec's loss and the mistakes make it."""
+        values = [trace.graph.values[target.name] for target in targets]
+        return self._halved(_loss_derivative(self.spec, targets, outs, values, k))
 
     def _halved(self, expr: Expr) -> Expr:
         """The mistake `half_twice`: 1/2 applied again (E = 1/4 (t - o)^2)."""
@@ -305,9 +308,17 @@ def updates_text(number: int) -> str:
     return "one update" if number == 1 else f"{number:,} updates"
 
 
-def _loss_term(spec: NetworkSpec, t: Ref, o: Ref, count: int) -> Expr:
-    return LOSSES.get(spec.loss).term(t, o, count, dict(spec.loss_options))
+def _loss_term(spec: NetworkSpec, targets: list[Ref], outs: list[Ref], values: list[float], k: int) -> Expr:
+    """E_ok: from its own target and output, or (multiclass_hinge) from the whole sample's."""
+    record = LOSSES.get(spec.loss)
+    if record.layer_term is not None:
+        return record.layer_term(targets, outs, values, k, dict(spec.loss_options))
+    return record.term(targets[k], outs[k], len(outs), dict(spec.loss_options))
 
 
-def _loss_derivative(spec: NetworkSpec, t: Ref, o: Ref, count: int) -> Expr:
-    return LOSSES.get(spec.loss).derivative(t, o, count, dict(spec.loss_options))
+def _loss_derivative(spec: NetworkSpec, targets: list[Ref], outs: list[Ref], values: list[float], k: int) -> Expr:
+    """dE_total/dout_k; for a loss reading every output, summed over every E_oj it enters."""
+    record = LOSSES.get(spec.loss)
+    if record.layer_derivative is not None:
+        return record.layer_derivative(targets, outs, values, k, dict(spec.loss_options))
+    return record.derivative(targets[k], outs[k], len(outs), dict(spec.loss_options))

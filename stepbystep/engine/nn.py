@@ -17,6 +17,7 @@ from ..spec.model import MAX_DETAIL_WEIGHTS, NetworkSpec, steps_per_epoch
 from .backprop import StepBuilder, updates_text
 from .facts import ExactRun, NetworkFacts, frozen_mapping
 from .graph import Graph, GraphError, Ref
+from .ops import LOSSES
 from .parameters import NO_MISTAKES, Mistakes, initial_values, parameter_names
 from .trace import Trace, TraceBuilder
 
@@ -123,8 +124,9 @@ class _NetworkBuilder:
                                       self.round_to is None and self.mistakes == NO_MISTAKES, self._sample_template)
         return self._fast
 
-    def _sample_template(self) -> "SampleTemplate":
-        """One sample's graph, built exactly as in a recorded step, for compiling."""
+    def _sample_template(self, index: int = 0) -> "SampleTemplate":
+        """One sample's graph, built exactly as in a recorded step, for compiling
+        (sample `index`: a loss written for each sample's class needs its own)."""
         from .fastpath import SampleTemplate
 
         steps = StepBuilder(self.spec, self.names, self.mistakes, bare=False)  # prefixes as in a step of a run
@@ -133,11 +135,11 @@ class _NetworkBuilder:
         # Any values that evaluate will do: the template only provides the expressions.
         try:
             params = {name: trace.given(name, 0.0) for name in parameters}
-            outcome = steps.sample(trace, "", 0, params, 1)
+            outcome = steps.sample(trace, "", index, params, 1)
         except GraphError:
             trace = TraceBuilder(Graph(self.round_to))
             params = {name: trace.given(name, self.initial[name]) for name in parameters}
-            outcome = steps.sample(trace, "", 0, params, 1)
+            outcome = steps.sample(trace, "", index, params, 1)
         return SampleTemplate(trace.graph, tuple(parameters), outcome.inputs, outcome.targets, outcome.loss.name,
                               tuple(outcome.gradients[name].name for name in parameters))
 
@@ -177,7 +179,7 @@ class _NetworkBuilder:
 
 
 def make_trainer(spec: NetworkSpec, names: tuple[str, ...], conventions: "Conventions", plain: bool,
-                 template: Callable[[], "SampleTemplate"]) -> "Trainer":
+                 template: Callable[..., "SampleTemplate"]) -> "Trainer":
     """numpy for larger nets when no rounding or mistake asks for exact
     replay of the graph's arithmetic; compiled scalars otherwise. numpy is
     imported only when it is used (start-up time)."""
@@ -190,4 +192,5 @@ def make_trainer(spec: NetworkSpec, names: tuple[str, ...], conventions: "Conven
         from .fastpath_numpy import NumpyTrainer
 
         return NumpyTrainer(spec, names, conventions)
-    return ScalarTrainer(spec, conventions, template())
+    per_class = LOSSES.get(spec.loss).layer_term is not None   # its expressions name each sample's class
+    return ScalarTrainer(spec, conventions, template(), template if per_class else None)

@@ -86,8 +86,9 @@ def error(run: SamplePass, timeline: Timeline, targets: dict[int, list[Ref]]) ->
     terms = []
     for t, row in targets.items():
         outs = timeline[(top, t)]
-        terms += [run.define(names.at_time(names.error(layer.neuron(k)), t), run.builder.loss_term_expr(target, outs[k], len(outs)),
-                             "loss_term", loss=run.spec.loss, time=t) for k, target in enumerate(row)]
+        terms += [run.define(names.at_time(names.error(layer.neuron(k)), t),
+                             run.builder.loss_term_expr(run.trace, row, outs, k), "loss_term", loss=run.spec.loss, time=t)
+                  for k in range(len(row))]
     return run.define("E_total", sum_of(terms), "loss_total")
 
 
@@ -143,7 +144,7 @@ class _Backward:
         name = names.at_time(layer.neuron(j), t)
         if l == self.top:
             outs = self.timeline[(l, t)]
-            expr = run.builder.loss_gradient_expr(self.targets[t][j], outs[j], len(outs))
+            expr = run.builder.loss_gradient_expr(run.trace, self.targets[t], outs, j)
             return run.define(names.total_gradient(names.out(name)), expr, "dE_dout", loss=run.spec.loss, time=t)
         parts = []
         if (l + 1, t) in self.deltas:
