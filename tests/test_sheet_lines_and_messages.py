@@ -155,3 +155,19 @@ def test_the_problem_sheet_says_exactly_what_to_write(run_cli: Any) -> None:
     assert "shown for completeness" not in problems and "Biases are not updated, as in Mazur's post." in problems
     bank = run_cli("variants", EXAMPLES / "mazur-variants.toml", "--count", "1", "--seed", "9", "--format", "moodle-xml").out
     assert "<code>Variant: 9-1</code>" in bank and "shown for completeness" not in bank.split("generalfeedback")[0]
+
+
+def test_the_readme_python_example_for_grading_runs(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    import re
+    import textwrap
+
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Checking homework", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)^\s*```", section, flags=re.S | re.M)
+    assert code is not None
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "alice.txt", f"w5+ = {MAZUR['w5+']:.6f}\n")
+    write(tmp_path, "bob.txt", "w5+ = 0.4411\n")
+    exec(textwrap.dedent(code.group(1)).replace("examples/mazur.toml", str(MAZUR_TOML)), {})  # noqa: S102
+    out = capsys.readouterr().out
+    assert "alice.txt 1 1 None None" in out and "bob.txt 0 1" in out and '"status": "wrong"' in out

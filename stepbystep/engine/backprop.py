@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..spec import names
 from ..spec.model import Layer, NetworkSpec
 from .graph import Add, Div, Expr, Mul, Num, Ref, Sub, sum_of
 from .layers.record import SamplePass
@@ -62,7 +63,7 @@ class StepBuilder:
         Both hold the parameters by name and the optimizer's carried buffers
         (`m_w5`: the value after step number - 1). Returns each parameter's
         node after the step, and each carried buffer's."""
-        step_prefix = "" if self.bare else f"step{number}."
+        step_prefix = "" if self.bare else names.step_prefix(number)
         trace.section("network", "The network" if self.bare else f"Step {number}: the starting values",
                       2, step=number, batch=[index + 1 for index in batch])
         params: dict[str, Ref] = {}
@@ -75,13 +76,13 @@ class StepBuilder:
         sample_grads: dict[str, list[Ref]] = {name: [] for name in self.names.all_names()}
         sample_losses: list[Ref] = []
         for index in batch:
-            sample_prefix = "" if self.bare else f"step{number}.sample{index + 1}."
+            sample_prefix = "" if self.bare else names.sample_prefix(number, index + 1)
             outcome = self.sample(trace, sample_prefix, index, params, number)
             sample_losses.append(outcome.loss)
             for name, ref in outcome.gradients.items():
                 sample_grads[name].append(ref)
         if self.bare:
-            return {name: Ref(name + "+") if self.updates(name) else params[name] for name in params}
+            return {name: Ref(names.updated(name)) if self.updates(name) else params[name] for name in params}
         return self._reduce_and_update(trace, step_prefix, number, params, sample_grads, sample_losses)
 
     def updates(self, name: str) -> bool:
@@ -101,7 +102,7 @@ class StepBuilder:
             if previous is not None:
                 found[name] = {key: previous[node_name(key, name)] for key in carried}
             else:
-                found[name] = {key: trace.given(f"step{number - 1}.{node_name(key, name)}", values[node_name(key, name)],
+                found[name] = {key: trace.given(names.step_prefix(number - 1) + node_name(key, name), values[node_name(key, name)],
                                                 "given", buffer=key, parameter=name, carried=True)
                                for key in carried}
         return found
@@ -130,12 +131,12 @@ class StepBuilder:
         samples = len(sample_losses)  # one (online, one-sample runs): nothing to combine, say so
         trace.section("reduce", f"Step {number}: the update" if samples == 1
                       else f"Step {number}: combining the samples ({self.spec.reduction})", 2, step=number)
-        loss = trace.define(prefix + "E_total", self._reduce(sample_losses), "step_loss", samples=samples)
+        loss = trace.define(prefix + names.E_TOTAL, self._reduce(sample_losses), "step_loss", samples=samples)
         if self.rule.regularized:
             trace.define(prefix + "E_reg", self.rule.regularized_loss(loss, self._weights(params)), "regularized_loss")
         updated = dict(params)
         for name, refs in sample_grads.items():
-            gradient = trace.define(f"{prefix}dE_total/d{name}", self._reduce(refs), "step_gradient", parameter=name,
+            gradient = trace.define(prefix + names.total_gradient(name), self._reduce(refs), "step_gradient", parameter=name,
                                     samples=samples)
             if self.updates(name):
                 self._write_update(trace, prefix, number, name, params, gradient, updated)
@@ -152,10 +153,10 @@ class StepBuilder:
         sample_number = None if self.bare else index + 1
         ctx = {"sample": sample_number, "step": number}
         trace.section("sample", "The sample" if self.bare else f"Sample {index + 1}", 2 if self.bare else 3, **ctx)
-        inputs = [trace.given(f"{p}{spec.layers[0].neuron(i)}", x, "given", role="input", **ctx)
+        inputs = [trace.given(p + spec.layers[0].neuron(i), x, "given", role="input", **ctx)
                   for i, x in enumerate(sample.inputs)]
         output_layer = spec.layers[-1]
-        targets = [trace.given(f"{p}target_{output_layer.neuron(k)}", t, "given", role="target", **ctx)
+        targets = [trace.given(p + names.target(output_layer.neuron(k)), t, "given", role="target", **ctx)
                    for k, t in enumerate(sample.targets)]
         run = SamplePass(self, trace, p, params, ctx)
         outs = self._forward(run, inputs, heading="The forward pass")
@@ -182,10 +183,11 @@ class StepBuilder:
     def _error(self, trace: TraceBuilder, p: str, outs: list[Ref], targets: list[Ref], ctx: dict) -> Ref:
         trace.section("error", "The total error", self.depth(ctx), loss=self.spec.loss, **ctx)
         layer = self.spec.layers[-1]
-        terms = [trace.define(f"{p}E_{layer.neuron(k)}", self._halved(_loss_term(self.spec, t, o, len(outs))), "loss_term",
-                              loss=self.spec.loss, **ctx)
-                 for k, (t, o) in enumerate(zip(targets, outs))]
-        return trace.define(f"{p}E_total", sum_of(terms), "loss_total", **ctx)
+        values = [trace.graph.values[target.name] for target in targets]
+        terms = [trace.define(p + names.error(layer.neuron(k)), self._halved(_loss_term(self.spec, targets, outs, values, k)),
+                              "loss_term", loss=self.spec.loss, **ctx)
+                 for k in range(len(outs))]
+        return trace.define(p + names.E_TOTAL, sum_of(terms), "loss_total", **ctx)
 
     def _backward(self, run: SamplePass, outs: list[list[Ref]], targets: list[Ref]) -> dict[str, Ref]:
         """From the top layer down, each layer's record writes its backward
@@ -197,8 +199,7 @@ class StepBuilder:
             is_output = l == len(layers) - 1
             if is_output:
                 def source(j: int, l: int = l) -> Ref:
-                    return self._loss_gradient(run.trace, run.prefix, layers[l], j, targets[j], outs[l][j],
-                                               len(outs[l]), run.context)
+                    return self._loss_gradient(run.trace, run.prefix, layers[l], j, targets, outs[l], run.context)
             else:
                 def source(j: int, above: int = l + 1, upstream: list[Ref] = upstream) -> Ref:
                     return LAYERS.get(layers[above].kind).send_back(run, above, j, upstream)
@@ -206,10 +207,11 @@ class StepBuilder:
         self._input_gradients(run, upstream)
         return run.gradients
 
-    def _loss_gradient(self, trace: TraceBuilder, p: str, layer: Layer, k: int, target: Ref, out: Ref,
-                       count: int, ctx: dict) -> Ref:
-        return trace.define(f"{p}dE_total/dout_{layer.neuron(k)}",
-                            self._halved(_loss_derivative(self.spec, target, out, count)),
+    def _loss_gradient(self, trace: TraceBuilder, p: str, layer: Layer, k: int, targets: list[Ref], outs: list[Ref],
+                       ctx: dict) -> Ref:
+        values = [trace.graph.values[target.name] for target in targets]
+        return trace.define(p + names.total_gradient(names.out(layer.neuron(k))),
+                            self._halved(_loss_derivative(self.spec, targets, outs, values, k)),
                             "dE_dout", loss=self.spec.loss, **ctx)
 
     def _halved(self, expr: Expr) -> Expr:
@@ -243,7 +245,7 @@ class StepBuilder:
     def after(self, trace: TraceBuilder, number: int, values: dict[str, float],
               params: dict[str, Ref] | None) -> Ref:
         """The forward pass over all samples with the updated parameters."""
-        prefix = f"after{number}."
+        prefix = names.after_prefix(number)
         trace.section("after", f"After {updates_text(number)}", 2, step=number)
         after_params = {}
         for name in self.names.all_names():
@@ -252,19 +254,19 @@ class StepBuilder:
         losses = []
         several = len(self.spec.samples) > 1
         for index, sample in enumerate(self.spec.samples):
-            p = f"{prefix}sample{index + 1}." if several else prefix
+            p = names.after_prefix(number, index + 1) if several else prefix
             ctx = {"sample": index + 1 if several else None, "step": number, "after": True}
             if several:
                 trace.section("sample", f"Sample {index + 1} with the updated parameters", 3, **ctx)
-            inputs = [trace.given(f"{p}{self.spec.layers[0].neuron(i)}", x, "given", role="input", **ctx)
+            inputs = [trace.given(p + self.spec.layers[0].neuron(i), x, "given", role="input", **ctx)
                       for i, x in enumerate(sample.inputs)]
-            targets = [trace.given(f"{p}target_{self.spec.layers[-1].neuron(k)}", t, "given", role="target", **ctx)
+            targets = [trace.given(p + names.target(self.spec.layers[-1].neuron(k)), t, "given", role="target", **ctx)
                        for k, t in enumerate(sample.targets)]
             outs = self._forward(SamplePass(self, trace, p, after_params, ctx), inputs, heading="The forward pass again")
             losses.append(self._error(trace, p, outs[-1], targets, ctx))
         if several:
             trace.section("after_total", f"The total error after {updates_text(number)}", 3, step=number)
-        total = trace.define(prefix + "E_total", self._reduce(losses), "after_total") if several else losses[0]
+        total = trace.define(prefix + names.E_TOTAL, self._reduce(losses), "after_total") if several else losses[0]
         if self.rule.regularized:
             trace.define(prefix + "E_reg", self.rule.regularized_loss(total, self._weights(after_params)),
                          "regularized_loss", step=number, after=True)
@@ -275,9 +277,17 @@ def updates_text(number: int) -> str:
     return "one update" if number == 1 else f"{number:,} updates"
 
 
-def _loss_term(spec: NetworkSpec, t: Ref, o: Ref, count: int) -> Expr:
-    return LOSSES.get(spec.loss).term(t, o, count, dict(spec.loss_options))
+def _loss_term(spec: NetworkSpec, targets: list[Ref], outs: list[Ref], values: list[float], k: int) -> Expr:
+    """E_ok: from its own target and output, or (multiclass_hinge) from the whole sample's."""
+    record = LOSSES.get(spec.loss)
+    if record.layer_term is not None:
+        return record.layer_term(targets, outs, values, k, dict(spec.loss_options))
+    return record.term(targets[k], outs[k], len(outs), dict(spec.loss_options))
 
 
-def _loss_derivative(spec: NetworkSpec, t: Ref, o: Ref, count: int) -> Expr:
-    return LOSSES.get(spec.loss).derivative(t, o, count, dict(spec.loss_options))
+def _loss_derivative(spec: NetworkSpec, targets: list[Ref], outs: list[Ref], values: list[float], k: int) -> Expr:
+    """dE_total/dout_k; for a loss reading every output, summed over every E_oj it enters."""
+    record = LOSSES.get(spec.loss)
+    if record.layer_derivative is not None:
+        return record.layer_derivative(targets, outs, values, k, dict(spec.loss_options))
+    return record.derivative(targets[k], outs[k], len(outs), dict(spec.loss_options))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import choices
+from . import choices, names
 from .choices import Options
 from .optimizers import OptimizerSettings
 
@@ -64,8 +64,7 @@ class Layer:
 
     def neuron(self, index: int) -> str:
         """Neuron name, 0-based index in: `h1`, or `h2_3` after a digit."""
-        joiner = "_" if self.name[-1].isdigit() else ""
-        return f"{self.name}{joiner}{index + 1}"
+        return names.neuron(self.name, index)
 
 
 @dataclass(frozen=True)
