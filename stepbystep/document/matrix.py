@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..engine.facts import NetworkFacts
 from ..engine.ops import ACTIVATIONS
+from ..spec import names
 from ..spec.model import NetworkSpec
 
 if TYPE_CHECKING:
@@ -89,12 +90,12 @@ def matrix_steps(trace: "Trace") -> list[StepView]:
 def _step_view(trace: "Trace", spec: NetworkSpec, number: int, samples: tuple[int, ...]) -> StepView:
     facts = trace.facts
     assert isinstance(facts, NetworkFacts)
-    bare, names = facts.bare, facts.parameters
+    bare, parameters = facts.bare, facts.parameters
     values = trace.graph.values
-    step = "" if bare else f"step{number}."
+    step = "" if bare else names.step_prefix(number)
 
     def per_sample(n: int) -> str:
-        return "" if bare else f"step{number}.sample{n}."
+        return "" if bare else names.sample_prefix(number, n)
 
     def grid(rows: int, columns: int, name: Callable[[int, int], str]) -> Matrix:
         table = tuple(tuple(name(r, c) for c in range(columns)) for r in range(rows))
@@ -106,12 +107,15 @@ def _step_view(trace: "Trace", spec: NetworkSpec, number: int, samples: tuple[in
     layers = []
     for l, layer in enumerate(spec.layers[1:], start=1):
         below = spec.layers[l - 1]
-        weight = names.weights[l]
-        bias = names.biases[l]
+        weight = parameters.weights[l]
+        bias = parameters.biases[l]
         bias_names = None if bias is None else [bias] * layer.size if isinstance(bias, str) else list(bias)
         moves = spec.update_biases
-        reduced = (lambda p: f"dE_total/d{p}") if bare else (lambda p: f"{step}dE_total/d{p}")
-        updated = (lambda p: f"{p}+") if bare else (lambda p: f"{step}{p}+")
+        def reduced(p: str) -> str:
+            return step + names.total_gradient(p)
+
+        def updated(p: str) -> str:
+            return step + names.updated(p)
         d_bias = None
         if isinstance(bias, str):
             d_bias = grid(1, 1, lambda r, c: reduced(bias))
@@ -123,24 +127,24 @@ def _step_view(trace: "Trace", spec: NetworkSpec, number: int, samples: tuple[in
             weights=grid(layer.size, below.size, lambda r, c: step + weight[r][c]),
             bias=None if bias_names is None else grid(layer.size, 1, lambda r, c: step + bias_names[r]),
             bias_shared=isinstance(bias, str),
-            below=by_sample(below.size, (lambda r: below.neuron(r)) if first else (lambda r: f"out_{below.neuron(r)}")),
-            net=by_sample(layer.size, lambda r: f"net_{layer.neuron(r)}"),
-            out=by_sample(layer.size, lambda r: f"out_{layer.neuron(r)}"),
-            d_out=by_sample(layer.size, lambda r: f"dE_total/dout_{layer.neuron(r)}"),
+            below=by_sample(below.size, (lambda r: below.neuron(r)) if first else (lambda r: names.out(below.neuron(r)))),
+            net=by_sample(layer.size, lambda r: names.net(layer.neuron(r))),
+            out=by_sample(layer.size, lambda r: names.out(layer.neuron(r))),
+            d_out=by_sample(layer.size, lambda r: names.total_gradient(names.out(layer.neuron(r)))),
             slope=None if not ACTIVATIONS.get(str(layer.activation)).elementwise
-            else by_sample(layer.size, lambda r: f"dout_{layer.neuron(r)}/dnet_{layer.neuron(r)}"),
-            d_net=by_sample(layer.size, lambda r: f"dE_total/dnet_{layer.neuron(r)}"),
+            else by_sample(layer.size, lambda r: names.gradient(names.out(layer.neuron(r)), names.net(layer.neuron(r)))),
+            d_net=by_sample(layer.size, lambda r: names.total_gradient(names.net(layer.neuron(r)))),
             d_weights=grid(layer.size, below.size, lambda r, c: reduced(weight[r][c])),
             d_bias=d_bias,
-            d_below=by_sample(below.size, (lambda r: f"dE_total/d{below.neuron(r)}") if first
-                              else (lambda r: f"dE_total/dout_{below.neuron(r)}")),
+            d_below=by_sample(below.size, (lambda r: names.total_gradient(below.neuron(r))) if first
+                              else (lambda r: names.total_gradient(names.out(below.neuron(r))))),
             updated_weights=grid(layer.size, below.size, lambda r, c: updated(weight[r][c])),
             updated_bias=None if bias is None or not moves else
             grid(1, 1, lambda r, c: updated(bias)) if isinstance(bias, str)
             else grid(layer.size, 1, lambda r, c: updated(bias[r])),
         ))
-    losses = by_sample(1, lambda r: "E_total")
-    loss_name = "E_total" if bare else f"{step}E_total"
+    losses = by_sample(1, lambda r: names.E_TOTAL)
+    loss_name = step + names.E_TOTAL
     return StepView(number, samples, tuple(layers), losses, values[loss_name], loss_name)
 
 

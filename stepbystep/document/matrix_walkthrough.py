@@ -50,8 +50,11 @@ def matrix_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None:
         for layer in step["layers"]:
             outline.add(paragraph(f"Layer {layer['name']} ({layer['activation']}):"),
                         *(display(equation) for equation in layer["forward"]))
+        # two equations, not one line with two "=": wrapped on a phone, a value
+        # landed under the other's label
         outline.add(paragraph("The loss of each sample (one column each), and of the step:"),
-                    display(f"E_{{total}} = {step['losses']}, \\qquad E_{{total}}^{{\\text{{step}}}} = {step['loss']}"))
+                    display(f"E_{{total}} = {step['losses']}"),
+                    display(f"E_{{total}}^{{\\text{{step}}}} = {step['loss']}"))
         outline.section("The backward pass", 3)
         for layer in reversed(step["layers"]):
             outline.add(paragraph(f"Layer {layer['name']}:"), *(display(equation) for equation in layer["backward"]))
