@@ -22,6 +22,18 @@ def neuron(layer: str, index: int) -> str:
     return f"{layer}{joiner}{index + 1}"
 
 
+def spatial_neuron(layer: str, channel: int, row: int, column: int) -> str:
+    """A neuron of an image-shaped layer, 0-based indices in: `c1_2_3` (channel, row,
+    column from 1), `c2_1_2_3` when the layer name ends in a digit (SPEC.md §8)."""
+    joiner = "_" if layer[-1].isdigit() else ""
+    return f"{layer}{joiner}{channel + 1}_{row + 1}_{column + 1}"
+
+
+def at_time(name: str, time: int) -> str:
+    """`h1@2`: a value of a recurrent layer at time step 2 (from 1; `@0` is the initial state)."""
+    return f"{name}@{time}"
+
+
 def net(neuron_name: str) -> str:
     return f"net_{neuron_name}"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ..graph import Add, Expr, Mul, Num, Ref, sum_of
 from ..ops.registry import LAYERS
+from ...spec import names
 from ...spec.choices import LAYER_KINDS
 from .neurons import UnitNames, activation, activation_gradients, delta, is_elementwise
 from .record import GradientSource, LayerRecord, SamplePass
@@ -26,8 +27,8 @@ def forward(run: SamplePass, l: int, below: list[Ref], heading: str) -> list[Ref
         bias = bias_name(run, l, j)
         if bias is not None:
             terms.append(Mul((run.params[bias], Num(1.0))))
-        nets.append(run.define(f"net_{layer.neuron(j)}", Add(tuple(terms)), "net", layer=layer.name))
-    return [run.define(f"out_{layer.neuron(j)}", activation(layer, nets, j), "out",
+        nets.append(run.define(names.net(layer.neuron(j)), Add(tuple(terms)), "net", layer=layer.name))
+    return [run.define(names.out(layer.neuron(j)), activation(layer, nets, j), "out",
                        layer=layer.name, activation=layer.activation)
             for j in range(layer.size)]
 
@@ -64,7 +65,7 @@ def weight_gradients(run: SamplePass, l: int, j: int, chain: tuple[Ref, ...], be
     layer = run.layer(l)
     for i, weight in enumerate(run.names.weights[l][j]):
         source = below[(i + 1) % len(below)] if run.mistakes.wrong_input_neuron and len(below) > 1 else below[i]
-        local = run.define(f"dnet_{layer.neuron(j)}/d{weight}", source, "dnet_dw", weight=weight,
+        local = run.define(names.gradient(names.net(layer.neuron(j)), weight), source, "dnet_dw", weight=weight,
                            neuron=layer.neuron(j), source=source.name)
         gradient = run.gradient(weight, Mul((*chain, local)), "grad_w", weight=weight, neuron=layer.neuron(j))
         run.builder.write_bare_update(run.trace, weight, run.params, gradient)
@@ -89,12 +90,15 @@ def send_back(run: SamplePass, l: int, j: int, upstream: list[Ref]) -> Ref:
     parts = []
     for k in range(layer.size):
         weight = run.names.weights[l][k][j]
-        path = run.define(f"dnet_{layer.neuron(k)}/dout_{below.neuron(j)}", run.builder.path_weight(weight, run),
+        path = run.define(names.gradient(names.net(layer.neuron(k)), names.out(below.neuron(j))),
+                          run.builder.path_weight(weight, run),
                           "dnet_dout", weight=weight, convention=run.spec.hidden_deltas_use,
                           neuron=below.neuron(j), above=layer.neuron(k))
-        parts.append(run.define(f"dE_{layer.neuron(k)}/dout_{below.neuron(j)}", Mul((upstream[k], path)), "dE_part",
+        parts.append(run.define(names.gradient(names.error(layer.neuron(k)), names.out(below.neuron(j))),
+                                Mul((upstream[k], path)), "dE_part",
                                 neuron=below.neuron(j), above=layer.neuron(k)))
-    return run.define(f"dE_total/dout_{below.neuron(j)}", sum_of(parts), "dE_dout_hidden", neuron=below.neuron(j))
+    return run.define(names.total_gradient(names.out(below.neuron(j))), sum_of(parts), "dE_dout_hidden",
+                      neuron=below.neuron(j))
 
 
 def input_terms(run: SamplePass, i: int, upstream: list[Ref]) -> list[Expr]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...spec import names
 from ...spec.model import Layer
 from ..graph import Add, Expr, Mul, Num, Ref
 from ..ops.registry import ACTIVATIONS
@@ -52,7 +53,7 @@ def activation_gradients(run: "SamplePass", layer: Layer, group: list[int], outs
     for k in group:
         for j in (columns if columns is not None else [k]):
             expr = activation_derivative(layer, k, j, outs, run.mistakes)
-            found[(k, j)] = run.define(f"dout_{unit(k)}/dnet_{unit(j)}", expr, "dout_dnet",
+            found[(k, j)] = run.define(names.gradient(names.out(unit(k)), names.net(unit(j))), expr, "dout_dnet",
                                        activation=layer.activation, diagonal=k == j)
     return found
 
@@ -65,8 +66,8 @@ def delta(run: "SamplePass", layer: Layer, j: int, group: list[int], dE_dout: di
         expr: Expr = Mul((dE_dout[j], dout_dnet[(j, j)]))
     else:  # every output of the layer moves with this net input
         expr = Add(tuple(Mul((dE_dout[k], dout_dnet[(k, j)])) for k in group))
-    aliases = [f"delta_{neuron}"] + ([f"dE_{neuron}/dnet_{neuron}"] if is_output else [])
-    return run.define(f"dE_total/dnet_{neuron}", expr, "delta", aliases=tuple(aliases),
+    aliases = [names.delta(neuron)] + ([names.gradient(names.error(neuron), names.net(neuron))] if is_output else [])
+    return run.define(names.total_gradient(names.net(neuron)), expr, "delta", aliases=tuple(aliases),
                       activation=layer.activation, **context)
 
 
@@ -75,7 +76,7 @@ class UnitNames:
 
     def __init__(self, layer: Layer, time: int | None = None) -> None:
         self.layer = layer
-        self.suffix = "" if time is None else f"@{time}"
+        self.time = time
 
     def __call__(self, j: int) -> str:
-        return self.layer.neuron(j) + self.suffix
+        return self.layer.neuron(j) if self.time is None else names.at_time(self.layer.neuron(j), self.time)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
+from ...spec import names
 from ...spec.choices import LayerChoice
 from ..graph import Expr, Ref
 from ..trace import TraceBuilder
@@ -80,7 +81,7 @@ class SamplePass:
 
     def gradient(self, name: str, expr: Expr, kind: str, **context: Any) -> Ref:
         """dE_total/d<name> of this sample's parameter, kept for the conventions that read it."""
-        ref = self.define(f"dE_total/d{name}", expr, kind, **context)
+        ref = self.define(names.total_gradient(name), expr, kind, **context)
         self.gradients[name] = ref
         return ref
 
