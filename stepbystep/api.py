@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Ty
 
 from .engine.graph import GraphError
 from .engine.trace import Trace
+from .formats.errors import UserTemplateError
 from .numbers import DEFAULT_PRECISION
 from .spec.load import load_spec, parse_spec
 from .spec.model import GraphSpec, NetworkSpec, Spec, SpecError
@@ -35,16 +36,6 @@ __all__ = ["GraphError", "GraphSpec", "NetworkSpec", "Spec", "SpecError", "UserT
            "variants", "variant", "export_variants"]
 
 _Result = TypeVar("_Result")
-
-
-def __getattr__(name: str) -> Any:
-    """`api.UserTemplateError`, imported when asked for: the template sandbox
-    pulls in Jinja, which `check` and `answers` never need (start-up time)."""
-    if name == "UserTemplateError":
-        from .formats.sandbox import UserTemplateError
-
-        return UserTemplateError
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _gc_paused(function: Callable[..., _Result]) -> Callable[..., _Result]:

@@ -69,3 +69,12 @@ def test_every_name_the_engine_writes_parses(example: str) -> None:
         if derivative is not None:
             of, wrt = derivative
             assert of and wrt and "/" not in of + wrt, name
+
+
+def test_spatial_and_recurrent_names() -> None:
+    """SPEC §8: channel, row, column from 1 joined by _; one more _ after a digit; @t for time."""
+    assert names.spatial_neuron("x", 0, 1, 2) == "x1_2_3"
+    assert names.net(names.spatial_neuron("c", 0, 1, 2)) == "net_c1_2_3"
+    assert names.spatial_neuron("c2", 0, 1, 2) == "c2_1_2_3"
+    assert names.at_time(names.net("h1"), 2) == "net_h1@2"
+    assert names.total_gradient(names.at_time(names.net("h1"), 2)) == "dE_total/dnet_h1@2"

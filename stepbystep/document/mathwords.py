@@ -19,9 +19,18 @@ _KEEPS_ITS_ARGUMENT = frozenset(("\\text", "\\mathrm", "\\mathit", "\\mathbf", "
 _INLINE_MATH = re.compile(r"\$([^$]+)\$")
 
 
-@lru_cache(maxsize=8192)
+_BARE_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2}")
+
+
 def words_set_apart(latex: str) -> str:
     """`latex` with every bare word of two letters or more set as a word."""
+    if _BARE_WORD.search(latex) is None:  # most formulas: symbols and numbers only
+        return latex
+    return _set_apart(latex)
+
+
+@lru_cache(maxsize=8192)
+def _set_apart(latex: str) -> str:
     out: list[str] = []
     depth = 0                    # braces open
     kept_at: list[int] = []      # depths whose group is an argument left alone

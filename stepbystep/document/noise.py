@@ -36,15 +36,18 @@ def float_noise(trace: Trace) -> dict[str, float]:
     found: dict[str, float] = {}
     sizes: dict[str, float] = {}
     values = trace.graph.values
-    for step in trace.steps():
-        value = step.value
-        if step.expr is None or value == 0.0 or abs(value) >= CANDIDATE:
+    nodes = trace.graph.nodes
+    for name, value in values.items():  # in definition order: a value's inputs come first
+        if value == 0.0 or not -CANDIDATE < value < CANDIDATE:
             continue
-        size = _size(step.expr, values, sizes)
+        expr = nodes[name].expr
+        if expr is None:
+            continue
+        size = _size(expr, values, sizes)
         bound = ULPS * EPSILON * size
         if abs(value) <= bound:
-            found[step.name] = bound
-            sizes[step.name] = size
+            found[name] = bound
+            sizes[name] = size
     return found
 
 

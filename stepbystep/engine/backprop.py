@@ -263,7 +263,7 @@ class StepBuilder:
         run.trace.section("inputs", "The gradient with respect to the inputs", run.depth(), **run.context)
         first = LAYERS.get(self.spec.layers[1].kind)
         for i in range(self.spec.layers[0].size):
-            run.define(f"dE_total/d{self.spec.layers[0].neuron(i)}", sum_of(first.input_terms(run, i, deltas)),
+            run.define(names.total_gradient(self.spec.layers[0].neuron(i)), sum_of(first.input_terms(run, i, deltas)),
                        "grad_input")
 
     # -- after the updates ---------------------------------------------------------

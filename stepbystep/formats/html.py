@@ -30,7 +30,7 @@ from ..document.blocks import (
 from .figures import svg
 from .mathml import display_equation, latex_to_mathml
 from .renderer import Renderer, equation_note
-from .sandbox import UserTemplateError
+from .errors import UserTemplateError
 from .templates import template_dir, template_environment
 from .text import tex_inert
 
@@ -157,30 +157,50 @@ def render_html(document: Document, *, fragment: bool = False, math: str = "math
     theme = theme or ("host" if fragment else "auto")
     if theme not in THEMES:
         raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
+    body = HtmlRenderer(math, templates).document(document)
+    if math == "mathml":
+        from .mathml_store import STORE
+
+        STORE.save()  # the formulas converted for the first time, for the next render
+    name = "fragment.html.j2" if fragment else "page.html.j2"
+    values = {"title": document.title, "body": body, "css": _stylesheet_text(), "head": _head_text(math)}
+    settings = {"math": math, "theme": theme}
+    if templates is not None:
+        return templates.render(templates.template("html", name), csp=content_security_policy,
+                                **_trusted(values), **settings)
+
+    def render(slots: dict[str, object]) -> str:
+        return str(_html_environment().get_template(name).render({**_trusted(slots), **settings}))
+
+    from .skeleton import filled
+
+    return filled(name, theme, math, values, render)
+
+
+def _trusted(values: dict[str, object]) -> dict[str, object]:
+    """The slots as the templates take them: the title as text, the rest as our HTML."""
     from markupsafe import Markup
 
-    body = Markup(HtmlRenderer(math, templates).document(document))
-    name = "fragment.html.j2" if fragment else "page.html.j2"
-    context = {"title": document.title, "body": body, "css": stylesheet(), "head": math_head(math), "math": math,
-               "theme": theme}
-    if templates is None:
-        return _html_environment().get_template(name).render(context)
-    return templates.render(templates.template("html", name), csp=content_security_policy, **context)
+    return {key: value if key == "title" else Markup(value) for key, value in values.items()}
 
 
 def math_head(math: str) -> Any:
-    """The loader tags of MathJax or KaTeX (nothing for MathML)."""
+    """The loader tags of MathJax or KaTeX (nothing for MathML), as markupsafe.Markup."""
     from markupsafe import Markup
 
+    return Markup(_head_text(math))
+
+
+def _head_text(math: str) -> str:
     if math == "mathjax":
-        return Markup(f"<script>{MATHJAX_CONFIG}</script>\n"
-                      f'<script id="MathJax-script" async src="{MATHJAX_URL}"></script>')
+        return (f"<script>{MATHJAX_CONFIG}</script>\n"
+                f'<script id="MathJax-script" async src="{MATHJAX_URL}"></script>')
     if math == "katex":
-        return Markup(f'<link rel="stylesheet" href="{KATEX_BASE}katex.min.css">\n'
-                      f'<script defer src="{KATEX_BASE}katex.min.js"></script>\n'
-                      f'<script defer src="{KATEX_BASE}contrib/auto-render.min.js"></script>\n'
-                      f"<script>{KATEX_INIT}</script>")
-    return Markup("")
+        return (f'<link rel="stylesheet" href="{KATEX_BASE}katex.min.css">\n'
+                f'<script defer src="{KATEX_BASE}katex.min.js"></script>\n'
+                f'<script defer src="{KATEX_BASE}contrib/auto-render.min.js"></script>\n'
+                f"<script>{KATEX_INIT}</script>")
+    return ""
 
 
 def content_security_policy(math: str) -> str:
@@ -192,12 +212,16 @@ def content_security_policy(math: str) -> str:
     return ""
 
 
-@lru_cache(maxsize=1)
 def stylesheet() -> Any:
-    """The walkthrough's CSS, every rule scoped under `.stepbystep`."""
+    """The walkthrough's CSS, every rule scoped under `.stepbystep` (markupsafe.Markup)."""
     from markupsafe import Markup
 
-    return Markup((template_dir() / "html" / "style.css").read_text(encoding="utf-8"))
+    return Markup(_stylesheet_text())
+
+
+@lru_cache(maxsize=1)
+def _stylesheet_text() -> str:
+    return (template_dir() / "html" / "style.css").read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=None)

@@ -21,6 +21,7 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .errors import UserTemplateError
 from .sandbox_bounds import (
     MAX_TEMPLATE_BYTES,
     Budget,
@@ -29,10 +30,6 @@ from .sandbox_bounds import (
     format_widths,
     percent_widths,
 )
-
-
-class UserTemplateError(ValueError):
-    """A user's --template file is missing, malformed, unsafe or out of bounds: one line."""
 
 
 def render_user_template_file(path: str | Path, context: Mapping[str, Any], *,

@@ -44,20 +44,28 @@ def _bytecode_cache() -> Any:
     the template source, so an edited template is recompiled. Set
     STEPBYSTEP_CACHE_DIR to move it, or to "off"; an unwritable folder just
     means no cache."""
-    import os
-
     import jinja2
+
+    folder = cache_folder(f"jinja-{jinja2.__version__}")
+    return None if folder is None else jinja2.FileSystemBytecodeCache(str(folder))
+
+
+def cache_folder(name: str) -> Path | None:
+    """A writable folder of the run-to-run cache (compiled templates, converted
+    formulas): STEPBYSTEP_CACHE_DIR, or $XDG_CACHE_HOME/stepbystep, or
+    ~/.cache/stepbystep. None when it is "off" or cannot be written."""
+    import os
 
     setting = os.environ.get("STEPBYSTEP_CACHE_DIR", "")
     if setting.lower() == "off":
         return None
     base = setting or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "stepbystep")
-    folder = os.path.join(base, f"jinja-{jinja2.__version__}")
+    folder = os.path.join(base, name)
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError:
         return None
-    return jinja2.FileSystemBytecodeCache(folder) if os.access(folder, os.W_OK) else None
+    return Path(folder) if os.access(folder, os.W_OK) else None
 
 
 class Templates:
@@ -119,7 +127,7 @@ def user_errors(path: Path) -> Iterator[None]:
     """Whatever goes wrong in a user's template: one UserTemplateError naming it."""
     import jinja2
 
-    from .sandbox import UserTemplateError
+    from .errors import UserTemplateError
     from .sandbox_bounds import TemplateBound
 
     try:

@@ -90,12 +90,15 @@ def send_back(run: SamplePass, l: int, j: int, upstream: list[Ref]) -> Ref:
     parts = []
     for k in range(layer.size):
         weight = run.names.weights[l][k][j]
-        path = run.define(names.gradient(names.net(layer.neuron(k)), names.out(below.neuron(j))), run.builder.path_weight(weight, run),
+        path = run.define(names.gradient(names.net(layer.neuron(k)), names.out(below.neuron(j))),
+                          run.builder.path_weight(weight, run),
                           "dnet_dout", weight=weight, convention=run.spec.hidden_deltas_use,
                           neuron=below.neuron(j), above=layer.neuron(k))
-        parts.append(run.define(names.part(layer.neuron(k), names.out(below.neuron(j))), Mul((upstream[k], path)), "dE_part",
+        parts.append(run.define(names.gradient(names.error(layer.neuron(k)), names.out(below.neuron(j))),
+                                Mul((upstream[k], path)), "dE_part",
                                 neuron=below.neuron(j), above=layer.neuron(k)))
-    return run.define(names.total_gradient(names.out(below.neuron(j))), sum_of(parts), "dE_dout_hidden", neuron=below.neuron(j))
+    return run.define(names.total_gradient(names.out(below.neuron(j))), sum_of(parts), "dE_dout_hidden",
+                      neuron=below.neuron(j))
 
 
 def input_terms(run: SamplePass, i: int, upstream: list[Ref]) -> list[Expr]:

@@ -60,7 +60,7 @@ def delta(run: "SamplePass", layer: Layer, j: int, group: list[int], dE_dout: di
         expr: Expr = Mul((dE_dout[j], dout_dnet[(j, j)]))
     else:  # every output of the layer moves with this net input
         expr = Add(tuple(Mul((dE_dout[k], dout_dnet[(k, j)])) for k in group))
-    aliases = [names.delta(neuron)] + ([names.part(neuron, names.net(neuron))] if is_output else [])
+    aliases = [names.delta(neuron)] + ([names.gradient(names.error(neuron), names.net(neuron))] if is_output else [])
     return run.define(names.total_gradient(names.net(neuron)), expr, "delta", aliases=tuple(aliases),
                       activation=layer.activation, **context)
 
@@ -73,5 +73,4 @@ class UnitNames:
         self.time = time
 
     def __call__(self, j: int) -> str:
-        neuron = self.layer.neuron(j)
-        return neuron if self.time is None else names.at_time(neuron, self.time)
+        return self.layer.neuron(j) if self.time is None else names.at_time(self.layer.neuron(j), self.time)
