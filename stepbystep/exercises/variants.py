@@ -268,15 +268,39 @@ def asked_names(spec: Spec, rules: Rules) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+OPTIMIZER_KINDS = ("decay_gradient", "decayed", "buffer")   # an optimizer's values (engine/update.py)
+
+
 def default_questions(trace: Trace, spec: Spec) -> tuple[str, ...]:
     names = trace.answers()
+    if isinstance(spec, GraphSpec) and spec.training is not None:
+        return _descent_questions(trace, spec)
     if isinstance(spec, GraphSpec):
         wanted = [spec.output] + [f"d{spec.output}/d{x}" for x, _ in spec.inputs]
         return tuple(name for name in wanted if name in names) or tuple(names)
     facts = trace.facts
     assert isinstance(facts, NetworkFacts)  # a network spec has network facts
     prefix = "" if facts.bare else "step1."
-    updates = [step.name for step in trace.steps() if step.kind == "update" and step.name.startswith(prefix)
-               and (prefix or "." not in step.name)]
-    wanted = [prefix + "E_total", *updates, f"after{facts.steps}.E_total"]
+    first_step = [step for step in trace.steps() if step.name.startswith(prefix) and (prefix or "." not in step.name)]
+    updates = [step.name for step in first_step if step.kind == "update"]
+    # an optimizer's buffers are asked for one weight, the first into the output layer (Mazur's w5)
+    watched = facts.parameters.weights[-1][0][0]
+    buffers = [step.name for step in first_step if step.kind in OPTIMIZER_KINDS and step.context.get("parameter") == watched]
+    wanted = [prefix + "E_total", *buffers, *updates, f"after{facts.steps}.E_total"]
+    return tuple(name for name in dict.fromkeys(wanted) if name in names)
+
+
+def _descent_questions(trace: Trace, spec: GraphSpec) -> tuple[str, ...]:
+    """A graph's descent: the output, the gradients of the moving inputs, the
+    optimizer's values and the updates of the first step shown, and the output
+    after the last step."""
+    assert spec.training is not None
+    computed = [step for step in trace.steps() if step.kind != "given"]
+    first = next((step.context.get("step") for step in computed if step.context.get("step") is not None), None)
+    prefix = f"step{first}." if first is not None else ""
+    wanted = [prefix + spec.output] + [f"{prefix}d{spec.output}/d{name}" for name in spec.training.parameters]
+    wanted += [step.name for step in computed if step.name.startswith(prefix) and prefix
+               and step.kind in (*OPTIMIZER_KINDS, "update")]
+    wanted.append(f"after{spec.training.epochs}.{spec.output}")
+    names = trace.answers()
     return tuple(name for name in dict.fromkeys(wanted) if name in names)
