@@ -21,6 +21,7 @@ from ..spec.model import Layer, NetworkSpec
 from .graph import Add, Div, Expr, Mul, Num, Ref, Sub, sum_of
 from .ops import ACTIVATIONS, LOSSES
 from .trace import TraceBuilder
+from .update import UpdateRule, node_name
 
 if TYPE_CHECKING:
     from .parameters import Mistakes, Parameters
@@ -46,13 +47,17 @@ class StepBuilder:
         self.mistakes = mistakes
         self.bare = bare
         self.eta = Num(spec.learning_rate, ETA)
+        self.rule = UpdateRule.of(spec.training.optimizer, spec.learning_rate, mistakes)
+        self._buffers: dict[str, dict[str, Ref]] = {}   # the carried buffers the current step starts from
 
     # -- one training step -----------------------------------------------------
     def step(self, trace: TraceBuilder, number: int, batch: tuple[int, ...],
              values: dict[str, float], previous: dict[str, Ref] | None) -> dict[str, Ref]:
         """Step `number` on the samples `batch`, starting from `values` (or,
         when the step before was shown too, from its nodes `previous`).
-        Returns each parameter's node after the step."""
+        Both hold the parameters by name and the optimizer's carried buffers
+        (`m_w5`: the value after step number - 1). Returns each parameter's
+        node after the step, and each carried buffer's."""
         step_prefix = "" if self.bare else f"step{number}."
         trace.section("network", "The network" if self.bare else f"Step {number}: the starting values",
                       2, step=number, batch=[index + 1 for index in batch])
@@ -62,6 +67,7 @@ class StepBuilder:
                 params[name] = trace.define(step_prefix + name, previous[name], "given", parameter=True)
             else:
                 params[name] = trace.given(step_prefix + name, values[name], "given", parameter=True)
+        self._buffers = self._starting_buffers(trace, number, values, previous)
         sample_grads: dict[str, list[Ref]] = {name: [] for name in self.names.all_names()}
         sample_losses: list[Ref] = []
         for index in batch:
@@ -77,6 +83,38 @@ class StepBuilder:
     def updates(self, name: str) -> bool:
         return name.startswith("w") or self.spec.update_biases
 
+    def _starting_buffers(self, trace: TraceBuilder, number: int, values: dict[str, float],
+                          previous: dict[str, Ref] | None) -> dict[str, dict[str, Ref]]:
+        """Each parameter's carried buffers as step `number` finds them: the
+        nodes of the step before when it was shown, else given nodes named as
+        that step's (`step1.m_w5`, from the fast path). Empty on the first step."""
+        carried = self.rule.record.carried
+        found: dict[str, dict[str, Ref]] = {}
+        for name in self.names.all_names():
+            keys = [node_name(key, name) for key in carried]
+            if not keys or not self.updates(name) or not all(key in (previous or values) for key in keys):
+                continue
+            if previous is not None:
+                found[name] = {key: previous[node_name(key, name)] for key in carried}
+            else:
+                found[name] = {key: trace.given(f"step{number - 1}.{node_name(key, name)}", values[node_name(key, name)],
+                                                "given", buffer=key, parameter=name, carried=True)
+                               for key in carried}
+        return found
+
+    def _write_update(self, trace: TraceBuilder, prefix: str, number: int, name: str, params: dict[str, Ref],
+                      gradient: Ref, updated: dict[str, Ref]) -> None:
+        """p+ (and the optimizer's nodes before it) into `updated`, with the carried buffers by their bare names."""
+        decays = self.rule.decays(name.startswith("w"))
+        new, buffers = self.rule.write(trace, prefix, name, params[name], gradient, self._buffers.get(name), number,
+                                       decays)
+        updated[name] = new
+        for key, ref in buffers.items():
+            updated[node_name(key, name)] = ref
+
+    def _weights(self, params: dict[str, Ref]) -> list[Ref]:
+        return [params[name] for layer in self.names.weights for row in layer for name in row]
+
     def _reduce(self, refs: list[Ref]) -> Expr:
         if len(refs) == 1 and self.spec.reduction == "sum":
             return refs[0]
@@ -88,14 +126,15 @@ class StepBuilder:
         samples = len(sample_losses)  # one (online, one-sample runs): nothing to combine, say so
         trace.section("reduce", f"Step {number}: the update" if samples == 1
                       else f"Step {number}: combining the samples ({self.spec.reduction})", 2, step=number)
-        trace.define(prefix + "E_total", self._reduce(sample_losses), "step_loss", samples=samples)
+        loss = trace.define(prefix + "E_total", self._reduce(sample_losses), "step_loss", samples=samples)
+        if self.rule.regularized:
+            trace.define(prefix + "E_reg", self.rule.regularized_loss(loss, self._weights(params)), "regularized_loss")
         updated = dict(params)
         for name, refs in sample_grads.items():
             gradient = trace.define(f"{prefix}dE_total/d{name}", self._reduce(refs), "step_gradient", parameter=name,
                                     samples=samples)
             if self.updates(name):
-                updated[name] = trace.define(f"{prefix}{name}+", self._update_expr(params[name], gradient),
-                                             "update", parameter=name)
+                self._write_update(trace, prefix, number, name, params, gradient, updated)
         return updated
 
     def _update_expr(self, parameter: Ref, gradient: Ref) -> Expr:
@@ -116,6 +155,8 @@ class StepBuilder:
                    for k, t in enumerate(sample.targets)]
         outs = self._forward(trace, p, inputs, params, ctx, heading="The forward pass")
         loss = self._error(trace, p, outs[-1], targets, ctx)
+        if self.bare and self.rule.regularized:
+            trace.define("E_reg", self.rule.regularized_loss(loss, self._weights(params)), "regularized_loss", **ctx)
         gradients = self._backward(trace, p, outs, targets, params, ctx)
         return SampleOutcome(loss, gradients)
 
@@ -254,7 +295,7 @@ class StepBuilder:
             gradients[weight] = trace.define(f"{p}dE_total/d{weight}", Mul((*chain, local)), "grad_w", weight=weight,
                                              neuron=layer.neuron(j), **ctx)
             if self.bare:
-                trace.define(f"{weight}+", self._update_expr(params[weight], gradients[weight]), "update", parameter=weight)
+                self._write_update(trace, "", 1, weight, params, gradients[weight], {})
 
     def _bias_gradients(self, trace: TraceBuilder, p: str, l: int, deltas: list[Ref], params: dict[str, Ref],
                         gradients: dict[str, Ref], ctx: dict) -> None:
@@ -266,7 +307,7 @@ class StepBuilder:
         for name, expr in pairs:
             gradients[name] = trace.define(f"{p}dE_total/d{name}", expr, "grad_b", shared=isinstance(bias, str), parameter=name, **ctx)
             if self.bare and self.spec.update_biases:
-                trace.define(f"{name}+", self._update_expr(params[name], gradients[name]), "update", parameter=name)
+                self._write_update(trace, "", 1, name, params, gradients[name], {})
 
     def _input_gradients(self, trace: TraceBuilder, p: str, deltas: list[Ref], params: dict[str, Ref], ctx: dict) -> None:
         """dE_total/di: reported for the curious, always through the original weights."""
@@ -300,10 +341,13 @@ class StepBuilder:
                        for k, t in enumerate(sample.targets)]
             outs = self._forward(trace, p, inputs, after_params, ctx, heading="The forward pass again")
             losses.append(self._error(trace, p, outs[-1], targets, ctx))
-        if not several:
-            return losses[0]
-        trace.section("after_total", f"The total error after {updates_text(number)}", 3, step=number)
-        return trace.define(prefix + "E_total", self._reduce(losses), "after_total")
+        if several:
+            trace.section("after_total", f"The total error after {updates_text(number)}", 3, step=number)
+        total = trace.define(prefix + "E_total", self._reduce(losses), "after_total") if several else losses[0]
+        if self.rule.regularized:
+            trace.define(prefix + "E_reg", self.rule.regularized_loss(total, self._weights(after_params)),
+                         "regularized_loss", step=number, after=True)
+        return total
 
 
 def updates_text(number: int) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .graph import (
     Add,
@@ -36,7 +36,11 @@ from .graph import (
     Ref,
     Sub,
 )
+from .fastpath_update import CompiledOptimizer
 from .ops import FUNCTIONS
+
+if TYPE_CHECKING:
+    from .update import UpdateRule
 
 # numpy costs about 80 µs a step whatever the size, plus ~0.15 s to import;
 # compiled scalars about 1 µs per weight and sample. So numpy from this many
@@ -75,6 +79,7 @@ class Conventions:
     updated: tuple[bool, ...]     # per parameter: is it updated?
     wrong_sign: bool              # the `wrong_sign` mistake: w + eta * grad
     round_to: int | None
+    rule: "UpdateRule | None" = None   # the optimizer (update.py); None: plain gradient descent
 
 
 class Trainer:
@@ -83,8 +88,11 @@ class Trainer:
 
     names: tuple[str, ...]
 
-    def run(self, values: dict[str, float], batches: Sequence[tuple[int, ...]]) -> tuple[dict[str, float], list[float]]:
-        """The parameters after the steps, and the loss after each step."""
+    def run(self, values: dict[str, float], batches: Sequence[tuple[int, ...]],
+            first_step: int = 1) -> tuple[dict[str, float], list[float]]:
+        """The parameters after the steps, and the loss after each step.
+        `values` and the result also hold the optimizer's carried buffers
+        (`m_w5`) where it has any; `first_step` is the number of the first batch."""
         raise NotImplementedError
 
     def loss(self, values: dict[str, float]) -> float:
@@ -104,6 +112,9 @@ class ScalarTrainer(Trainer):
         self.sample_loss = compile_sample(template, conventions.round_to, loss_only=True)
         self.rounder = _rounder(conventions.round_to)
         self.update = compile_update(conventions)
+        rule = conventions.rule
+        self.optimizer = None if rule is None or rule.plain else \
+            compile_optimizer(rule, self.names, conventions.updated, conventions.round_to)
 
     def loss(self, values: dict[str, float]) -> float:
         params = [values[name] for name in self.names]
@@ -125,7 +136,10 @@ class ScalarTrainer(Trainer):
             total = total / float(len(values))
         return self.rounder(total)
 
-    def run(self, values: dict[str, float], batches: Sequence[tuple[int, ...]]) -> tuple[dict[str, float], list[float]]:
+    def run(self, values: dict[str, float], batches: Sequence[tuple[int, ...]],
+            first_step: int = 1) -> tuple[dict[str, float], list[float]]:
+        if self.optimizer is not None:
+            return self._run_optimizer(values, batches, first_step)
         reduce_, step, update = self._reduce, self.sample_step, self.update
         samples = self.samples
         count = len(samples)
@@ -160,6 +174,49 @@ class ScalarTrainer(Trainer):
         if pending:
             losses.append(self.loss(result))
         return result, losses
+
+    def _gradients(self, params: list[float], batch: tuple[int, ...]) -> tuple[float, Sequence[float]]:
+        """One step's reduced loss and gradients (as `run` computes them)."""
+        if len(batch) == 1:
+            return self.sample_step(params, *self.samples[batch[0]])  # type: ignore[no-any-return]
+        outcomes = [self.sample_step(params, *self.samples[index]) for index in batch]
+        return (self._reduce([outcome[0] for outcome in outcomes]),
+                [self._reduce(list(column)) for column in zip(*[outcome[1] for outcome in outcomes])])
+
+    def _run_optimizer(self, values: dict[str, float], batches: Sequence[tuple[int, ...]],
+                       first_step: int) -> tuple[dict[str, float], list[float]]:
+        """`run` with an optimizer's buffers carried from step to step (fastpath_update.py)."""
+        optimizer = self.optimizer
+        assert optimizer is not None
+        params = [values[name] for name in self.names]
+        state = optimizer.state_from(values)
+        losses: list[float] = []
+        count = len(self.samples)
+
+        def current() -> dict[str, float]:
+            return {**dict(zip(self.names, params)), **dict(zip(optimizer.state_names, state or ()))}
+
+        for offset, batch in enumerate(batches):
+            try:
+                step_loss, gradients = self._gradients(params, batch)
+                if offset:   # the loss after the step before: every sample's, with these parameters
+                    losses.append(step_loss if len(batch) == count else self.loss(dict(zip(self.names, params))))
+                new, new_state = optimizer.step(params, gradients, state, first_step + offset)
+            except (OverflowError, ZeroDivisionError, ValueError, FastPathFailure):
+                raise FastPathFailure(offset, current()) from None
+            if not math.isfinite(step_loss + sum(new) + sum(new_state)):
+                raise FastPathFailure(offset, current())
+            params, state = new, new_state
+        result = current()
+        if batches:
+            losses.append(self.loss(result))
+        return result, losses
+
+
+def compile_optimizer(rule: "UpdateRule", names: Sequence[str], updated: Sequence[bool],
+                      round_to: int | None) -> CompiledOptimizer:
+    """The optimizer's step over plain floats, written by this module's compiler (fastpath_update.py)."""
+    return CompiledOptimizer(rule, names, updated, round_to, _python, _namespace())
 
 
 def compile_update(conventions: Conventions) -> Callable[[list[float], Sequence[float]], list[float]]:

@@ -14,7 +14,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from .fastpath import Conventions, FastPathFailure, Trainer
+from .fastpath_update import ArrayOptimizer
 from .ops import ACTIVATIONS, LOSSES
+from .update import node_name
 
 
 class NumpyTrainer(Trainer):
@@ -30,6 +32,10 @@ class NumpyTrainer(Trainer):
         self.loss_record = LOSSES.get(spec.loss)
         self.loss_options = dict(spec.loss_options)
         self.updated_weights = spec.hidden_deltas_use == "updated_weights"
+        rule = conventions.rule
+        self.optimizer = None if rule is None or rule.plain else ArrayOptimizer(rule, np)
+        self.carried = () if self.optimizer is None else self.optimizer.rule.record.carried
+        self.step_number = 1
 
     # -- parameters as arrays and back ---------------------------------------------
     def _unpack(self, values: dict[str, float]) -> tuple[list[Any], list[Any]]:
@@ -61,6 +67,45 @@ class NumpyTrainer(Trainer):
                 flat.append(float(bias))
         return dict(zip(self.names, flat))
 
+    # -- the optimizer's buffers, by their names (m_w5) in and out ------------------
+    def _moves(self, name: str) -> bool:
+        return name.startswith("w") or self.spec.update_biases
+
+    def _unpack_buffers(self, values: dict[str, float]) -> None:
+        """The carried buffers of `values` into the optimizer's states (none: the first step)."""
+        if self.optimizer is None:
+            return
+        self.optimizer.states.clear()
+        wanted = [node_name(key, name) for key in self.carried for name in self.names if self._moves(name)]
+        if not all(name in values for name in wanted):
+            return
+        for key in self.carried:
+            weights, biases = self._unpack({name: values.get(node_name(key, name), 0.0) for name in self.names})
+            for index, matrix in enumerate(weights):
+                self.optimizer.states.setdefault(("w", index), {})[key] = matrix
+            for index, bias in enumerate(biases):
+                if bias is not None and self.spec.update_biases:
+                    self.optimizer.states.setdefault(("b", index), {})[key] = bias
+
+    def _pack_buffers(self) -> dict[str, float]:
+        if self.optimizer is None or not self.optimizer.states:
+            return {}
+        found: dict[str, float] = {}
+        for key in self.carried:
+            weights = [self.optimizer.states[("w", index)][key] for index in range(len(self.layers))]
+            biases = [self.optimizer.states[("b", index)][key] if ("b", index) in self.optimizer.states else None
+                      for index in range(len(self.layers))]
+            flat: list[float] = []
+            for matrix in weights:
+                flat.extend(np.ravel(matrix).tolist())
+            for bias in biases:
+                if bias is not None:
+                    flat.extend(np.ravel(bias).tolist())
+            names = [name for name in self.names if name.startswith("w")] + \
+                    [name for name in self.names if not name.startswith("w") and self.spec.update_biases]
+            found.update({node_name(key, name): value for name, value in zip(names, flat)})
+        return found
+
     # -- the passes ----------------------------------------------------------------
     def _forward(self, weights: list[Any], biases: list[Any], inputs: Any) -> tuple[list[Any], list[Any]]:
         outs, nets = [inputs], []
@@ -87,8 +132,11 @@ class NumpyTrainer(Trainer):
             raise FastPathFailure(0, values)
         return total
 
-    def run(self, values: dict[str, float], batches: Sequence[tuple[int, ...]]) -> tuple[dict[str, float], list[float]]:
+    def run(self, values: dict[str, float], batches: Sequence[tuple[int, ...]],
+            first_step: int = 1) -> tuple[dict[str, float], list[float]]:
         weights, biases = self._unpack(values)
+        self._unpack_buffers(values)
+        self.step_number = first_step
         count = self.inputs.shape[1]
         everything = tuple(range(count))
         losses: list[float] = []
@@ -105,14 +153,15 @@ class NumpyTrainer(Trainer):
                     try:
                         losses.append(self.loss(self._pack(weights, biases)))
                     except FastPathFailure:
-                        raise FastPathFailure(offset, self._pack(weights, biases)) from None
+                        raise FastPathFailure(offset, {**self._pack(weights, biases), **self._pack_buffers()}) from None
                 step_loss = step(weights, biases, inputs, targets)   # updates in place when finite
                 if step_loss is None:
-                    raise FastPathFailure(offset, self._pack(weights, biases))
+                    raise FastPathFailure(offset, {**self._pack(weights, biases), **self._pack_buffers()})
                 if pending and whole:
                     losses.append(step_loss)   # every sample, the same parameters: the after-loss
                 pending = True
-        result = self._pack(weights, biases)
+                self.step_number += 1
+        result = {**self._pack(weights, biases), **self._pack_buffers()}
         if not all(np.isfinite(value) for value in result.values()):
             raise FastPathFailure(len(batches) - 1, result)
         if pending:
@@ -153,6 +202,9 @@ class NumpyTrainer(Trainer):
                 if self.updated_weights:
                     upstream -= eta * below * (delta * delta).sum(axis=0)
             weight_gradient = delta @ below.T
+            if self.optimizer is not None:
+                self._optimizer_step(index, weights, biases, weight_gradient, delta, count)
+                continue
             weight_gradient *= scale
             weights[index] -= weight_gradient
             bias = biases[index]
@@ -162,3 +214,19 @@ class NumpyTrainer(Trainer):
                 else:
                     biases[index] = bias - scale * float(delta.sum())
         return step_loss
+
+    def _optimizer_step(self, index: int, weights: list[Any], biases: list[Any], weight_gradient: Any,
+                        delta: Any, count: int) -> None:
+        """Layer `index`'s weights and bias moved by the optimizer (gradients reduced first)."""
+        assert self.optimizer is not None
+        if self.mean:
+            weight_gradient /= count
+        t = self.step_number
+        weights[index] = self.optimizer.apply(("w", index), weights[index], weight_gradient, t, True)
+        bias = biases[index]
+        if bias is not None and self.spec.update_biases:
+            gradient = delta.sum(axis=1, keepdims=True) if isinstance(bias, np.ndarray) else float(delta.sum())
+            if self.mean:
+                gradient = gradient / count
+            new = self.optimizer.apply(("b", index), bias, gradient, t, False)
+            biases[index] = new if isinstance(bias, np.ndarray) else float(new)

@@ -117,7 +117,7 @@ class _NetworkBuilder:
             names = tuple(self.names.all_names())
             conventions = Conventions(self.spec.learning_rate, self.spec.reduction,
                                       tuple(self.steps.updates(name) for name in names),
-                                      self.mistakes.wrong_sign, self.round_to)
+                                      self.mistakes.wrong_sign, self.round_to, self.steps.rule)
             self._fast = make_trainer(self.spec, names, conventions,
                                       self.round_to is None and self.mistakes == NO_MISTAKES, self._sample_template)
         return self._fast
@@ -150,7 +150,7 @@ class _NetworkBuilder:
 
         batches = self.plan[first - 1:end - 1]
         try:
-            return self._trainer().run(values, batches)
+            return self._trainer().run(values, batches, first)
         except FastPathFailure as failure:
             number = first + failure.offset
             batch = self.plan[number - 1]

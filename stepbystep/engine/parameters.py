@@ -20,6 +20,9 @@ class Mistakes:
     derivative_from_net: bool = False       # sigma'(net) = net (1 - net)
     wrong_input_neuron: bool = False        # dnet/dw uses another neuron's output
     half_twice: bool = False                # the loss and its derivative taken times 1/2 once more
+    no_bias_correction: bool = False        # Adam's mhat = m, vhat = v (no division by 1 - beta^t)
+    buffers_reset: bool = False             # the optimizer's buffers not carried over: every step starts from 0
+    decay_biases: bool = False              # weight decay applied to the biases too
 
 
 NO_MISTAKES = Mistakes()

@@ -15,6 +15,7 @@ from typing import Any
 
 from . import choices
 from .choices import Options
+from .optimizers import OptimizerSettings
 
 ACTIVATIONS = tuple(choices.ACTIVATIONS)   # the names a spec may use (choices.py has their parameters)
 LOSSES = tuple(choices.LOSSES)
@@ -80,6 +81,7 @@ class Training:
     record: tuple[int, ...] = (1,)
     shuffle_seed: int | None = None
     given: bool = False  # was a [training] table in the spec
+    optimizer: OptimizerSettings = OptimizerSettings()  # sgd unless the spec says otherwise (SPEC.md §6)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 
 from . import choices
 from .choices import Options, Parameter
+from .optimizers import HYPERPARAMETER_KEYS, optimizer_settings
 from .model import (
     ACTIVATIONS,
     HIDDEN_DELTAS,
@@ -149,8 +150,17 @@ class _Checker:
             raw=data,
             loss_options=loss_options,
         )
+        self.optimizer_fits(spec)
         self.limits(spec)
         return spec
+
+    def optimizer_fits(self, spec: NetworkSpec) -> None:
+        """The older Mazur code's hidden deltas go back through w - eta*g: plain
+        gradient descent only (with another optimizer there is no such weight)."""
+        settings = spec.training.optimizer
+        if spec.hidden_deltas_use == "updated_weights" and (settings.name != "sgd" or settings.weight_decay):
+            raise self.fail("hidden_deltas_use", "updated_weights works only with plain gradient descent "
+                                                 "(optimizer = \"sgd\", no weight_decay)")
 
     def layers(self, value: Any) -> tuple[Layer, ...]:
         if not isinstance(value, list):
@@ -277,7 +287,8 @@ class _Checker:
         if value is None:
             return Training()
         table = self.table(value, "training")
-        self.keys(table, "training", ("mode", "batch_size", "epochs", "record", "shuffle_seed"))
+        self.keys(table, "training", ("mode", "batch_size", "epochs", "record", "shuffle_seed", "optimizer",
+                                      "compare") + HYPERPARAMETER_KEYS)
         mode = self.choice(table.get("mode", "batch"), "training.mode", MODES)
         batch_size = None
         if mode == "minibatch":
@@ -301,7 +312,8 @@ class _Checker:
             if mode != "minibatch":
                 raise self.fail("training.shuffle_seed", f"only minibatch mode shuffles (mode is {mode})")
             seed = self.integer(table["shuffle_seed"], "training.shuffle_seed", 0, 2**32 - 1)
-        return Training(mode, batch_size, epochs, tuple(sorted(record)), seed, True)
+        return Training(mode, batch_size, epochs, tuple(sorted(record)), seed, True,
+                        optimizer_settings(self, table, "training"))
 
     def limits(self, spec: NetworkSpec) -> None:
         weights = spec.weight_count

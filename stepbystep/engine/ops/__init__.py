@@ -9,6 +9,9 @@ registry (ops/registry.py) mapping names to records:
                 slope as graph expressions, numpy forward/backward, prose)
 - losses.py     LossRecord: a loss (per-output term and derivative as graph
                 expressions, numpy forms, prose)
+- optimizers.py OptimizerRecord: an optimizer (its buffers and update
+                direction as graph expressions per parameter, numpy step,
+                LaTeX rule, prose); spec half in spec/optimizers.py
 
 `REGISTRY.get(name)` returns the record or raises UnknownOperation naming
 the known ones; `REGISTRY.names()` lists them. Nothing falls back to
@@ -28,11 +31,12 @@ A new family (optimizers, layer kinds) follows the same pattern: a frozen
 record class and a registry instance in registry.py, records in its module,
 imported below.
 """
-from . import activations, functions, losses  # noqa: F401  (fill the registries)
+from . import activations, functions, losses, optimizers  # noqa: F401  (fill the registries)
 from .activations import ActivationRecord
 from .functions import FunctionRecord
 from .losses import LossRecord
-from .registry import ACTIVATIONS, FUNCTIONS, LOSSES, Registry, UnknownOperation
+from .optimizers import OptimizerRecord, UpdateInputs
+from .registry import ACTIVATIONS, FUNCTIONS, LOSSES, OPTIMIZERS, Registry, UnknownOperation
 
-__all__ = ["ACTIVATIONS", "FUNCTIONS", "LOSSES", "ActivationRecord", "FunctionRecord", "LossRecord", "Registry",
-           "UnknownOperation"]
+__all__ = ["ACTIVATIONS", "FUNCTIONS", "LOSSES", "OPTIMIZERS", "ActivationRecord", "FunctionRecord", "LossRecord",
+           "OptimizerRecord", "Registry", "UnknownOperation", "UpdateInputs"]

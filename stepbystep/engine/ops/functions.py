@@ -274,3 +274,16 @@ FUNCTIONS.add(FunctionRecord(
     latex=lambda call, printer: (f"\\left(1 \\text{{ if }} \\left|{call.args[0].latex(printer)}\\right| \\le "
                                  f"{_param_text(call, printer)}\\text{{, else }} 0\\right)"),
     derivative=flat, takes_param=True, kinks=_at_plus_minus))
+
+# -- the optimizers' functions (engine/ops/optimizers.py) ---------------------------
+def _sqrt(x: float) -> float:
+    if x < 0:
+        raise ValueError(f"square root of {x!r}, which is negative")
+    return math.sqrt(x)
+
+
+FUNCTIONS.add(FunctionRecord(
+    "sqrt", _sqrt,
+    latex=lambda call, printer: f"\\sqrt{{{call.args[0].latex(printer)}}}",
+    derivative=lambda call, itself: (Div(ONE, Mul((Num(2.0), itself))),),
+    domain=(0.0, None)))

@@ -71,3 +71,4 @@ class Registry(Generic[R]):
 FUNCTIONS: Registry["FunctionRecord"] = Registry("graph function")
 ACTIVATIONS: Registry["ActivationRecord"] = Registry("activation")
 LOSSES: Registry["LossRecord"] = Registry("loss")
+OPTIMIZERS: Registry["OptimizerRecord"] = Registry("optimizer")
