@@ -46,8 +46,9 @@ def curve_points(trace: "Trace") -> list[tuple[int, float]]:
     facts = _facts(trace)
     if facts.spec.training.epochs > 1:
         return [(epoch, loss) for epoch, _, loss in epoch_losses(trace)]
-    values = trace.graph.values
-    return [(step, values[f"after{step}.E_total"]) for step in range(1, facts.steps + 1)]
+    values = trace.graph.values  # a long online run keeps only some steps' losses (engine/nn.py loss_steps)
+    return [(step, values[f"after{step}.E_total"]) for step in range(1, facts.steps + 1)
+            if f"after{step}.E_total" in values]
 
 
 def _pick(count: int, notes: set[int]) -> list[int]:

@@ -10,8 +10,7 @@ includes and time are bounded (sandbox_bounds.py); breaking a bound is one
 """
 from __future__ import annotations
 
-import os
-import stat
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -21,14 +20,11 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .sandbox_bounds import (
-    MAX_TEMPLATE_BYTES,
-    Budget,
-    Limits,
-    TemplateBound,
-    format_widths,
-    percent_widths,
-)
+from .sandbox_bounds import Budget, Limits, TemplateBound, format_widths, percent_widths
+from .sandbox_files import FolderLoader, NamedFilesLoader
+
+__all__ = ["BoundedEnvironment", "FolderLoader", "NamedFilesLoader", "UserTemplateError", "render_user_template_file",
+           "template_errors"]
 
 
 class UserTemplateError(ValueError):
@@ -52,83 +48,49 @@ def render_user_template_file(path: str | Path, context: Mapping[str, Any], *,
                                      NamedFilesLoader(named, project_templates), _escapes(path.name))
     for name, function in (filters or {}).items():
         environment.filters[name] = environment.guarded(function)
-    try:
+    with template_errors(str(path)):
         return environment.get_template(path.name).render(dict(context))
+
+
+@contextmanager
+def template_errors(where: str) -> Iterator[None]:
+    """Whatever a user's template does wrong becomes one UserTemplateError naming it."""
+    try:
+        yield
+    except UserTemplateError:
+        raise
     except TemplateBound as error:
-        raise UserTemplateError(f"{path}: {error}") from None
+        raise UserTemplateError(f"{where}: {error}") from None
     except jinja2.TemplateSyntaxError as error:
-        where = f"{error.name}: " if error.name and error.name != path.name else ""
-        raise UserTemplateError(f"{path}: {where}line {error.lineno}: {error.message}") from None
+        named = Path(error.filename or error.name or "").name
+        inner = f"{named}: " if named and named != Path(where).name else ""
+        raise UserTemplateError(f"{where}: {inner}line {error.lineno}: {error.message}") from None
     except jinja2.TemplateNotFound as error:
-        raise UserTemplateError(f"{path}: {error.message}") from None
+        raise UserTemplateError(f"{where}: {error.message}") from None
     except jinja2.exceptions.SecurityError as error:
-        raise UserTemplateError(f"{path}: refused by the sandbox: {error}") from None
+        raise UserTemplateError(f"{where}: refused by the sandbox: {error}") from None
     except RecursionError:
-        raise UserTemplateError(f"{path}: recursion bound: macros, includes or expressions nested "
+        raise UserTemplateError(f"{where}: recursion bound: macros, includes or expressions nested "
                                 "deeper than Python allows") from None
     except MemoryError:
-        raise UserTemplateError(f"{path}: memory bound: the render ran out of memory") from None
+        raise UserTemplateError(f"{where}: memory bound: the render ran out of memory") from None
     except UnicodeDecodeError:
-        raise UserTemplateError(f"{path}: not a UTF-8 text file") from None
+        raise UserTemplateError(f"{where}: not a UTF-8 text file") from None
     except Exception as error:  # the template's own failure (a division by zero, a bad filter argument)
-        raise UserTemplateError(f"{path}: {type(error).__name__}: {error}") from None
+        raise UserTemplateError(f"{where}: {type(error).__name__}: {error}") from None
+
+
+class BoundedTemplate(jinja2.Template):
+    """A template of the bounded environment: its failures are one UserTemplateError naming its file."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        with template_errors(self.filename or self.name or "template"):
+            return super().render(*args, **kwargs)
 
 
 def _escapes(name: str) -> bool:
     stem = name[:-3] if name.endswith(".j2") else name[:-6] if name.endswith(".jinja") else name
     return stem.lower().endswith((".html", ".htm", ".xml", ".svg"))
-
-
-class NamedFilesLoader(jinja2.BaseLoader):
-    """Only the files the user named (by file name) and the project's own
-    templates (by their path under `project`, never leaving it by a symlink)."""
-
-    def __init__(self, named: Mapping[str, Path], project: Path | None) -> None:
-        self.named = dict(named)
-        self.project = project.resolve() if project is not None else None
-
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-        if template in self.named:
-            return read_template(self.named[template]), str(self.named[template]), lambda: True
-        found = self.project_file(template)
-        if found is not None:
-            return read_template(found), str(found), lambda: True
-        known = ", ".join(sorted(self.named)) or "none"
-        raise jinja2.TemplateNotFound(template, (
-            f"{template!r} is not a template you named (named: {known}) nor one of the project's templates; "
-            "a template may include only those (name more with --template-include FILE)"))
-
-
-    def project_file(self, template: str) -> Path | None:
-        """The project's template of that name, if it is a regular file inside the project's folder."""
-        if self.project is None:
-            return None
-        try:
-            pieces = jinja2.loaders.split_template_path(template)  # refuses `..`
-        except jinja2.TemplateNotFound:
-            return None
-        candidate = self.project.joinpath(*pieces)
-        resolved = candidate.resolve()
-        if resolved.is_relative_to(self.project) and resolved.is_file():
-            return resolved
-        return None
-
-
-def read_template(path: Path) -> str:
-    """A regular file of at most MAX_TEMPLATE_BYTES, read without blocking on a FIFO or a device."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise jinja2.TemplateNotFound(str(path), f"{path}: no such template file") from None
-    except OSError as error:
-        raise jinja2.TemplateNotFound(str(path), f"{path}: cannot read ({error.strerror})") from None
-    with os.fdopen(descriptor, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise jinja2.TemplateNotFound(str(path), f"{path}: not a regular file")
-        data = stream.read(MAX_TEMPLATE_BYTES + 1)
-    if len(data) > MAX_TEMPLATE_BYTES:
-        raise TemplateBound("template size bound", f"{path.name} is larger than {MAX_TEMPLATE_BYTES:,} bytes")
-    return data.decode("utf-8")
 
 
 class BoundedCodeGenerator(CodeGenerator):
@@ -167,6 +129,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
     calls, includes and time all counted, and refused before the work."""
 
     code_generator_class = BoundedCodeGenerator
+    template_class = BoundedTemplate
     intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def __init__(self, budget: Budget, loader: jinja2.BaseLoader, autoescape: bool) -> None:

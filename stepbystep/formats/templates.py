@@ -71,6 +71,7 @@ class Templates:
         if not self.folder.is_dir():
             raise FileNotFoundError(f"{folder}: no such template folder")
         self._environments: dict[str, Any] = {}
+        self._budget: Any = None  # one Budget for every format's templates of this render
 
     def environment(self, format: str) -> Any:
         """The sandboxed environment of one format's templates."""
@@ -79,25 +80,38 @@ class Templates:
         return self._environments[format]
 
     def _make(self, format: str) -> Any:
+        """The bounded sandbox (sandbox.py): the folder's regular files only (no
+        symlink out of it, no FIFO), loops, texts and time bounded for the whole
+        render, every failure one error naming the template."""
         import jinja2
-        from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+        from .sandbox import BoundedEnvironment, FolderLoader
+        from .sandbox_bounds import MAX_TEXT, Budget, Limits
 
         builtin = template_dir()
         loader = jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(str((self.folder / format).resolve())),
+            FolderLoader(self.folder / format),
             jinja2.FileSystemLoader(str(builtin / format)),
             jinja2.PrefixLoader({"stepbystep": jinja2.FileSystemLoader(str(builtin))}),
         ])
-        environment = ImmutableSandboxedEnvironment(
-            loader=loader, undefined=jinja2.StrictUndefined, autoescape=format in ("html", "xml"),
-            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-        environment.filters["md_text"] = markdown_text
+        budget = self._budget or Budget(Limits().for_context(4 * MAX_TEXT))  # a block may hold a whole document
+        self._budget = budget
+        environment = BoundedEnvironment(budget, loader, autoescape=format in ("html", "xml"))
+        environment.filters["md_text"] = environment.guarded(markdown_text)
         return environment
 
     def block_overrides(self, format: str, suffix: str, kinds: tuple[str, ...]) -> dict[str, Any]:
         """The user's templates for single kinds of block (`html/equation.html.j2`)."""
+        from .sandbox import UserTemplateError, template_errors
+        from .sandbox_files import inside
+
         found = {}
         for kind in kinds:
-            if (self.folder / format / f"{kind}.{suffix}").is_file():
-                found[kind] = self.environment(format).get_template(f"{kind}.{suffix}")
+            path = self.folder / format / f"{kind}.{suffix}"
+            if path.is_file() or path.is_symlink():
+                if inside((self.folder / format).resolve(), path.name) is None:
+                    raise UserTemplateError(f"{path}: leads out of the template folder (a symlink) or is not a "
+                                            "regular file; a template folder's templates must lie inside it")
+                with template_errors(str(path)):
+                    found[kind] = self.environment(format).get_template(f"{kind}.{suffix}")
         return found
