@@ -47,7 +47,7 @@ def render_user_template_file(path: str | Path, context: Mapping[str, Any], *,
     environment = BoundedEnvironment(Budget(limits.for_context(largest)),
                                      NamedFilesLoader(named, project_templates), _escapes(path.name))
     for name, function in (filters or {}).items():
-        environment.filters[name] = environment.guarded(function)
+        environment.filters[name] = environment.guarded(function, name)
     with template_errors(str(path)):
         return environment.get_template(path.name).render(dict(context))
 
@@ -119,9 +119,14 @@ class BoundedCodeGenerator(CodeGenerator):
 
 
 _WIDTH_METHODS = {"center": 0, "ljust": 0, "rjust": 0, "zfill": 0, "expandtabs": 0}
-_WIDTH_FILTERS = {"do_center": "width", "do_indent": "width", "do_wordwrap": "width", "do_truncate": "length",
-                  "do_batch": "linecount", "do_slice": "slices", "do_tojson": "indent",
-                  "do_urlize": "trim_url_limit"}
+_WIDTH_FILTERS = {"center": "width", "indent": "width", "wordwrap": "width", "truncate": "length",
+                  "batch": "linecount", "slice": "slices", "tojson": "indent", "urlize": "trim_url_limit"}
+# Filters that turn their input into text: its whole text size is measured first (a list of
+# lists of one list is tiny in memory and exponential as text). The others only rearrange
+# references; their result is charged by its length.
+_TEXT_FILTERS = {"string", "join", "format", "tojson", "pprint", "e", "escape", "forceescape", "safe", "upper",
+                 "lower", "title", "capitalize", "trim", "striptags", "urlize", "urlencode", "wordcount", "xmlattr",
+                 "center", "indent", "wordwrap", "truncate", "replace", "filesizeformat", "int", "float"}
 
 
 class BoundedEnvironment(ImmutableSandboxedEnvironment):
@@ -137,7 +142,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
                          trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                          finalize=self._finalize, auto_reload=False)
         self.budget = budget
-        self.filters = {name: self.guarded(function) for name, function in self.filters.items()}
+        self.filters = {name: self.guarded(function, name) for name, function in self.filters.items()}
 
     # -- what the compiled template calls -----------------------------------
     def bounded_loop(self, iterable: Any, cost: int) -> Iterator[Any]:
@@ -239,26 +244,30 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
             return formatter(*args, **kwargs)
         return bounded
 
-    def guarded(self, function: Callable[..., Any]) -> Callable[..., Any]:
-        """A filter that measures its input before the work and its output after."""
-        name = getattr(function, "__name__", "")
+    def guarded(self, function: Callable[..., Any], name: str) -> Callable[..., Any]:
+        """Filter `name`, measuring its input before the work and its output after.
+        Filters of our own (math, md_text) count as text filters."""
         passes = jinja2.utils._PassArg.from_obj(function) is not None
         width_argument = _WIDTH_FILTERS.get(name)
+        makes_text = name in _TEXT_FILTERS or name not in jinja2.filters.FILTERS
 
         @wraps(function)
         def run(*args: Any, **kwargs: Any) -> Any:
             budget = self.budget
             budget.tick()
             values = args[1:] if passes else args
-            for value in (*values, *kwargs.values()):
-                budget.size_of(value)
+            if makes_text:
+                for value in (*values, *kwargs.values()):
+                    budget.size_of(value)
             if width_argument is not None:
                 for value in (*values[1:2], kwargs.get(width_argument)):
-                    budget.width(value, f"|{name[3:]} {width_argument}")
+                    budget.width(value, f"|{name} {width_argument}")
             self._estimate_filter(name, values, kwargs)
             result = function(*args, **kwargs)
-            if isinstance(result, (str, list, tuple)):
-                budget.text(budget.size_of(result), f"the result of |{name.removeprefix('do_')}")
+            if isinstance(result, str):
+                budget.text(len(result), f"the result of |{name}")
+            elif isinstance(result, (list, tuple)):
+                budget.text(len(result), f"the result of |{name}")
             return result
         return run
 
@@ -269,18 +278,18 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
             return
         text = values[0]
         arguments = list(values[1:]) + list(kwargs.values())
-        if name == "do_indent" and isinstance(text, str):
+        if name == "indent" and isinstance(text, str):
             width = next((a for a in arguments if _is_int(a)), 4)
             budget.text(len(text) + (text.count("\n") + 1) * abs(width), "an indented text")
-        elif name == "do_replace" and isinstance(text, str) and len(arguments) >= 2:
+        elif name == "replace" and isinstance(text, str) and len(arguments) >= 2:
             budget.text(len(text) + (len(text) + 1) * len(str(arguments[1])), "a replaced text")
-        elif name == "do_join" and not isinstance(text, str):
+        elif name == "join" and not isinstance(text, str):
             separator = next((a for a in arguments if isinstance(a, str)), "")
             items = list(text) if not isinstance(text, (list, tuple)) else text
             budget.text(budget.size_of(items) + len(separator) * len(items), "a joined text (|join)")
-        elif name == "do_format" and isinstance(text, str):
+        elif name == "format" and isinstance(text, str):
             self._check_percent(text, tuple(values[1:]) or kwargs)
-        elif name == "do_tojson":
+        elif name == "tojson":
             indent = next((a for a in arguments if _is_int(a)), 0)
             budget.text(budget.size_of(text) * (1 + abs(indent)), "a JSON text")
 

@@ -97,7 +97,7 @@ class Templates:
         budget = self._budget or Budget(Limits().for_context(4 * MAX_TEXT))  # a block may hold a whole document
         self._budget = budget
         environment = BoundedEnvironment(budget, loader, autoescape=format in ("html", "xml"))
-        environment.filters["md_text"] = environment.guarded(markdown_text)
+        environment.filters["md_text"] = environment.guarded(markdown_text, "md_text")
         return environment
 
     def block_overrides(self, format: str, suffix: str, kinds: tuple[str, ...]) -> dict[str, Any]:
