@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Ty
 
 from .engine.graph import GraphError
 from .engine.trace import Trace
-from .formats.html import UserTemplateError
+from .formats.errors import UserTemplateError
 from .numbers import DEFAULT_PRECISION
 from .spec.load import load_spec, parse_spec
 from .spec.model import GraphSpec, NetworkSpec, Spec, SpecError

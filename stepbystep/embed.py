@@ -133,6 +133,16 @@ def render_block(options: EmbedOptions, place: Place, default_math: str = "mathm
     return arithmatex_classes(html) if math == "arithmatex" else html
 
 
+def render_latex_block(options: EmbedOptions, place: Place, spec_path: Path | None = None) -> str:
+    """The walkthrough as a LaTeX piece (for Sphinx's LaTeX/PDF builder; the
+    document it goes into loads amsmath)."""
+    walkthrough = load_walkthrough(options, place, spec_path)
+    try:
+        return walkthrough.latex(fragment=True, precision=options.precision, notation=options.notation)
+    except (api.GraphError, ValueError) as error:
+        raise block_error(place, str(error)) from None
+
+
 def arithmatex_classes(html: str) -> str:
     """MkDocs Material's MathJax set-up (pymdownx.arithmatex) typesets only
     elements of class `arithmatex`: mark each formula of the fragment so."""

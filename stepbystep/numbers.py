@@ -19,6 +19,12 @@ def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:
     Tiny non-zero values keep `precision` significant digits in scientific
     notation instead of collapsing to 0 or to one digit.
     """
+    if SCIENTIFIC_BELOW <= abs(value) < SCIENTIFIC_ABOVE:  # the common case first (a document prints hundreds)
+        text = f"{value:.{precision}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        if text not in ("-0", "0", ""):
+            return text
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):

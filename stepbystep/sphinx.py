@@ -13,6 +13,7 @@ MyST Markdown::
     :precision: 4
     ```
 
+The LaTeX builder (`make latexpdf`) gets the walkthrough as LaTeX too.
 The argument is a spec file, relative to the page (or, starting with `/`,
 to the source folder), as for Sphinx's own `literalinclude`; without it the
 directive's content is the spec as TOML. Options: precision, round,
@@ -31,7 +32,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from . import __version__
-from .embed import EmbedError, Place, block_error, embed_options, render_block
+from .embed import EmbedError, Place, block_error, embed_options, render_block, render_latex_block
 
 
 logger = logging.getLogger(__name__)
@@ -55,13 +56,22 @@ class StepbystepDirective(SphinxDirective):
             spec_path = Path(absolute)
             self.env.note_dependency(relative)
         try:
-            html = render_block(embed_options(values, inline), place, "mathml", spec_path)
+            options = embed_options(values, inline)
+            html = render_block(options, place, "mathml", spec_path)
+            latex = render_latex_block(options, place, spec_path) if _builds_latex(self.env) else None
         except ValueError as error:  # an EmbedError is already the whole line
             message = str(error) if isinstance(error, EmbedError) else str(block_error(place, str(error)))
             logger.error(message)
             failures(self.env)[self.env.docname] = message
             return []
-        return [nodes.raw("", html, format="html")]
+        shown: list[nodes.Node] = [nodes.raw("", html, format="html")]
+        return shown + ([nodes.raw("", latex, format="latex")] if latex is not None else [])
+
+
+def _builds_latex(env: Any) -> bool:
+    """Whether this build writes LaTeX (sphinx-build -b latex, or latexpdf)."""
+    builder = getattr(getattr(env, "_app", None) or getattr(env, "app", None), "builder", None)
+    return getattr(builder, "format", "") == "latex"
 
 
 # A raised exception would end sphinx-build with a crash report; instead the

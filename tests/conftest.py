@@ -90,6 +90,12 @@ def _targets(rng: random.Random, need: choices.LossChoice, size: int) -> list[fl
         targets = [value / math.fsum(raw) for value in raw]
         targets[-1] = 1.0 - math.fsum(targets[:-1])
         return targets
+    if need.target_values is not None:
+        return [rng.choice(need.target_values) for _ in range(size)]
+    if need.one_hot:
+        targets = [0.0] * size
+        targets[rng.randrange(size)] = 1.0
+        return targets
     if need.target_low is not None and need.target_high is not None:
         low, high = need.target_low, need.target_high
         return [rng.choice((low, high, round(rng.uniform(low, high), 3))) for _ in range(size)]
@@ -109,7 +115,8 @@ def random_network_spec(rng: random.Random, *, custom_names: bool = True,
     sizes = [rng.randint(1, 4)] + [rng.randint(1, 4) for _ in range(hidden)]
     activations = [rng.choice(ACTIVATIONS) for _ in range(hidden)]
     output_activation = need.output_activation or rng.choice(ACTIVATIONS)
-    output_size = need.output_size or rng.randint(choices.ACTIVATIONS[output_activation].min_size, 4)
+    output_size = need.output_size or rng.randint(max(choices.ACTIVATIONS[output_activation].min_size,
+                                                      need.min_outputs), 4)
     sizes.append(output_size)
     activations.append(output_activation)
     for index, activation in enumerate(activations, start=1):

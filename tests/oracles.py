@@ -75,11 +75,63 @@ ACTIVATIONS: dict[str, Activation] = {
 
 @dataclass(frozen=True)
 class Loss:
-    """E_ok for target t, output o, K outputs; and dE_ok/do."""
+    """E_ok for target t, output o, K outputs; and dE_ok/do. A loss whose terms
+    read every output (multiclass_hinge) gives `layer` instead: all E_ok from
+    all targets and outputs, with `layer_gradient` (dE_total/dout_k) and
+    `layer_kinks` (the distances from its kinks, which must not be near 0)."""
 
-    term: Callable[[float, float, int, Options], float]
-    derivative: Callable[[float, float, int, Options], float]
+    term: Callable[[float, float, int, Options], float] | None = None
+    derivative: Callable[[float, float, int, Options], float] | None = None
     kinks: Callable[[Options], tuple[float, ...]] = lambda options: ()   # values of t - o
+    layer: Callable[[Sequence[float], Sequence[float], Options], list[float]] | None = None
+    layer_gradient: Callable[[Sequence[float], Sequence[float], Options], list[float]] | None = None
+    layer_kinks: Callable[[Sequence[float], Sequence[float], Options], list[float]] | None = None
+
+
+def svm_terms(targets: Sequence[float], outs: Sequence[float], options: Options) -> list[float]:
+    """CS231n: L = sum over wrong classes k of max(0, s_k - s_y + delta)."""
+    y = list(targets).index(1.0)
+    delta = option(options, "loss_delta")
+    return [0.0 if k == y else max(0.0, outs[k] - outs[y] + delta) for k in range(len(outs))]
+
+
+def svm_gradient(targets: Sequence[float], outs: Sequence[float], options: Options) -> list[float]:
+    """1 for each wrong class with s_k - s_y + delta > 0, minus their count for the correct class."""
+    y = list(targets).index(1.0)
+    delta = option(options, "loss_delta")
+    active = [k != y and outs[k] - outs[y] + delta > 0 for k in range(len(outs))]
+    return [-float(sum(active)) if k == y else float(active[k]) for k in range(len(outs))]
+
+
+def svm_margins(targets: Sequence[float], outs: Sequence[float], options: Options) -> list[float]:
+    y = list(targets).index(1.0)
+    return [outs[k] - outs[y] + option(options, "loss_delta") for k in range(len(outs)) if k != y]
+
+
+def sample_terms(name: str, targets: Sequence[float], outs: Sequence[float], options: Options) -> list[float]:
+    """Every E_ok of one sample, per output or from the whole layer."""
+    loss = LOSSES[name]
+    if loss.layer is not None:
+        return loss.layer(targets, outs, options)
+    assert loss.term is not None
+    return [loss.term(t, o, len(outs), options) for t, o in zip(targets, outs)]
+
+
+def sample_gradient(name: str, targets: Sequence[float], outs: Sequence[float], options: Options) -> list[float]:
+    """dE_total/dout_k for every output k of one sample."""
+    loss = LOSSES[name]
+    if loss.layer_gradient is not None:
+        return loss.layer_gradient(targets, outs, options)
+    assert loss.derivative is not None
+    return [loss.derivative(t, o, len(outs), options) for t, o in zip(targets, outs)]
+
+
+def kink_distances(name: str, targets: Sequence[float], outs: Sequence[float], options: Options) -> list[float]:
+    """How far the sample is from every kink of the loss (0: on a kink)."""
+    loss = LOSSES[name]
+    if loss.layer_kinks is not None:
+        return loss.layer_kinks(targets, outs, options)
+    return [t - o - kink for t, o in zip(targets, outs) for kink in loss.kinks(options)]
 
 
 LOSSES: dict[str, Loss] = {
@@ -96,6 +148,11 @@ LOSSES: dict[str, Loss] = {
     "huber": Loss(lambda t, o, K, p: (0.5 * (t - o) ** 2 if abs(t - o) <= option(p, "loss_delta")
                                       else option(p, "loss_delta") * (abs(t - o) - option(p, "loss_delta") / 2)) / K,
                   lambda t, o, K, p: max(-option(p, "loss_delta"), min(option(p, "loss_delta"), o - t)) / K),
+    # SPEC.md §6: hinge max(0, 1 - t o) on one output, targets -1/+1 (slope 0 at the kink, where t o = 1,
+    # i.e. t - o = 0); multiclass_hinge: CS231n's SVM loss, margin delta (default 1)
+    "hinge": Loss(lambda t, o, K, p: max(0.0, 1.0 - t * o), lambda t, o, K, p: -t if 1.0 - t * o > 0 else 0.0,
+                  kinks=lambda p: (0.0,)),
+    "multiclass_hinge": Loss(layer=svm_terms, layer_gradient=svm_gradient, layer_kinks=svm_margins),
 }
 
 
@@ -126,4 +183,8 @@ def torch_loss_terms(torch: Any, name: str, t: Any, o: Any, options: Options) ->
         "mae": lambda: torch.nn.functional.l1_loss(o, t, reduction="none") / len(t),
         "huber": lambda: torch.nn.functional.huber_loss(o, t, reduction="none",
                                                         delta=option(options, "loss_delta")) / len(t),
+        "hinge": lambda: torch.clamp(1 - t * o, min=0),
+        # the correct class's own term is max(0, delta) - delta = 0
+        "multiclass_hinge": lambda: torch.clamp(o - (t * o).sum() + option(options, "loss_delta"), min=0)
+        - t * option(options, "loss_delta"),
     }[name]()

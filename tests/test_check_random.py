@@ -42,8 +42,8 @@ def derivative(layer: dict[str, Any], out: np.ndarray, net: np.ndarray, mistake:
 
 
 def loss_gradient(spec: dict[str, Any], target: np.ndarray, out: np.ndarray) -> np.ndarray:
-    derivative = oracles.LOSSES[spec["loss"]].derivative
-    return np.array([derivative(float(t), float(o), len(out), operation_options(spec)) for t, o in zip(target, out)])
+    return np.array(oracles.sample_gradient(spec["loss"], [float(t) for t in target], [float(o) for o in out],
+                                            operation_options(spec)))
 
 
 def backprop(spec: dict[str, Any], mistake: str | None = None,

@@ -30,6 +30,8 @@ SHAPES = {
     "softplus-silu/mae": (("softplus", "silu"), "mae", 2),
     "elu-linear/huber": (("elu", "linear"), "huber", 2),
     "silu-elu/sse": (("silu", "elu"), "sse", 2),
+    "tanh-linear/hinge": (("tanh", "linear"), "hinge", 1),
+    "relu-linear/svm": (("relu", "linear"), "multiclass_hinge", 3),
 }
 MODES = {
     "online": {"mode": "online", "epochs": 3},
@@ -55,11 +57,13 @@ def make_spec(shape: str, mode: str, bias: str, update_biases: bool, hidden: str
         layers.append(layer)
     samples = []
     for _ in range(3):
-        if loss == "cross_entropy":
+        if loss in ("cross_entropy", "multiclass_hinge"):
             hot = rng.randrange(outputs)
             targets = [1.0 if k == hot else 0.0 for k in range(outputs)]
         elif loss == "bce":
             targets = [float(rng.randrange(2))]
+        elif loss == "hinge":
+            targets = [rng.choice((-1.0, 1.0))]
         else:
             targets = [round(rng.uniform(0.05, 0.95), 2) for _ in range(outputs)]
         samples.append({"inputs": [round(rng.uniform(-1, 1), 2) for _ in range(inputs)], "targets": targets})

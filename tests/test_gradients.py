@@ -91,8 +91,7 @@ def activate(kind: str, nets: list[float], options: dict[str, float]) -> list[fl
 
 
 def sample_loss(net: Net, outs: list[float], targets: tuple[float, ...]) -> float:
-    term = oracles.LOSSES[net.loss].term
-    return math.fsum(term(t, o, len(outs), net.loss_options) for t, o in zip(targets, outs))
+    return math.fsum(oracles.sample_terms(net.loss, targets, outs, net.loss_options))
 
 
 def forward(net: Net, params: dict[str, float], x: tuple[float, ...],
@@ -128,7 +127,7 @@ def safe_from_kinks(net: Net) -> bool:
     kinks: list[float] = []
     for x, targets in net.samples:
         outs = forward(net, net.params, x, kinks)
-        kinks.extend(t - o - kink for t, o in zip(targets, outs) for kink in oracles.LOSSES[net.loss].kinks(net.loss_options))
+        kinks.extend(oracles.kink_distances(net.loss, targets, outs, net.loss_options))
     return all(abs(z) > KINK for z in kinks)
 
 
@@ -296,8 +295,7 @@ def activation_jacobian(layer: DenseLayer, nets: list[float], outs: list[float])
 
 
 def loss_gradient(net: Net, outs: list[float], targets: tuple[float, ...]) -> list[float]:
-    derivative = oracles.LOSSES[net.loss].derivative
-    return [derivative(t, o, len(outs), net.loss_options) for t, o in zip(targets, outs)]
+    return oracles.sample_gradient(net.loss, targets, outs, net.loss_options)
 
 
 def updated_weights_gradients(net: Net, x: tuple[float, ...], targets: tuple[float, ...]) -> tuple[dict[str, float], list[float]]:

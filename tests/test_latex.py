@@ -78,18 +78,18 @@ def test_printed_number_is_close_to_the_value(value: float, precision: int) -> N
 @pytest.mark.parametrize(("name", "sample", "latex"), [
     ("net_h1", None, r"\mathit{net}_{h1}"),
     ("out_o2", None, r"\mathit{out}_{o2}"),
-    ("E_total", None, "E_{total}"),
+    ("E_total", None, r"E_{\mathrm{total}}"),
     ("E_o1", None, "E_{o1}"),
     ("w5", None, "w_{5}"),
     ("w5+", None, "w_{5}^{+}"),
     ("b1", None, "b_{1}"),
     ("i1", None, "i_{1}"),
-    ("dE_total/dw5", None, r"\frac{\partial E_{total}}{\partial w_{5}}"),
+    ("dE_total/dw5", None, r"\frac{\partial E_{\mathrm{total}}}{\partial w_{5}}"),
     ("dout_o1/dnet_o1", None, r"\frac{\partial \mathit{out}_{o1}}{\partial \mathit{net}_{o1}}"),
     ("dE_o1/dout_h1", None, r"\frac{\partial E_{o1}}{\partial \mathit{out}_{h1}}"),
     ("out_o1", 2, r"\mathit{out}_{o1}^{(2)}"),
     ("w5", 2, "w_{5}"),                            # parameters belong to the step, not a sample
-    ("dE_total/dw5", 2, r"\frac{\partial E_{total}^{(2)}}{\partial w_{5}}"),
+    ("dE_total/dw5", 2, r"\frac{\partial E_{\mathrm{total}}^{(2)}}{\partial w_{5}}"),
 ])
 def test_symbols_follow_mazurs_notation(name: str, sample: int | None, latex: str) -> None:
     assert symbol(name, sample) == latex

@@ -87,3 +87,14 @@ def test_latex_cli(run_cli: object, tmp_path: Path) -> None:
     assert result.code == 0 and "\\documentclass" not in result.out and "\\begin{document}" not in result.out
     result = run_cli("render", MAZUR_TOML, "--format", "latex", "--fragment", "--paper", "a4")  # type: ignore[operator]
     assert result.code == 2 and "--paper goes with --format pdf or latex" in result.err
+
+
+@needs_tex
+def test_bigger_nets_compile(tmp_path: Path) -> None:
+    """3-4-2: drawn with its 20 labels; 8-10-8: too many to draw in picture mode, the table instead."""
+    from test_diagram_labels import net
+
+    middle, big = net([3, 4, 2]).latex(), net([8, 10, 8]).latex()
+    assert "\\begin{picture}" in middle and "\\begin{picture}" not in big
+    compile_tex(tmp_path, middle, "middle")
+    compile_tex(tmp_path, big, "big")

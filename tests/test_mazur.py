@@ -67,6 +67,8 @@ def atom(name: str) -> str:
     if match:
         return f"{match.group(1)}_{{{match.group(2)}}}"
     head, _, tail = name.partition("_")
+    if re.search("[a-z]{2}", tail):  # a word as a subscript is a label: upright
+        tail = chr(92) + "mathrm{" + tail + "}"
     return f"{head if len(head) == 1 else chr(92) + 'mathit{' + head + '}'}_{{{tail}}}"
 
 
@@ -82,7 +84,7 @@ def latex_symbol(name: str) -> str:
 def test_hand_written_notation_matches_the_post() -> None:
     assert latex_symbol("net_h1") == r"\mathit{net}_{h1}"
     assert latex_symbol("w5+") == "w_{5}^{+}"
-    assert latex_symbol("dE_total/dw5") == r"\frac{\partial E_{total}}{\partial w_{5}}"
+    assert latex_symbol("dE_total/dw5") == r"\frac{\partial E_{\mathrm{total}}}{\partial w_{5}}"
 
 
 # -- reading the document ------------------------------------------------------

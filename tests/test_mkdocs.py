@@ -109,7 +109,7 @@ def test_material_site_with_arithmatex(material_site: Path) -> None:
     assert_walkthrough_of_mazur(html)
     assert html.count('class="sbs-math arithmatex ') > 20       # inline formulas, for Material's MathJax
     assert html.count('class="sbs-equation arithmatex ') > 20   # display formulas
-    assert "\\frac{\\partial E_{total}}{\\partial w_{5}}" in html
+    assert "\\frac{\\partial E_{\\mathrm{total}}}{\\partial w_{5}}" in html
     assert "<math" not in html
 
 

@@ -115,7 +115,7 @@ def test_huber_on_both_sides_of_delta() -> None:
 
 @pytest.mark.parametrize("change,path,message", [
     ({"layers.1.alpha": 0.5}, "layers[1].alpha", "only elu takes alpha (the activation is softplus)"),
-    ({"loss_delta": 0.5}, "loss_delta", "only huber takes loss_delta (the loss is mae)"),
+    ({"loss_delta": 0.5}, "loss_delta", "only huber and multiclass_hinge take loss_delta (the loss is mae)"),
     ({"layers.1.activation": "elu", "layers.1.alpha": -0.5}, "layers[1].alpha", "expected a number of at least 0, got -0.5"),
     ({"loss": "huber", "loss_delta": 0}, "loss_delta", "expected a number greater than 0, got 0"),
     ({"loss": "huber", "loss_delta": "big"}, "loss_delta", "expected a number, got text 'big'"),

@@ -38,7 +38,7 @@ def test_valid_notebook_one_markdown_cell_per_section(mazur_notebook: Path) -> N
         assert cell.source.startswith("## ")                    # each cell opens with its section's heading
     assert markdown[0].source.startswith("# A step by step backpropagation example")
     text = "\n".join(cell.source for cell in markdown)
-    assert "$$\\frac{\\partial E_{total}}{\\partial w_{5}}" in text and "0.35891648" in text
+    assert "$$\\frac{\\partial E_{\\mathrm{total}}}{\\partial w_{5}}" in text and "0.35891648" in text
     attached = [cell for cell in markdown if "attachments" in cell]
     assert attached and "image/svg+xml" in next(iter(attached[0].attachments.values()))
     assert notebook.cells[-1].cell_type == "code" and "stepbystep.from_dict" in notebook.cells[-1].source

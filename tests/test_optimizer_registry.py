@@ -99,3 +99,19 @@ def test_prose_and_latex_are_present(name: str) -> None:
     for line in record.rule:
         assert line.count("{") == line.count("}"), line
     assert record.rule[-1].startswith("p^{+}") or record.rule[-1].startswith(r"p^{+}")
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
+def test_numpy_step_on_a_plain_float_with_buffers_handed_in(name: str) -> None:
+    """A shared bias is one float, and its buffers come back from the values dict
+    as floats between fast-path stretches: the step must not lose them."""
+    from stepbystep.engine.fastpath_update import ArrayOptimizer
+
+    rule = UpdateRule.of(settings(name, 0.0), 0.1)
+    expected = graph_run(rule, 0.6)
+    arrays = ArrayOptimizer(rule, np)
+    parameter: float = 0.6
+    for t, gradient in enumerate(GRADIENTS, start=1):
+        parameter = float(arrays.apply("b", parameter, gradient, t, False))
+        arrays.states["b"] = {key: float(value) for key, value in arrays.states.get("b", {}).items()}
+        assert parameter == pytest.approx(expected[t - 1][UPDATED], rel=1e-14, abs=1e-16)

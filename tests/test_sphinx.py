@@ -121,3 +121,13 @@ def test_page_reads_back_in_chromium(built: Path, tmp_path: Path) -> None:
     text = dom_text(dom).replace("\u2212", "-")
     assert not missing_published(text)
     assert len(re.findall(r"<math\b", dom)) > 100 and "\\frac" not in text
+
+
+def test_latex_builder_gets_the_walkthrough_as_latex(tmp_path: Path) -> None:
+    folder = make_project(tmp_path, {"index.rst": INDEX, "week3/myst.md": MYST, "week3/inline.rst": INLINE})
+    result = subprocess.run([sys.executable, "-m", "sphinx", "-q", "-N", "-b", "latex", str(folder), str(folder / "_latex")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    tex = (folder / "_latex" / "course.tex").read_text(encoding="utf-8")
+    assert not missing_published(tex)
+    assert "\\begin{aligned}" in tex and "\\sbstoprule" in tex and "[[layers]]" not in tex

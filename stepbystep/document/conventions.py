@@ -13,6 +13,8 @@ from typing import Any
 from ..engine.facts import NetworkFacts
 from ..engine.ops import LOSSES
 from ..numbers import format_number
+from .mathwords import words_set_apart_in_text
+from .symbols import reads_as_constant
 
 
 def conventions(facts: NetworkFacts, worked: bool = True) -> list[str]:
@@ -21,7 +23,7 @@ def conventions(facts: NetworkFacts, worked: bool = True) -> list[str]:
     spec = facts.spec
     lines = []
     loss_text = LOSSES.get(spec.loss).prose.convention
-    lines.append(f"Loss: {loss_text}.")
+    lines.append(words_set_apart_in_text(f"Loss: {loss_text}."))
     training = spec.training
     if training.given or training.epochs > 1:
         lines.append(training_convention(training, len(spec.samples), facts.steps))
@@ -60,8 +62,12 @@ def conventions(facts: NetworkFacts, worked: bool = True) -> list[str]:
                  if spec.samples_per_step > 1 else "this sample's update")
         lines.append(f"Hidden-layer deltas are sent back through weights already moved by {moved} "
                      "(the older code of Mazur's post; not the true gradient).")
+    apart = [layer.name for layer in spec.layers if reads_as_constant(layer.neuron(0))]
+    if apart:
+        lines.append(f"The neurons of layer {', '.join(apart)} are set upright, $\\mathrm{{e}}_{{1}}$, so as not to be read "
+                     "as Euler's number (which appears as $e^{x}$ in the activation functions).")
     lines.append(f"Learning rate: $\\eta = {format_number(spec.learning_rate)}$; every update is "
-                 r"$w^{+} = w - \eta \cdot \frac{\partial E_{total}}{\partial w}$.")
+                 r"$w^{+} = w - \eta \cdot \frac{\partial E_{\mathrm{total}}}{\partial w}$.")
     if facts.round_to is not None:
         lines.append(f"Hand-calculation mode: every value is rounded to {facts.round_to} decimals as soon as it is "
                      "computed, and the rounded value is used from then on, as with a calculator.")

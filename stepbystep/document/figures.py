@@ -16,6 +16,7 @@ from ..engine.facts import GraphFacts, NetworkFacts
 from ..engine.graph import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Ref, Sub
 from ..engine.trace import Trace
 from ..numbers import format_number
+from ..spec import names
 
 MAX_DRAWN_LAYER = 10  # wider layers are not drawn: so many labelled lines would be unreadable
 
@@ -88,7 +89,7 @@ def network_drawings(trace: Trace, precision: int) -> tuple[NetworkDrawing, Netw
                               facts.parameters.biases[l] if l else None)
                    for l, layer in enumerate(spec.layers))
     values = trace.graph.values
-    after = MappingProxyType({name: values[f"after{facts.steps}.{name}"] for name in facts.initial})
+    after = MappingProxyType({name: values[names.after_prefix(facts.steps) + name] for name in facts.initial})
     sample = spec.samples[0] if len(spec.samples) == 1 else None
     updates = f"{facts.steps:,} update" + ("s" if facts.steps > 1 else "")
     before = NetworkDrawing(layers, facts.initial, precision, "The network with its starting weights",
@@ -110,7 +111,7 @@ def circuit_drawing(trace: Trace) -> CircuitDrawing:
         wrt = facts.wrt
         below_name = {name: tangent_name(name, wrt) for name in graph.nodes}
     else:
-        below_name = {name: f"d{facts.output}/d{name}" for name in graph.nodes}
+        below_name = {name: names.gradient(facts.output, name) for name in graph.nodes}
     gates = []
     for name, node in graph.nodes.items():
         if name not in facts.inputs and name not in sources:

@@ -8,15 +8,19 @@ the formula and the numbers put in.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..engine.autodiff import TANGENT_PREFIX
-from ..engine.graph import Printer
+from ..engine.facts import NetworkFacts
+from ..engine.graph import Expr, Printer
+from ..engine.ops import ACTIVATIONS
 from ..engine.trace import Step, Trace
 from ..numbers import DEFAULT_PRECISION, format_number, number_latex
 from ..spec.names import split_prefix
-from .blocks import Equation
-from .outline import one_line
-from .symbols import symbol
+from .blocks import Block, Equation, Note
+from .noise import float_noise
+from .outline import one_line, prose
+from .symbols import path_symbol, symbol
 
 # One equation per line up to this many visible LaTeX characters; longer ones
 # are an aligned block (formula / numbers / value) so they fit a page.
@@ -31,48 +35,128 @@ class Formatter:
         self.trace = trace
         self.precision = precision
         values = trace.graph.values
+        self._numbers: dict[float, str] = {}
+        self._texts: dict[float, str] = {}
+        self.overrides = _path_symbols(trace)
+        self.noise = float_noise(trace)  # name -> the rounding error its value is below: printed as 0
         self.symbolic = Printer(self.symbol, self.number)
-        self.substituting = Printer(self.symbol, self.number, values.__getitem__)
+        self.substituting = Printer(self.symbol, self.number, self.shown if self.noise else values.__getitem__)
 
     def symbol(self, name: str) -> str:
-        prefix, bare = split_prefix(name)
-        if not prefix:
-            return symbol(bare)
-        if prefix == TANGENT_PREFIX:  # forward mode: the tangent of q is \dot{q}, of x_1 \dot{x}_1
-            head, underscore, tail = symbol(bare[1:].partition("/d")[0]).partition("_")
-            return f"\\dot{{{head}}}{underscore}{tail}"
-        sample = None
-        for part in prefix.split("."):
-            if part.startswith("sample") and part[6:].isdigit():
-                sample = int(part[6:])
-        return symbol(bare, sample)
+        if self.overrides:
+            override = self.overrides.get(name)
+            if override is not None:
+                return override
+        return full_symbol(name)
 
     def number(self, value: float) -> str:
-        return number_latex(value, self.precision)
+        """A number as LaTeX (a value is printed again and again: kept)."""
+        text = self._numbers.get(value)
+        if text is None:
+            text = self._numbers[value] = number_latex(value, self.precision)
+        return text
 
     def text(self, value: float) -> str:
-        return format_number(value, self.precision)
+        text = self._texts.get(value)
+        if text is None:
+            text = self._texts[value] = format_number(value, self.precision)
+        return text
+
+    def shown(self, name: str) -> float:
+        """A named value as the document prints it: float noise around 0 as 0."""
+        return 0.0 if name in self.noise else self.trace.graph.values[name]
 
     def value(self, name: str) -> str:
         """A named value's number as LaTeX."""
-        return self.number(self.trace.graph.values[name])
+        return self.number(self.shown(name))
+
+    def blocks(self, step: Step) -> tuple[Block, ...]:
+        """A computed step's equation, then the note on a value printed as 0."""
+        bound = self.noise.get(step.name) if self.noise else None
+        if bound is None:
+            return (self.equation(step),)
+        return (self.equation(step), Note(prose(
+            f"Computed as {format_number(step.value)}, below the rounding error of the numbers it is made of "
+            f"(about {bound:.0e}): it is 0 up to float rounding, and this document prints it as 0. The answer "
+            "key keeps the computed value.")))
 
     def equation(self, step: Step) -> Equation:
         """A computed step: symbol = formula = numbers = value, aligned when long."""
         left = self.symbol(step.name)
-        value = self.number(step.value)
+        shown = 0.0 if self.noise and step.name in self.noise else step.value
+        value = self.number(shown)
         formula = substituted = ""
         if step.expr is not None:
-            formula = step.expr.latex(self.symbolic)
+            formula = (step.expr.latex(self.symbolic) if self.overrides
+                       else symbolic_latex(step.expr, self.precision))
             substituted = step.expr.latex(self.substituting)
             if substituted == value or substituted == formula:
                 substituted = ""
-        parts = [left] + [part for part in (formula, substituted) if part and part != value] + [value]
-        aligned = sum(_visible_length(part) for part in parts) > ONE_LINE_LIMIT
+        aligned = _too_long(left, formula, substituted, value)
         note = one_line(step.note) if step.note else None
-        return Equation(left, formula, substituted, value, self.text(step.value), step.name, step.kind, note, aligned)
+        return Equation(left, formula, substituted, value, self.text(shown), step.name, step.kind, note, aligned)
 
 
+def _path_symbols(trace: Trace) -> dict[str, str]:
+    """The symbols that differ from the name's own: the part of a hidden
+    output's gradient that flows back through a softmax output (its path
+    goes through that output's net input, not its loss term)."""
+    facts = trace.facts
+    if not isinstance(facts, NetworkFacts):
+        return {}
+    through_net = {layer.neuron(j) for layer in facts.spec.layers[1:] if not ACTIVATIONS.get(str(layer.activation)).elementwise
+                   for j in range(layer.size)}
+    if not through_net:
+        return {}
+    found = {}
+    for step in trace.steps():
+        if step.kind == "dE_part" and step.context["above"] in through_net:
+            found[step.name] = path_symbol(step.context["neuron"], step.context["above"], step.context.get("sample"))
+    return found
+
+
+@lru_cache(maxsize=16384)
+def symbolic_latex(expr: Expr, precision: int) -> str:
+    """An expression with symbols (its constants at `precision`). The same
+    expressions recur in every variant of a spec and in every step: kept."""
+    return expr.latex(_symbolic_printer(precision))
+
+
+@lru_cache(maxsize=None)
+def _symbolic_printer(precision: int) -> Printer:
+    return Printer(full_symbol, lambda value: number_latex(value, precision))
+
+
+@lru_cache(maxsize=65536)
+def full_symbol(name: str) -> str:
+    """The symbol of a name with its prefix: a sample's values carry (n), a
+    forward-mode tangent is dotted; names repeat across documents: kept."""
+    prefix, bare = split_prefix(name)
+    if not prefix:
+        return symbol(bare)
+    if prefix == TANGENT_PREFIX:  # forward mode: the tangent of q is \dot{q}, of x_1 \dot{x}_1
+        head, underscore, tail = symbol(bare[1:].partition("/d")[0]).partition("_")
+        return f"\\dot{{{head}}}{underscore}{tail}"
+    sample = None
+    for part in prefix.split("."):
+        if part.startswith("sample") and part[6:].isdigit():
+            sample = int(part[6:])
+    return symbol(bare, sample)
+
+
+def _too_long(left: str, formula: str, substituted: str, value: str) -> bool:
+    """Whether `left = formula = substituted = value` is too long for one line
+    (by what a reader sees; the parts left out of the display not counted)."""
+    if len(left) + len(formula) + len(substituted) + len(value) <= ONE_LINE_LIMIT:
+        return False  # what a reader sees is never longer than the LaTeX
+    length = _visible_length(left) + _visible_length(value)
+    for part in (formula, substituted):
+        if part and part != value:
+            length += _visible_length(part)
+    return length > ONE_LINE_LIMIT
+
+
+@lru_cache(maxsize=65536)
 def _visible_length(latex: str) -> int:
     """Roughly how many characters a reader sees: commands and braces removed."""
     return len(_COMMAND.sub("", latex))

@@ -13,6 +13,7 @@ from .figures import circuit_drawing
 from .formatter import Formatter
 from .outline import Outline, paragraph, prose, user_text
 from .summary import SATURATED
+from .symbols import reads_as_constant
 
 MODES = (
     "Both modes give the same derivatives; they differ in what one pass gives you. One backward pass (reverse mode)\n"
@@ -101,6 +102,11 @@ def _conventions(facts: GraphFacts, formatter: Formatter) -> list[str]:
         lines.append(f"{first} sends the whole gradient to the argument it selected{both}; on a tie the "
                      f"{facts.tie_rule}\nof the tied arguments gets it.")
     lines.extend(record.note for record in FUNCTIONS if record.name in used and record.note)  # kinks: relu, abs
+    apart = [name for name in facts.inputs + facts.nodes if reads_as_constant(name)]
+    if apart:
+        shown = ", ".join(f"${symbol(name)}$" for name in apart)
+        lines.append(f"{shown} {'is a value' if len(apart) == 1 else 'are values'} of this graph, set upright so as "
+                     "not to be read as Euler's number (which appears only as $e^{x}$, the exponential).")
     if facts.round_to is not None:
         lines.append(f"Hand-calculation mode: every value is rounded to {facts.round_to} decimals as soon as it is "
                      "computed, and the\nrounded value is used from then on, as with a calculator.")
@@ -135,7 +141,9 @@ class _GraphWriter:
         getattr(self, kind)(section)
 
     def equations(self, section: TraceSection) -> None:
-        self.outline.add(*(self.formatter.equation(step) for step in section.steps if step.kind != "given"))
+        for step in section.steps:
+            if step.kind != "given":
+                self.outline.add(*self.formatter.blocks(step))
 
     def node_equation(self, name: str) -> str:
         step = next(step for step in self.forward.steps if step.name == name)
@@ -181,7 +189,7 @@ class _GraphWriter:
             first_local = first_local and step.kind != "local"
             if sentence:
                 self.outline.add(paragraph(sentence))
-            self.outline.add(self.formatter.equation(step))
+            self.outline.add(*self.formatter.blocks(step))
 
     def _backward_sentence(self, step: Step, node: str, locals_: int, first_local: bool) -> str:
         s, out, symbol = step.context, self.facts.output, self.formatter.symbol
@@ -231,7 +239,7 @@ class _GraphWriter:
                 first_local = False
             if sentence:
                 self.outline.add(paragraph(sentence))
-            self.outline.add(self.formatter.equation(step))
+            self.outline.add(*self.formatter.blocks(step))
 
 
 def _closing(outline: Outline, trace: Trace, facts: GraphFacts, formatter: Formatter) -> None:

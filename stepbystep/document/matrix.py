@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..engine.facts import NetworkFacts
 from ..engine.ops import ACTIVATIONS
+from ..spec import names
 from ..spec.model import NetworkSpec
 
 if TYPE_CHECKING:
@@ -36,8 +37,11 @@ class Matrix:
     def transposed(self) -> "Matrix":
         return Matrix(tuple(zip(*self.names)), tuple(zip(*self.values)))
 
-    def latex(self, number: Callable[[float], str]) -> str:
-        body = r" \\ ".join(" & ".join(number(value) for value in row) for row in self.values)
+    def latex(self, number: Callable[[float], str], shown: Callable[[str], float] | None = None) -> str:
+        """The matrix as LaTeX; `shown`: the value a document prints for a name
+        (float noise around 0 as 0), else the values as they are."""
+        rows = self.values if shown is None else tuple(tuple(shown(name) for name in row) for row in self.names)
+        body = r" \\ ".join(" & ".join(number(value) for value in row) for row in rows)
         return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
 
 
@@ -71,6 +75,7 @@ class StepView:
     layers: tuple[LayerView, ...]
     losses: Matrix              # 1 x m: E_total per sample
     loss: float                 # the step's (reduced) E_total
+    loss_name: str
 
 
 def matrix_steps(trace: "Trace") -> list[StepView]:
@@ -85,12 +90,12 @@ def matrix_steps(trace: "Trace") -> list[StepView]:
 def _step_view(trace: "Trace", spec: NetworkSpec, number: int, samples: tuple[int, ...]) -> StepView:
     facts = trace.facts
     assert isinstance(facts, NetworkFacts)
-    bare, names = facts.bare, facts.parameters
+    bare, parameters = facts.bare, facts.parameters
     values = trace.graph.values
-    step = "" if bare else f"step{number}."
+    step = "" if bare else names.step_prefix(number)
 
     def per_sample(n: int) -> str:
-        return "" if bare else f"step{number}.sample{n}."
+        return "" if bare else names.sample_prefix(number, n)
 
     def grid(rows: int, columns: int, name: Callable[[int, int], str]) -> Matrix:
         table = tuple(tuple(name(r, c) for c in range(columns)) for r in range(rows))
@@ -102,12 +107,15 @@ def _step_view(trace: "Trace", spec: NetworkSpec, number: int, samples: tuple[in
     layers = []
     for l, layer in enumerate(spec.layers[1:], start=1):
         below = spec.layers[l - 1]
-        weight = names.weights[l]
-        bias = names.biases[l]
+        weight = parameters.weights[l]
+        bias = parameters.biases[l]
         bias_names = None if bias is None else [bias] * layer.size if isinstance(bias, str) else list(bias)
         moves = spec.update_biases
-        reduced = (lambda p: f"dE_total/d{p}") if bare else (lambda p: f"{step}dE_total/d{p}")
-        updated = (lambda p: f"{p}+") if bare else (lambda p: f"{step}{p}+")
+        def reduced(p: str) -> str:
+            return step + names.total_gradient(p)
+
+        def updated(p: str) -> str:
+            return step + names.updated(p)
         d_bias = None
         if isinstance(bias, str):
             d_bias = grid(1, 1, lambda r, c: reduced(bias))
@@ -119,25 +127,25 @@ def _step_view(trace: "Trace", spec: NetworkSpec, number: int, samples: tuple[in
             weights=grid(layer.size, below.size, lambda r, c: step + weight[r][c]),
             bias=None if bias_names is None else grid(layer.size, 1, lambda r, c: step + bias_names[r]),
             bias_shared=isinstance(bias, str),
-            below=by_sample(below.size, (lambda r: below.neuron(r)) if first else (lambda r: f"out_{below.neuron(r)}")),
-            net=by_sample(layer.size, lambda r: f"net_{layer.neuron(r)}"),
-            out=by_sample(layer.size, lambda r: f"out_{layer.neuron(r)}"),
-            d_out=by_sample(layer.size, lambda r: f"dE_total/dout_{layer.neuron(r)}"),
+            below=by_sample(below.size, (lambda r: below.neuron(r)) if first else (lambda r: names.out(below.neuron(r)))),
+            net=by_sample(layer.size, lambda r: names.net(layer.neuron(r))),
+            out=by_sample(layer.size, lambda r: names.out(layer.neuron(r))),
+            d_out=by_sample(layer.size, lambda r: names.total_gradient(names.out(layer.neuron(r)))),
             slope=None if not ACTIVATIONS.get(str(layer.activation)).elementwise
-            else by_sample(layer.size, lambda r: f"dout_{layer.neuron(r)}/dnet_{layer.neuron(r)}"),
-            d_net=by_sample(layer.size, lambda r: f"dE_total/dnet_{layer.neuron(r)}"),
+            else by_sample(layer.size, lambda r: names.gradient(names.out(layer.neuron(r)), names.net(layer.neuron(r)))),
+            d_net=by_sample(layer.size, lambda r: names.total_gradient(names.net(layer.neuron(r)))),
             d_weights=grid(layer.size, below.size, lambda r, c: reduced(weight[r][c])),
             d_bias=d_bias,
-            d_below=by_sample(below.size, (lambda r: f"dE_total/d{below.neuron(r)}") if first
-                              else (lambda r: f"dE_total/dout_{below.neuron(r)}")),
+            d_below=by_sample(below.size, (lambda r: names.total_gradient(below.neuron(r))) if first
+                              else (lambda r: names.total_gradient(names.out(below.neuron(r))))),
             updated_weights=grid(layer.size, below.size, lambda r, c: updated(weight[r][c])),
             updated_bias=None if bias is None or not moves else
             grid(1, 1, lambda r, c: updated(bias)) if isinstance(bias, str)
             else grid(layer.size, 1, lambda r, c: updated(bias[r])),
         ))
-    losses = by_sample(1, lambda r: "E_total")
-    loss = values["E_total" if bare else f"{step}E_total"]
-    return StepView(number, samples, tuple(layers), losses, loss)
+    losses = by_sample(1, lambda r: names.E_TOTAL)
+    loss_name = step + names.E_TOTAL
+    return StepView(number, samples, tuple(layers), losses, values[loss_name], loss_name)
 
 
 def matrix_context(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any]]:
@@ -146,6 +154,7 @@ def matrix_context(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any
     assert isinstance(facts, NetworkFacts)
     spec = facts.spec
     number = formatter.number
+    shown = formatter.shown if formatter.noise else None
     mean = spec.reduction == "mean"
     eta = number(spec.learning_rate)
     out = []
@@ -159,51 +168,51 @@ def matrix_context(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any
             act = ACTIVATIONS.get(layer.activation).symbol
             b_symbol = formatter.symbol(str(facts.parameters.biases[l])) if layer.bias_shared else f"b^{{[{l}]}}"
             forward = [rf"Z^{{[{l}]}} = W^{{[{l}]}} A^{{[{l - 1}]}}" + (f" + {b_symbol}" if layer.bias else "")
-                       + f" = {layer.weights.latex(number)} {layer.below.latex(number)}"
-                       + (f" + {_bias_latex(layer, number)}" if layer.bias else "")
-                       + f" = {layer.net.latex(number)}",
-                       rf"A^{{[{l}]}} = {act}\left(Z^{{[{l}]}}\right) = {layer.out.latex(number)}"]
+                       + f" = {layer.weights.latex(number, shown)} {layer.below.latex(number, shown)}"
+                       + (f" + {_bias_latex(layer, number, shown)}" if layer.bias else "")
+                       + f" = {layer.net.latex(number, shown)}",
+                       rf"A^{{[{l}]}} = {act}\left(Z^{{[{l}]}}\right) = {layer.out.latex(number, shown)}"]
             backward = []
             if l == count:
                 backward.append(rf"\mathrm{{d}}A^{{[{l}]}} = \frac{{\partial E_{{total}}}}{{\partial A^{{[{l}]}}}} = "
-                                + layer.d_out.latex(number))
+                                + layer.d_out.latex(number, shown))
             if layer.slope is not None:
                 backward.append(rf"\mathrm{{d}}Z^{{[{l}]}} = \mathrm{{d}}A^{{[{l}]}} \odot {act}'\left(Z^{{[{l}]}}\right) = "
-                                + f"{layer.d_out.latex(number)} \\odot {layer.slope.latex(number)} = {layer.d_net.latex(number)}")
+                                + f"{layer.d_out.latex(number, shown)} \\odot {layer.slope.latex(number, shown)} = {layer.d_net.latex(number, shown)}")
             else:
                 backward.append(rf"\mathrm{{d}}Z^{{[{l}]}} = J_{{{layer.activation}}}^{{\top}} \mathrm{{d}}A^{{[{l}]}} "
-                                r"\text{ (column by column)} = " + layer.d_net.latex(number))
+                                r"\text{ (column by column)} = " + layer.d_net.latex(number, shown))
             backward.append(rf"\mathrm{{d}}W^{{[{l}]}} = {scale} \mathrm{{d}}Z^{{[{l}]}} A^{{[{l - 1}]\top}} = {scale} "
-                            + f"{layer.d_net.latex(number)} {layer.below.transposed().latex(number)} = {layer.d_weights.latex(number)}")
+                            + f"{layer.d_net.latex(number, shown)} {layer.below.transposed().latex(number, shown)} = {layer.d_weights.latex(number, shown)}")
             if layer.d_bias is not None:
                 if layer.bias_shared:
                     backward.append(rf"\frac{{\partial E_{{total}}}}{{\partial {b_symbol}}} = {scale} \textstyle\sum "
-                                    + rf"\mathrm{{d}}Z^{{[{l}]}} = {layer.d_bias.latex(number)}")
+                                    + rf"\mathrm{{d}}Z^{{[{l}]}} = {layer.d_bias.latex(number, shown)}")
                 else:
                     backward.append(rf"\mathrm{{d}}b^{{[{l}]}} = {scale} \mathrm{{d}}Z^{{[{l}]}} \mathbf{{1}} = "
-                                    + layer.d_bias.latex(number))
+                                    + layer.d_bias.latex(number, shown))
             through = "original" if l == 1 or spec.hidden_deltas_use == "original_weights" else "updated"
             lhs = r"\frac{\partial E_{total}}{\partial X}" if l == 1 else rf"\mathrm{{d}}A^{{[{l - 1}]}}"
             if through == "original":
                 backward.append(rf"{lhs} = W^{{[{l}]\top}} \mathrm{{d}}Z^{{[{l}]}} = "
-                                + f"{layer.weights.transposed().latex(number)} {layer.d_net.latex(number)} = {layer.d_below.latex(number)}")
+                                + f"{layer.weights.transposed().latex(number, shown)} {layer.d_net.latex(number, shown)} = {layer.d_below.latex(number, shown)}")
             else:
                 backward.append(rf"{lhs} = \left(W^{{[{l}]}} - \eta\, \mathrm{{d}}W^{{[{l}]}}_{{(n)}}\right)^{{\top}} "
-                                + rf"\mathrm{{d}}Z^{{[{l}]}}_{{(n)}} \text{{ per sample }} n = {layer.d_below.latex(number)}")
-            update = [rf"W^{{[{l}]+}} = W^{{[{l}]}} - \eta\, \mathrm{{d}}W^{{[{l}]}} = {layer.weights.latex(number)} - {eta} "
-                      + f"{layer.d_weights.latex(number)} = {layer.updated_weights.latex(number)}"]
+                                + rf"\mathrm{{d}}Z^{{[{l}]}}_{{(n)}} \text{{ per sample }} n = {layer.d_below.latex(number, shown)}")
+            update = [rf"W^{{[{l}]+}} = W^{{[{l}]}} - \eta\, \mathrm{{d}}W^{{[{l}]}} = {layer.weights.latex(number, shown)} - {eta} "
+                      + f"{layer.d_weights.latex(number, shown)} = {layer.updated_weights.latex(number, shown)}"]
             if layer.updated_bias is not None and layer.d_bias is not None:
-                update.append(rf"b^{{[{l}]+}} = b^{{[{l}]}} - \eta\, \mathrm{{d}}b^{{[{l}]}} = {layer.updated_bias.latex(number)}")
+                update.append(rf"b^{{[{l}]+}} = b^{{[{l}]}} - \eta\, \mathrm{{d}}b^{{[{l}]}} = {layer.updated_bias.latex(number, shown)}")
             layers.append({"index": l, "name": layer.name, "activation": layer.activation, "forward": forward,
                            "backward": backward, "updates": update, "through": through})
         out.append({"number": view.number, "samples": list(view.samples), "m": m, "layers": layers,
-                    "losses": view.losses.latex(number), "loss": number(view.loss), "mean": mean,
+                    "losses": view.losses.latex(number, shown), "loss": formatter.value(view.loss_name), "mean": mean,
                     "count": count})
     return out
 
 
-def _bias_latex(layer: LayerView, number: Callable[[float], str]) -> str:
+def _bias_latex(layer: LayerView, number: Callable[[float], str], shown: Callable[[str], float] | None) -> str:
     assert layer.bias is not None
     if layer.bias_shared:
-        return number(layer.bias.values[0][0]) + r" \cdot \mathbf{1}"
-    return layer.bias.latex(number)
+        return number(layer.bias.values[0][0] if shown is None else shown(layer.bias.names[0][0])) + r" \cdot \mathbf{1}"
+    return layer.bias.latex(number, shown)

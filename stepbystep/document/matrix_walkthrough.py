@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from ..engine.facts import NetworkFacts
 from ..engine.trace import Trace
-from .blocks import Equation
+from ..numbers import format_number
+from .blocks import Equation, Note
 from .formatter import Formatter
+from .mathwords import words_set_apart
 from .matrix import matrix_context
 from .network import convention_list, parameter_rows, parameter_table
-from .outline import Outline, paragraph
+from .outline import Outline, paragraph, prose
 from .summary import summary, warning_list
 
 INTRODUCTION = (
@@ -22,7 +24,7 @@ INTRODUCTION = (
 
 def display(latex: str) -> Equation:
     """A displayed matrix equation: the left side, then everything after its first `=`."""
-    left, _, right = latex.partition(" = ")
+    left, _, right = words_set_apart(latex).partition(" = ")
     return Equation(left, right)
 
 
@@ -48,8 +50,11 @@ def matrix_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None:
         for layer in step["layers"]:
             outline.add(paragraph(f"Layer {layer['name']} ({layer['activation']}):"),
                         *(display(equation) for equation in layer["forward"]))
+        # two equations, not one line with two "=": wrapped on a phone, a value
+        # landed under the other's label
         outline.add(paragraph("The loss of each sample (one column each), and of the step:"),
-                    Equation("E_{total}", f"{step['losses']}, \\qquad E_{{total}}^{{\\text{{step}}}} = {step['loss']}"))
+                    display(f"E_{{total}} = {step['losses']}"),
+                    display(f"E_{{total}}^{{\\text{{step}}}} = {step['loss']}"))
         outline.section("The backward pass", 3)
         for layer in reversed(step["layers"]):
             outline.add(paragraph(f"Layer {layer['name']}:"), *(display(equation) for equation in layer["backward"]))
@@ -61,6 +66,10 @@ def matrix_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None:
         outline.section("The updates", 3)
         for layer in step["layers"]:
             outline.add(*(display(equation) for equation in layer["updates"]))
+    if formatter.noise:
+        listed = ", ".join(f"`{name}` (computed as {format_number(trace.graph.values[name])})" for name in formatter.noise)
+        outline.add(Note(prose(f"Printed as 0: {listed}; each is below the rounding error of the numbers it is made "
+                               "of, so it is 0 up to float rounding. The answer key keeps the computed values.")))
     summary(outline, trace, formatter)
     outline.section("The parameters before and after", 2)
     outline.add(parameter_table(parameter_rows(trace, formatter)))

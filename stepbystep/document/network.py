@@ -122,9 +122,11 @@ class _StepWriter:
             self.outline.add(Figure("network", drawing.title, drawing))
         givens = [step for step in section.steps if step.kind == "given"]
         self.outline.add(Table(tuple(prose(cell) for cell in ("parameter", "value", "connects")),
-                               tuple((self._symbol_cell(step), prose(self.formatter.text(step.value)),
+                               tuple((self._symbol_cell(step), prose(self.formatter.text(self.formatter.shown(step.name))),
                                       prose(self._describe(step))) for step in givens)))
-        self.outline.add(*(self.formatter.equation(step) for step in section.steps if step.kind != "given"))
+        for step in section.steps:
+            if step.kind != "given":
+                self.outline.add(*self.formatter.blocks(step))
 
     def _describe(self, step: Step) -> str:
         bare = step.name.rpartition(".")[2]
@@ -150,7 +152,7 @@ class _StepWriter:
         outline.add(*section_intro(section, self.facts, example, formatter.symbol))
         givens = [step for step in section.steps if step.kind == "given"]
         if givens:
-            values = ", ".join(f"${formatter.symbol(step.name)} = {formatter.number(step.value)}$" for step in givens)
+            values = ", ".join(f"${formatter.symbol(step.name)} = {formatter.value(step.name)}$" for step in givens)
             outline.add(paragraph(f"The values used here: {values}."))
         seen = {step.kind for step in givens}
         for step, equation in zip(computed, equations):
@@ -160,6 +162,8 @@ class _StepWriter:
                 if sentence:
                     outline.add(paragraph(sentence))
             outline.add(equation)
+            if formatter.noise and step.name in formatter.noise:
+                outline.add(*formatter.blocks(step)[1:])
         if section.kind == "error" and section.context.get("after") and self.facts.bare:
             outline.add(paragraph(
                 f"Before the update the total error was ${formatter.value('E_total')}$; after one update it is\n"
@@ -184,7 +188,7 @@ def parameter_rows(trace: Trace, formatter: Formatter) -> list[tuple[str, str, s
 
     def row(name: str, path: str) -> tuple[str, str, str, str, str]:
         return (name, formatter.symbol(name), path, formatter.text(facts.initial[name]),
-                formatter.text(values[f"after{facts.steps}.{name}"]))
+                formatter.text(formatter.shown(f"after{facts.steps}.{name}")))
 
     for l, layer in enumerate(spec.layers[1:], start=1):
         below = spec.layers[l - 1]

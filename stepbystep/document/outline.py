@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .mathwords import words_set_apart
 from .blocks import Block, Code, Ids, Inline, Math, Paragraph, Runs, Section, Strong, Text, UserText
 
 _MARKUP = re.compile(r"\$([^$]+)\$|\*\*(.+?)\*\*|`([^`]+)`", re.S)
@@ -20,13 +21,16 @@ _MARKUP = re.compile(r"\$([^$]+)\$|\*\*(.+?)\*\*|`([^`]+)`", re.S)
 def prose(text: str) -> Runs:
     """Our own sentence as runs: `$…$` math, `**…**` strong, `` `…` `` code.
     Only for text this package writes: never for a user's text."""
+    if "$" not in text and "*" not in text and "`" not in text:
+        return (Text(text),)
     runs: list[Inline] = []
     start = 0
     for match in _MARKUP.finditer(text):
         if match.start() > start:
             runs.append(Text(text[start:match.start()]))
         math, strong, code = match.groups()
-        runs.append(Math(math) if math is not None else Strong(strong) if strong is not None else Code(code))
+        runs.append(Math(words_set_apart(math)) if math is not None
+                    else Strong(strong) if strong is not None else Code(code))
         start = match.end()
     if start < len(text):
         runs.append(Text(text[start:]))

@@ -99,6 +99,11 @@ def before_step(step: Step, section: Section, facts: NetworkFacts, symbol: Calla
     if kind == "dnet_dout":
         return _path_weight(c, symbol)
     if kind == "dE_part":
+        if not ACTIVATIONS.get(_activation_of(facts, c["above"])).elementwise:
+            return (f"The part of the error's change that flows back through the net input of {c['above']} is that "
+                    f"neuron's delta times this weight.\nWith a softmax output that net input moves every output's "
+                    f"error term, not only ${symbol('E_' + c['above'])}$, so the part is labelled by "
+                    f"${symbol('net_' + c['above'])}$:")
         return f"The part of the error's change that flows back through {c['above']} is that neuron's delta times this weight:"
     if kind == "dE_dout_hidden":
         return "With one path, that part is the whole change:" if section.context["above_size"] == 1 else "Adding up the paths:"
@@ -111,6 +116,13 @@ def before_step(step: Step, section: Section, facts: NetworkFacts, symbol: Calla
     if kind == "after_total":
         return "The total error over all samples with the updated parameters:"
     return ""
+
+
+def _activation_of(facts: NetworkFacts, neuron: str) -> str:
+    for layer in facts.spec.layers[1:]:
+        if any(layer.neuron(j) == neuron for j in range(layer.size)):
+            return str(layer.activation)
+    raise KeyError(neuron)
 
 
 def _delta(activation: str, section: Section) -> str:

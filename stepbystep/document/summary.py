@@ -16,6 +16,7 @@ from ..engine.facts import NetworkFacts
 from ..engine.graph import Ref
 from ..engine.ops import ACTIVATIONS
 from ..numbers import format_number
+from ..spec import names
 from ..spec.model import steps_per_epoch
 from .blocks import Bullets, Item, Note, Strong, Table
 from .figures import LossCurve
@@ -37,7 +38,7 @@ def epoch_losses(trace: "Trace") -> list[tuple[int, int, float]]:
     spec = _facts(trace).spec
     per_epoch = steps_per_epoch(spec.training.mode, spec.training.batch_size, len(spec.samples))
     values = trace.graph.values
-    return [(epoch, epoch * per_epoch, values[f"after{epoch * per_epoch}.E_total"])
+    return [(epoch, epoch * per_epoch, values[names.after_total(epoch * per_epoch)])
             for epoch in range(1, spec.training.epochs + 1)]
 
 
@@ -47,8 +48,8 @@ def curve_points(trace: "Trace") -> list[tuple[int, float]]:
     if facts.spec.training.epochs > 1:
         return [(epoch, loss) for epoch, _, loss in epoch_losses(trace)]
     values = trace.graph.values  # a long online run keeps only some steps' losses (engine/nn.py loss_steps)
-    return [(step, values[f"after{step}.E_total"]) for step in range(1, facts.steps + 1)
-            if f"after{step}.E_total" in values]
+    return [(step, values[names.after_total(step)]) for step in range(1, facts.steps + 1)
+            if names.after_total(step) in values]
 
 
 def _pick(count: int, notes: set[int]) -> list[int]:
@@ -70,7 +71,7 @@ def summary(outline: "Outline", trace: "Trace", formatter: "Formatter") -> None:
         _loss_summary(outline, trace, formatter)
     drift = _drift_rows(trace, formatter)
     if drift:
-        final_loss = formatter.text(trace.graph.values[f"after{facts.steps}.E_total"])
+        final_loss = formatter.text(trace.graph.values[names.after_total(facts.steps)])
         assert facts.exact is not None
         outline.section("Hand calculation against the exact run", 2)
         # the exact run at the walkthrough's default 9 decimals: at K decimals it would read like the rounded one
@@ -87,13 +88,13 @@ def _loss_summary(outline: "Outline", trace: "Trace", formatter: "Formatter") ->
     steps, epochs = facts.steps, training.epochs
     losses = epoch_losses(trace)
     by_epoch = {epoch: (step, loss) for epoch, step, loss in losses}
-    noted = {epoch for epoch, step, _ in losses if _note(trace, f"after{step}.E_total")}
+    noted = {epoch for epoch, step, _ in losses if _note(trace, names.after_total(step))}
     picked = _pick(len(losses), noted)
     outline.section("Training summary", 2)
     outline.add(paragraph(
         f"{steps:,} update{'s' if steps > 1 else ''} in {epochs:,} epoch{'s' if epochs > 1 else ''}\n"
         f"({training.mode} training); the steps not shown in full are computed exactly the same way. The total error\n"
-        f"over all samples after the last update is {formatter.text(trace.graph.values[f'after{steps}.E_total'])}."))
+        f"over all samples after the last update is {formatter.text(trace.graph.values[names.after_total(steps)])}."))
     outline.section("The loss after each epoch", 3)
     if len(picked) < len(losses):
         outline.add(paragraph(
@@ -103,7 +104,7 @@ def _loss_summary(outline: "Outline", trace: "Trace", formatter: "Formatter") ->
     outline.add(table(("epoch", "after update", "$E_{total}$"), rows))
     for epoch in picked:
         step = by_epoch[epoch][0]
-        note = _note(trace, f"after{step}.E_total")
+        note = _note(trace, names.after_total(step))
         if note:
             outline.add(Note((user_text(note),), f"Note (after update {step})"))
     outline.section("The outputs after training", 3)
@@ -135,10 +136,10 @@ def _output_rows(trace: "Trace", formatter: "Formatter") -> list[tuple[str, ...]
     output = spec.layers[-1]
     rows = []
     for index, sample in enumerate(spec.samples):
-        prefix = f"after{steps}.sample{index + 1}." if several else f"after{steps}."
+        prefix = names.after_prefix(steps, index + 1 if several else None)
         for k, target in enumerate(sample.targets):
-            out = values[f"{prefix}out_{output.neuron(k)}"]
-            rows.append((str(index + 1), f"${formatter.symbol(f'out_{output.neuron(k)}')}$", formatter.text(out),
+            out = values[prefix + names.out(output.neuron(k))]
+            rows.append((str(index + 1), f"${formatter.symbol(names.out(output.neuron(k)))}$", formatter.text(out),
                          formatter.text(target), formatter.text(out - target)))
     return rows
 
@@ -153,7 +154,7 @@ def _drift_rows(trace: "Trace", formatter: "Formatter") -> list[tuple[str, ...]]
     for name in facts.parameters.all_names():
         if not (name.startswith("w") or facts.spec.update_biases):
             continue   # a bias that is never updated cannot drift
-        rounded = values[f"after{facts.steps}.{name}"]
+        rounded = values[names.after_prefix(facts.steps) + name]
         rows.append((f"${formatter.symbol(name)}$", formatter.text(rounded), repr(exact.parameters[name]),
                      f"{rounded - exact.parameters[name]:.3e}"))
     return rows
@@ -182,7 +183,7 @@ def warnings(trace: "Trace", formatter: "Formatter") -> list[str]:
     found.extend(_final_saturation(trace))
     found.extend(_rising(trace))
     facts = _facts(trace)
-    largest = max(abs(trace.graph.values[f"after{facts.steps}.{name}"]) for name in facts.parameters.all_names())
+    largest = max(abs(trace.graph.values[names.after_prefix(facts.steps) + name]) for name in facts.parameters.all_names())
     if largest > HUGE_WEIGHT:
         found.append(f"Overflow ahead: a parameter has grown to {largest:.3g}. The updates are diverging; "
                      "a longer run will overflow. Lower the learning rate.")
@@ -195,7 +196,7 @@ def _final_saturation(trace: "Trace") -> list[str]:
     spec, steps = facts.spec, facts.steps
     values = trace.graph.values
     several = len(spec.samples) > 1
-    names = []
+    saturated = []
     for layer in spec.layers[1:]:
         record = ACTIVATIONS.get(str(layer.activation))
         if not (record.saturates and record.elementwise):
@@ -204,16 +205,16 @@ def _final_saturation(trace: "Trace") -> list[str]:
         for j in range(layer.size):
             slopes = []
             for index in range(len(spec.samples)):
-                prefix = f"after{steps}.sample{index + 1}." if several else f"after{steps}."
-                slopes.append(slope.evaluate({"out": values[f"{prefix}out_{layer.neuron(j)}"],
-                                              "net": values[f"{prefix}net_{layer.neuron(j)}"]}))
+                prefix = names.after_prefix(steps, index + 1 if several else None)
+                slopes.append(slope.evaluate({"out": values[prefix + names.out(layer.neuron(j))],
+                                              "net": values[prefix + names.net(layer.neuron(j))]}))
             if max(abs(slope) for slope in slopes) < SATURATED:
-                names.append(layer.neuron(j))
-    if not names:
+                saturated.append(layer.neuron(j))
+    if not saturated:
         return []
-    return [f"Saturation after training: {', '.join(names)} "
-            f"{'is' if len(names) == 1 else 'are'} saturated on every sample (the derivative of the activation is "
-            f"below {SATURATED:g}), so the gradient through {'it' if len(names) == 1 else 'them'} has vanished."]
+    return [f"Saturation after training: {', '.join(saturated)} "
+            f"{'is' if len(saturated) == 1 else 'are'} saturated on every sample (the derivative of the activation is "
+            f"below {SATURATED:g}), so the gradient through {'it' if len(saturated) == 1 else 'them'} has vanished."]
 
 
 def _rising(trace: "Trace") -> list[str]:

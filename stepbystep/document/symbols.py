@@ -1,7 +1,12 @@
 """Value names as LaTeX symbols, in Mazur's notation.
 
-`net_h1` prints as net_{h1}, `w5+` as w_5^+, `dE_total/dw5` as a fraction of
+`net_h1` prints as net_{h1}, `w5+` as w_5^+, `E_total` as E_{total} with an
+upright subscript (a word is a label), `dE_total/dw5` as a fraction of
 partials. One place, so the walkthrough, the sheets and the tables agree.
+
+A name that would read as a mathematical constant is set apart: a value
+named `e` prints upright, \\mathrm{e}, so `e^{e}` cannot be mistaken for
+Euler's number to its own power (the document says so in its conventions).
 """
 from __future__ import annotations
 
@@ -9,12 +14,17 @@ import re
 from functools import lru_cache
 
 _NEURON = re.compile(r"^([A-Za-z]+[A-Za-z0-9]*?)(\d+)$")
+_WORD = re.compile(r"[A-Za-z]{2}")
+# names a reader would take for a constant, and the constant
+CONSTANTS = {"e": "Euler's number"}
 
 
 def _atom_symbol(name: str) -> str:
     """`net_h1` -> net_{h1}, `w5` -> w_5, `i1` -> i_1, `h2_3` stays readable."""
     if "_" in name:
         head, _, tail = name.partition("_")
+        if _WORD.search(tail):  # a label such as total: upright (E_{\\mathrm{total}})
+            return f"{_word(head)}_{{\\mathrm{{{_escape(tail)}}}}}"
         return f"{_word(head)}_{{{_escape(tail)}}}"
     match = _NEURON.match(name)
     if match:
@@ -24,7 +34,16 @@ def _atom_symbol(name: str) -> str:
 
 def _word(text: str) -> str:
     text = _escape(text)
+    if text in CONSTANTS:
+        return f"\\mathrm{{{text}}}"
     return text if len(text) == 1 else f"\\mathit{{{text}}}"
+
+
+def reads_as_constant(name: str) -> bool:
+    """Whether a value name's symbol starts with a letter set apart from a constant (`e`, `e_1`, `e2`)."""
+    head = name.partition("_")[0]
+    match = _NEURON.match(head)
+    return (match.group(1) if match else head) in CONSTANTS
 
 
 def _escape(text: str) -> str:
@@ -52,6 +71,18 @@ def symbol(name: str, sample: int | None = None) -> str:
     elif sample is not None and not _is_parameter(base):
         text = _with_sample(text, sample)
     return text
+
+
+@lru_cache(maxsize=4096)
+def path_symbol(neuron: str, above: str, sample: int | None = None) -> str:
+    """The part of dE_total/dout_<neuron> that flows back through net_<above>,
+    where Mazur's dE_<above>/dout_<neuron> would be wrong: the loss term
+    E_<above> of a softmax output is not what changes (it is 0 where its
+    target is 0), the whole error changes through that net input."""
+    total = _with_sample(_atom_symbol("E_total"), sample)
+    out = _with_sample(_atom_symbol(f"out_{neuron}"), sample)
+    net = _with_sample(_atom_symbol(f"net_{above}"), sample)
+    return f"\\left.\\frac{{\\partial {total}}}{{\\partial {out}}}\\right|_{{\\text{{via }} {net}}}"
 
 
 def _with_sample(text: str, sample: int | None) -> str:

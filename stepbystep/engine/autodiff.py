@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from ..spec import names
 from .graph import Add, Call, Div, Expr, Graph, Mul, Neg, Num, Pow, Ref, Sub, sum_of
 
 ZERO, ONE = Num(0.0), Num(1.0)
@@ -152,7 +153,7 @@ class Planned:
 
 
 def local_name(node: str, argument: str) -> str:
-    return f"d{node}/d{argument}"
+    return names.gradient(node, argument)
 
 
 def local_gradient(graph: Graph, node: str, argument: str) -> Expr:
@@ -191,7 +192,7 @@ def reverse_mode(graph: Graph, output: str) -> list[Planned]:
         for argument in graph.nodes[name].inputs:
             consumers.setdefault(argument, []).append(name)
     def grad(name: str) -> str:
-        return f"d{output}/d{name}"
+        return names.gradient(output, name)
 
     plan = [Planned(grad(output), ONE, "seed", output)]
     for node in order:
@@ -219,7 +220,7 @@ TANGENT_PREFIX = "forward."
 
 
 def tangent_name(name: str, wrt: str) -> str:
-    return f"{TANGENT_PREFIX}d{name}/d{wrt}"
+    return TANGENT_PREFIX + names.gradient(name, wrt)
 
 
 def forward_mode(graph: Graph, wrt: str, upto: str | None = None) -> list[Planned]:

@@ -17,6 +17,7 @@ from dataclasses import fields
 from typing import Any, Iterator
 
 from ..spec.model import GraphSpec, SpecError
+from ..spec import names
 from .autodiff import Planned, forward_mode, reverse_mode, tangent_name
 from .graph import (
     Add,
@@ -242,7 +243,7 @@ def build_graph_trace(spec: GraphSpec, round_to: int | None = None, mode: str = 
     if mode == "reverse":
         plan = reverse_mode(graph, spec.output)
         _record(trace, plan, "graph_backward", "The backward pass", spec.output)
-        check_of = {name: f"d{spec.output}/d{name}" for name in input_names}
+        check_of = {name: names.gradient(spec.output, name) for name in input_names}
     else:
         assert wrt is not None
         plan = forward_mode(graph, wrt, spec.output)

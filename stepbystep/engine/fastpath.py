@@ -110,12 +110,18 @@ class ScalarTrainer(Trainer):
     """The sample graph compiled to Python over floats: bit-for-bit the graph's
     numbers, including rounding and mistakes, at about 1 µs a weight and sample."""
 
-    def __init__(self, spec: Any, conventions: Conventions, template: SampleTemplate) -> None:
+    def __init__(self, spec: Any, conventions: Conventions, template: SampleTemplate,
+                 template_for: Callable[[int], SampleTemplate] | None = None) -> None:
+        """`template_for(index)`: sample `index`'s own graph, for a loss whose
+        expressions depend on the sample's class (multiclass_hinge)."""
         self.names = template.parameters
         self.conventions = conventions
         self.samples = [(tuple(s.inputs), tuple(s.targets)) for s in spec.samples]
-        self.sample_step = compile_sample(template, conventions.round_to)
-        self.sample_loss = compile_sample(template, conventions.round_to, loss_only=True)
+        if template_for is None:
+            self.sample_step = compile_sample(template, conventions.round_to)
+            self.sample_loss = compile_sample(template, conventions.round_to, loss_only=True)
+        else:
+            self.sample_step, self.sample_loss = _by_targets(spec, template_for, conventions.round_to)
         self.rounder = _rounder(conventions.round_to)
         self.update = compile_update(conventions)
         rule = conventions.rule
@@ -221,6 +227,20 @@ class ScalarTrainer(Trainer):
         if batches:
             losses.append(self.loss(result) if keep_loss is None or keep_loss(len(batches) - 1) else None)
         return result, losses
+
+
+def _by_targets(spec: Any, template_for: Callable[[int], SampleTemplate],
+                round_to: int | None) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """One compiled sample per distinct target vector, chosen by the targets passed in."""
+    steps: dict[tuple[float, ...], Callable[..., Any]] = {}
+    losses: dict[tuple[float, ...], Callable[..., Any]] = {}
+    for index, sample in enumerate(spec.samples):
+        key = tuple(sample.targets)
+        if key not in steps:
+            template = template_for(index)
+            steps[key] = compile_sample(template, round_to)
+            losses[key] = compile_sample(template, round_to, loss_only=True)
+    return (lambda P, X, T: steps[T](P, X, T)), (lambda P, X, T: losses[T](P, X, T))
 
 
 def compile_optimizer(rule: "UpdateRule", names: Sequence[str], updated: Sequence[bool],

@@ -12,10 +12,12 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Callable
 
+from ..spec import names
 from ..spec.model import MAX_DETAIL_WEIGHTS, NetworkSpec, steps_per_epoch
 from .backprop import StepBuilder, updates_text
 from .facts import ExactRun, NetworkFacts, frozen_mapping
 from .graph import Graph, GraphError, Ref
+from .ops import LOSSES
 from .parameters import NO_MISTAKES, Mistakes, initial_values, parameter_names
 from .trace import Trace, TraceBuilder
 
@@ -115,7 +117,7 @@ class _NetworkBuilder:
                 if number < total:
                     loss = self._fast_loss(number, values)
                     self.trace.section("after", f"After {updates_text(number)}", 2, step=number)
-                    self.trace.given(f"after{number}.E_total", loss, "after_total", summary=True)
+                    self.trace.given(names.after_total(number), loss, "after_total", summary=True)
                 number += 1
                 continue
             end = min([step for step in recorded if step > number] + [total + 1])
@@ -124,7 +126,7 @@ class _NetworkBuilder:
             self.trace.section("losses", title, 2, first=number, last=end - 1)
             for offset, loss in enumerate(losses):
                 if number + offset < total and loss is not None:
-                    self.trace.given(f"after{number + offset}.E_total", loss, "after_total", summary=True)
+                    self.trace.given(names.after_total(number + offset), loss, "after_total", summary=True)
             params = None
             number = end
         self.steps.after(self.trace, total, values, params)
@@ -151,26 +153,27 @@ class _NetworkBuilder:
                                       self.round_to is None and self.mistakes == NO_MISTAKES, self._sample_template)
         return self._fast
 
-    def _sample_template(self) -> "SampleTemplate":
-        """One sample's graph, built exactly as in a recorded step, for compiling."""
+    def _sample_template(self, index: int = 0) -> "SampleTemplate":
+        """One sample's graph, built exactly as in a recorded step, for compiling
+        (sample `index`: a loss written for each sample's class needs its own)."""
         from .fastpath import SampleTemplate
 
         steps = StepBuilder(self.spec, self.names, self.mistakes, bare=False)  # prefixes as in a step of a run
         trace = TraceBuilder(Graph(self.round_to))
-        names = self.names.all_names()
+        parameters = self.names.all_names()
         # Any values that evaluate will do: the template only provides the expressions.
         try:
-            params = {name: trace.given(name, 0.0) for name in names}
-            outcome = steps.sample(trace, "", 0, params, 1)
+            params = {name: trace.given(name, 0.0) for name in parameters}
+            outcome = steps.sample(trace, "", index, params, 1)
         except GraphError:
             trace = TraceBuilder(Graph(self.round_to))
-            params = {name: trace.given(name, self.initial[name]) for name in names}
-            outcome = steps.sample(trace, "", 0, params, 1)
+            params = {name: trace.given(name, self.initial[name]) for name in parameters}
+            outcome = steps.sample(trace, "", index, params, 1)
         inputs = tuple(self.spec.layers[0].neuron(i) for i in range(self.spec.layers[0].size))
         output = self.spec.layers[-1]
-        targets = tuple(f"target_{output.neuron(k)}" for k in range(output.size))
-        return SampleTemplate(trace.graph, tuple(names), inputs, targets, outcome.loss.name,
-                              tuple(outcome.gradients[name].name for name in names))
+        targets = tuple(names.target(output.neuron(k)) for k in range(output.size))
+        return SampleTemplate(trace.graph, tuple(parameters), inputs, targets, outcome.loss.name,
+                              tuple(outcome.gradients[name].name for name in parameters))
 
     def _run_fast(self, first: int, end: int, values: dict[str, float]) -> tuple[dict[str, float], list[float | None]]:
         """Steps first..end-1 on the fast path; a step that is not finite is
@@ -191,7 +194,7 @@ class _NetworkBuilder:
                 updated = self.steps.step(scratch, number, batch, failure.values, None)
                 after = {name: scratch.graph.values[ref.name] for name, ref in updated.items()}
                 self._graph_loss(number, after)
-            raise GraphError(f"step{number}", "a value is not finite (overflow or NaN); "
+            raise GraphError(names.step(number), "a value is not finite (overflow or NaN); "
                                               "the learning rate may be too high") from None
 
     def _graph_loss(self, number: int, values: dict[str, float]) -> float:
@@ -211,7 +214,7 @@ class _NetworkBuilder:
 
 
 def make_trainer(spec: NetworkSpec, names: tuple[str, ...], conventions: "Conventions", plain: bool,
-                 template: Callable[[], "SampleTemplate"]) -> "Trainer":
+                 template: Callable[..., "SampleTemplate"]) -> "Trainer":
     """numpy for larger nets when no rounding or mistake asks for exact
     replay of the graph's arithmetic; compiled scalars otherwise. numpy is
     imported only when it is used (start-up time)."""
@@ -223,4 +226,5 @@ def make_trainer(spec: NetworkSpec, names: tuple[str, ...], conventions: "Conven
         from .fastpath_numpy import NumpyTrainer
 
         return NumpyTrainer(spec, names, conventions)
-    return ScalarTrainer(spec, conventions, template())
+    per_class = LOSSES.get(spec.loss).layer_term is not None   # its expressions name each sample's class
+    return ScalarTrainer(spec, conventions, template(), template if per_class else None)

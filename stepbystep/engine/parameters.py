@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..spec import names as value_names
 from ..spec.model import NetworkSpec
 
 
@@ -57,15 +58,15 @@ def parameter_names(spec: NetworkSpec) -> Parameters:
             names = []
             for _ in row:
                 counter += 1
-                names.append(f"w{counter}")
+                names.append(value_names.weight(counter))
             rows.append(tuple(names))
         weights.append(tuple(rows))
         if layer.bias is None:
             biases.append(None)
         elif isinstance(layer.bias, tuple):
-            biases.append(tuple(f"b_{layer.neuron(j)}" for j in range(layer.size)))
+            biases.append(tuple(value_names.neuron_bias(layer.neuron(j)) for j in range(layer.size)))
         else:
-            biases.append(f"b{index}")
+            biases.append(value_names.shared_bias(index))
     return Parameters(tuple(weights), tuple(biases))
 
 

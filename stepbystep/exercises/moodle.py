@@ -135,14 +135,16 @@ def digits_needed(rtol: float) -> int:
 def feedback_html(variant: Variant) -> str:
     """The worked solution as HTML with LaTeX for Moodle's MathJax filter (on
     by default; Moodle's HTML cleaning may drop MathML), rendered from the
-    document tree, without a stylesheet (Moodle cleans <style> out anyway;
-    1,000 copies add up)."""
+    document tree. No stylesheet and no inline SVG pictures: Moodle's HTML
+    cleaning removes both (its purifier knows no <svg>), and 1,000 copies
+    add up; a figure shows what a format without pictures shows (the
+    circuit's table of numbers; the network's numbers are in its tables)."""
     document = build_document(variant.trace)
     try:
         from ..formats.html import HtmlRenderer
     except ImportError:  # an installation without the HTML renderer
         return markdown_fallback(render_markdown(document))
-    return '<div class="stepbystep">\n' + HtmlRenderer(math="mathjax").document(document) + "\n</div>"
+    return '<div class="stepbystep">\n' + HtmlRenderer(math="mathjax", pictures=False).document(document) + "\n</div>"
 
 
 def markdown_fallback(text: str) -> str:

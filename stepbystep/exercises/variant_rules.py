@@ -123,6 +123,9 @@ def _targets_fit(spec: NetworkSpec, targets: Draw) -> None:
     if loss.targets_sum is not None:
         raise spec_error(spec, "variants.targets", f"{loss.name} targets must sum to {loss.targets_sum:g} and cannot "
                                                    "be drawn one by one; set targets = false")
+    if not loss.targets_drawn_freely:
+        raise spec_error(spec, "variants.targets", f"{loss.name} targets name a class and cannot be drawn as numbers; "
+                                                   "set targets = false")
     low, high = loss.target_low, loss.target_high
     if low is not None and high is not None and not (low <= targets.low and targets.high <= high):
         raise spec_error(spec, "variants.targets.range", f"{loss.name} targets must lie from {low:g} to {high:g}")

@@ -3,7 +3,10 @@
 Layers are columns from left to right, neurons circles labelled with their
 names (i1, h1, o1), every connection a line labelled with its weight, and a
 shared bias a small node feeding its layer (a per-neuron bias is written under
-its neuron). The picture uses `currentColor` and CSS classes, so it follows the
+its neuron). Above MAX_LABELLED_WEIGHTS connections (a 3-4-2 net has 20) the
+labels would be too many to read, and the picture so wide that a phone shrinks
+it to a blur: the connections are drawn unlabelled and close together, and a
+line under the picture points to the table of weights beside it. The picture uses `currentColor` and CSS classes, so it follows the
 page's colours (dark mode) and still looks right with no stylesheet at all.
 """
 from __future__ import annotations
@@ -26,6 +29,9 @@ TOP = 58              # room for the layer captions
 LABEL_NEAR, LABEL_FAR = 0.3, 0.7
 SPREADS = (1.0, 1.2, 1.45, 1.75, 2.1, 2.5)          # tried in turn until the labels fit
 SPOTS = tuple(step / 20 for step in range(3, 18))   # where else a label may go
+MAX_LABELLED_WEIGHTS = 24
+UNLABELLED_GAP, UNLABELLED_ROW_GAP = 160, 72   # compact: no label needs room (a bias label still fits)
+UNLABELLED_NOTE = "Too many connections to label: the weights are in the table."
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,8 @@ def network_svg(drawing: NetworkDrawing) -> str:
     if drawing.inputs is not None and drawing.targets is not None:
         sample = ([format_number(value, drawing.precision) for value in drawing.inputs],
                   [format_number(value, drawing.precision) for value in drawing.targets])
+    if not labelled(drawing):
+        return _draw(drawing, values, sample, 1.0, labels=False)[0]
     for spread in SPREADS:
         svg, tidy = _draw(drawing, values, sample, spread)
         if tidy:
@@ -50,18 +58,25 @@ def network_svg(drawing: NetworkDrawing) -> str:
     return svg
 
 
+def labelled(drawing: NetworkDrawing) -> bool:
+    """Whether every connection carries its weight's label (small enough nets)."""
+    return sum(len(row) for layer in drawing.layers for row in layer.weights) <= MAX_LABELLED_WEIGHTS
+
+
 def _draw(drawing: NetworkDrawing, values: Mapping[str, str], sample: tuple[list[str], list[str]] | None,
-          spread: float) -> tuple[str, bool]:
+          spread: float, labels: bool = True) -> tuple[str, bool]:
     layers = drawing.layers
-    row_gap = ROW_GAP * spread
+    row_gap = ROW_GAP * spread if labels else UNLABELLED_ROW_GAP
     tallest = max(len(layer.neurons) for layer in layers)
     has_shared_bias = any(isinstance(layer.bias, str) for layer in layers[1:])
-    height = TOP + tallest * row_gap + (row_gap if has_shared_bias else 10) + 10
+    height = TOP + tallest * row_gap + (row_gap if has_shared_bias else 10) + 10 + (0 if labels else 26)
     longest = max((len(name) + len(values[name]) + 4 for layer in layers for row in layer.weights
                    for name in row), default=0)
     # a label must fit between the two circles it sits between
     label = longest * CHAR_WIDTH + 8
     gap = spread * max(COLUMN_GAP, (RADIUS + 6 + label / 2) / LABEL_NEAR, (label + 6) / (LABEL_FAR - LABEL_NEAR))
+    if not labels:
+        gap = UNLABELLED_GAP
     biases = [name for layer in layers if layer.bias
               for name in ([layer.bias] if isinstance(layer.bias, str) else layer.bias)]
     bias_half = max((len(name) + len(values[name]) + 4 for name in biases), default=0) * CHAR_WIDTH / 2 + 12
@@ -101,6 +116,8 @@ def _draw(drawing: NetworkDrawing, values: Mapping[str, str], sample: tuple[list
         for j, row in enumerate(layer.weights):
             for i, weight in enumerate(row):
                 edges.append(_line(centre(l - 1, i), centre(l, j), "sbs-edge"))
+                if not labels:
+                    continue
                 at = LABEL_NEAR if i % 2 == 0 else LABEL_FAR
                 wanted.append((centre(l - 1, i), centre(l, j), at, f"{weight}{mark} = {values[weight]}"))
         bias = layer.bias
@@ -125,8 +142,10 @@ def _draw(drawing: NetworkDrawing, values: Mapping[str, str], sample: tuple[list
             nodes.append(_text(point.x + RADIUS + 8, point.y + 4, f"target {value}", "sbs-value", anchor="start"))
     for l, layer in enumerate(layers):
         circles.extend(centre(l, j) for j in range(len(layer.neurons)))
-    labels, tidy = _place_labels(wanted, fixed, circles)
-    body = "".join(edges + nodes + labels)
+    placed, tidy = _place_labels(wanted, fixed, circles)
+    if not labels:
+        nodes.append(_text(width / 2, height - 12, UNLABELLED_NOTE, "sbs-caption"))
+    body = "".join(edges + nodes + placed)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="sbs-diagram" role="img" '
             f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
             f'font-family="system-ui, sans-serif" font-size="12" fill="currentColor">'

@@ -30,7 +30,7 @@ from ..document.blocks import (
 from .figures import svg
 from .mathml import display_equation, latex_to_mathml
 from .renderer import Renderer, equation_note
-from .sandbox import UserTemplateError
+from .errors import UserTemplateError
 from .templates import template_dir, template_environment
 from .text import tex_inert
 
@@ -56,16 +56,18 @@ MATH_PROCESS = "tex2jax_process mathjax_process"  # MathJax 3's and 4's class fo
 
 
 class HtmlRenderer(Renderer):
-    """The body of the walkthrough as HTML; `math`: mathml, mathjax or katex."""
+    """The body of the walkthrough as HTML; `math`: mathml, mathjax or katex;
+    `pictures` False: a figure shows its fallback (where SVG would be cleaned out)."""
 
     format = "html"
     suffix = "html.j2"
 
-    def __init__(self, math: str = "mathml", templates: "Templates | None" = None) -> None:
+    def __init__(self, math: str = "mathml", templates: "Templates | None" = None, pictures: bool = True) -> None:
         if math not in MATH_MODES:
             raise ValueError(f"math must be one of {', '.join(MATH_MODES)}, not {math!r}")
         super().__init__(templates)
         self.math_mode = math
+        self.pictures = pictures
 
     def document(self, document: Document) -> str:
         return "\n".join(self.blocks(document.blocks))
@@ -90,7 +92,7 @@ class HtmlRenderer(Renderer):
         else:
             shown = f'<div class="sbs-equation {MATH_PROCESS}">\\[{escape(latex, quote=False)}\\]</div>'
         note = equation_note(block)
-        return shown if note is None else shown + "\n" + self.note(note)
+        return shown if note is None else shown + "\n" + self.block(note)
 
     def table(self, block: Table) -> str:
         head = "".join(f"<th>{self.inline(cell)}</th>" for cell in block.header)
@@ -99,6 +101,8 @@ class HtmlRenderer(Renderer):
         return f"<table>\n<thead>\n<tr>{head}</tr>\n</thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
 
     def figure(self, block: Figure) -> str:
+        if not self.pictures:
+            return "\n".join(self.blocks(block.fallback))
         return (f'<figure class="sbs-figure" id="sbs-figure-{escape(block.id)}">{svg(block.drawing)}'
                 f"<figcaption>{escape(block.title)}</figcaption></figure>")
 
@@ -113,7 +117,7 @@ class HtmlRenderer(Renderer):
         return "<ul>\n" + "\n".join(items) + "\n</ul>"
 
     def text(self, run: "Text | UserText") -> str:
-        return escape(run.text, quote=False)
+        return _escaped(run.text)
 
     def user_text(self, run: UserText) -> str:
         """The spec's own text (title, notes): TeX-inert, and marked for MathJax to ignore."""
@@ -127,6 +131,12 @@ class HtmlRenderer(Renderer):
 
     def code(self, run: Code) -> str:
         return f"<code>{escape(run.text, quote=False)}</code>"
+
+
+@lru_cache(maxsize=16384)
+def _escaped(text: str) -> str:
+    """Text as HTML (our sentences recur in every document: kept)."""
+    return escape(text, quote=False)
 
 
 def math_html(latex: str, display: bool, math: str = "mathml") -> str:
@@ -147,32 +157,50 @@ def render_html(document: Document, *, fragment: bool = False, math: str = "math
     theme = theme or ("host" if fragment else "auto")
     if theme not in THEMES:
         raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
+    body = HtmlRenderer(math, templates).document(document)
+    if math == "mathml":
+        from .mathml_store import STORE
+
+        STORE.save()  # the formulas converted for the first time, for the next render
+    name = "fragment.html.j2" if fragment else "page.html.j2"
+    values = {"title": document.title, "body": body, "css": _stylesheet_text(), "head": _head_text(math)}
+    settings = {"math": math, "theme": theme}
+    if templates is not None:
+        return templates.render(templates.template("html", name), csp=content_security_policy,
+                                **_trusted(values), **settings)
+
+    def render(slots: dict[str, object]) -> str:
+        return str(_html_environment().get_template(name).render({**_trusted(slots), **settings}))
+
+    from .skeleton import filled
+
+    return filled(name, theme, math, values, render)
+
+
+def _trusted(values: dict[str, object]) -> dict[str, object]:
+    """The slots as the templates take them: the title as text, the rest as our HTML."""
     from markupsafe import Markup
 
-    body = Markup(HtmlRenderer(math, templates).document(document))
-    name = "fragment.html.j2" if fragment else "page.html.j2"
-    if templates is not None:
-        environment = templates.environment("html")
-        environment.globals["csp"] = content_security_policy
-    else:
-        environment = _html_environment()
-    return environment.get_template(name).render(title=document.title, body=body, css=stylesheet(),
-                                                 head=math_head(math), math=math, theme=theme)
+    return {key: value if key == "title" else Markup(value) for key, value in values.items()}
 
 
 def math_head(math: str) -> Any:
-    """The loader tags of MathJax or KaTeX (nothing for MathML)."""
+    """The loader tags of MathJax or KaTeX (nothing for MathML), as markupsafe.Markup."""
     from markupsafe import Markup
 
+    return Markup(_head_text(math))
+
+
+def _head_text(math: str) -> str:
     if math == "mathjax":
-        return Markup(f"<script>{MATHJAX_CONFIG}</script>\n"
-                      f'<script id="MathJax-script" async src="{MATHJAX_URL}"></script>')
+        return (f"<script>{MATHJAX_CONFIG}</script>\n"
+                f'<script id="MathJax-script" async src="{MATHJAX_URL}"></script>')
     if math == "katex":
-        return Markup(f'<link rel="stylesheet" href="{KATEX_BASE}katex.min.css">\n'
-                      f'<script defer src="{KATEX_BASE}katex.min.js"></script>\n'
-                      f'<script defer src="{KATEX_BASE}contrib/auto-render.min.js"></script>\n'
-                      f"<script>{KATEX_INIT}</script>")
-    return Markup("")
+        return (f'<link rel="stylesheet" href="{KATEX_BASE}katex.min.css">\n'
+                f'<script defer src="{KATEX_BASE}katex.min.js"></script>\n'
+                f'<script defer src="{KATEX_BASE}contrib/auto-render.min.js"></script>\n'
+                f"<script>{KATEX_INIT}</script>")
+    return ""
 
 
 def content_security_policy(math: str) -> str:
@@ -184,12 +212,16 @@ def content_security_policy(math: str) -> str:
     return ""
 
 
-@lru_cache(maxsize=1)
 def stylesheet() -> Any:
-    """The walkthrough's CSS, every rule scoped under `.stepbystep`."""
+    """The walkthrough's CSS, every rule scoped under `.stepbystep` (markupsafe.Markup)."""
     from markupsafe import Markup
 
-    return Markup((template_dir() / "html" / "style.css").read_text(encoding="utf-8"))
+    return Markup(_stylesheet_text())
+
+
+@lru_cache(maxsize=1)
+def _stylesheet_text() -> str:
+    return (template_dir() / "html" / "style.css").read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=None)

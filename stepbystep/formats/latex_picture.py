@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..numbers import format_number
+from .diagram import labelled
 from .latex_text import latex_text
 
 WIDTH = 280.0          # pt, first to last layer: with MARGIN on both sides, an article's text width at 11pt
@@ -27,7 +28,10 @@ NEAR, FAR = 0.3, 0.7
 
 
 def picture(drawing: Any) -> str | None:
-    if getattr(drawing, "kind", None) != "network":
+    """The drawing in picture mode, or None where the table says it better: other
+    kinds, and nets too big to label (base LaTeX draws each line as dots, and
+    a few hundred lines exhaust TeX's memory)."""
+    if getattr(drawing, "kind", None) != "network" or not labelled(drawing):
         return None
     return network_picture(drawing)
 
@@ -63,7 +67,7 @@ def network_picture(drawing: Any) -> str:
         for j, row in enumerate(layer.weights):
             for i, weight in enumerate(row):
                 parts += _edge(centre(l - 1, i), centre(l, j), f"{weight} = {values[weight]}",
-                               NEAR if i % 2 == 0 else FAR, latex_text)
+                               NEAR if i % 2 == 0 else FAR)
         if isinstance(layer.bias, str):
             bx, by = bias_point(l)
             parts.append(f"\\put({bx - 9:.1f},{by - 7:.1f}){{\\framebox(18,14){{{latex_text(layer.bias)}}}}}")
@@ -75,11 +79,11 @@ def network_picture(drawing: Any) -> str:
     return "\n".join(parts)
 
 
-def _edge(start: tuple[float, float], end: tuple[float, float], label: str, where: float, escape: Any) -> list[str]:
+def _edge(start: tuple[float, float], end: tuple[float, float], label: str, where: float) -> list[str]:
     lines = _segment(start, end, shorten_start=DIAMETER / 2, shorten_end=DIAMETER / 2)
     x = start[0] + (end[0] - start[0]) * where
     y = start[1] + (end[1] - start[1]) * where
-    lines.append(f"\\put({x:.1f},{y + 5:.1f}){{\\makebox(0,0){{{escape(label)}}}}}")
+    lines.append(f"\\put({x:.1f},{y + 5:.1f}){{\\makebox(0,0){{{latex_text(label)}}}}}")
     return lines
 
 

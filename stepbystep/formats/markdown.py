@@ -66,7 +66,7 @@ class MarkdownRenderer(Renderer):
 
     def equation(self, block: Equation) -> str:
         note = equation_note(block)
-        return f"$${block.latex}$$" + ("" if note is None else "\n\n" + self.note(note))
+        return f"$${block.latex}$$" + ("" if note is None else "\n\n" + self.block(note))
 
     def table(self, block: Table) -> str:
         lines = [self._row(block.header), "|" + "---|" * len(block.header)]

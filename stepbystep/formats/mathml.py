@@ -18,8 +18,11 @@ from functools import lru_cache
 from html import escape
 from typing import Callable
 
+from .mathml_store import STORE
+
 _OPERATORS = {" = ": "=", " + ": "+", " - ": "\u2212", " \\cdot ": "\u00b7"}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_DECIMAL = re.compile(r"\d+\.\d+")
 _BRACKETED_NUMBER = re.compile(r"\\left\((-?\d+(?:\.\d+)?)\\right\)")
 _ALIGNED = ("\\begin{aligned}", "\\end{aligned}")
 _MATRICES = {"bmatrix": ("[", "]"), "pmatrix": ("(", ")"), "vmatrix": ("|", "|")}
@@ -196,6 +199,32 @@ def _atom(latex: str) -> str:
     bracketed = _BRACKETED_NUMBER.fullmatch(latex)
     if bracketed:  # (-1): a sign, not a subtraction, so no space after it
         return f'<mrow><mo fence="true">(</mo>{_atom(bracketed.group(1))}<mo fence="true">)</mo></mrow>'
+    numbers = _DECIMAL.findall(latex)
+    if not numbers:
+        return _stored(latex)
+    # the numbers of one walkthrough in a piece kept for every walkthrough: the piece is
+    # converted (or found) with a stand-in for each number, k.25, then each is put back
+    count = iter(range(1, len(numbers) + 1))
+    converted = _stored(_DECIMAL.sub(lambda _: f"{next(count)}.25", latex))
+    for index, number in enumerate(numbers, start=1):
+        stand_in = f"<mn>{index}.25</mn>"
+        if converted.count(stand_in) != 1:
+            return _convert(latex)  # a number the converter did not keep whole: convert as it is
+        converted = converted.replace(stand_in, f"<mn>{number}</mn>")
+    return converted
+
+
+def _stored(latex: str) -> str:
+    stored = STORE.load().get(latex)
+    if stored is not None:
+        return stored
+    converted = _convert(latex)
+    STORE.add(latex, converted)
+    return converted
+
+
+def _convert(latex: str) -> str:
+    """One piece by latex2mathml, its words as single identifiers."""
     safe = latex.replace("<", "\\lt ").replace(">", "\\gt ").replace("{aligned}", "{split}")
     for name, (left, right) in _MATRICES.items():  # brackets that stretch to the matrix's height
         safe = safe.replace(f"\\begin{{{name}}}", f"\\left{left}\\begin{{matrix}}")
@@ -203,7 +232,22 @@ def _atom(latex: str) -> str:
     match = _WRAPPER.match(_converter()(safe))
     if match is None:
         raise ValueError(f"unexpected converter output for {latex!r}")
-    return match.group(1)
+    return join_words(match.group(1))
+
+
+_UPRIGHT_LETTER = re.compile(r"<mi>&#x000([46][1-9A-Fa-f]|[57][0-9Aa]);</mi>")
+_LETTER_RUN = re.compile(r'(?:<mi mathvariant="(normal|italic)">[A-Za-z]</mi>){2,}')
+_ONE_LETTER = re.compile(r'<mi mathvariant="(?:normal|italic)">([A-Za-z])</mi>')
+
+
+def join_words(mathml: str) -> str:
+    """A word as one identifier: latex2mathml writes \\mathrm{total} as five
+    upright letters and \\mathit{target} as six italic ones (to a reader and
+    a screen reader, a product of letters), and \\mathrm{e} as a bare letter
+    that a browser sets in italics; here each is one <mi> in its style."""
+    mathml = _UPRIGHT_LETTER.sub(lambda found: f'<mi mathvariant="normal">{chr(int(found.group(1), 16))}</mi>', mathml)
+    return _LETTER_RUN.sub(
+        lambda found: f'<mi mathvariant="{found.group(1)}">{"".join(_ONE_LETTER.findall(found.group(0)))}</mi>', mathml)
 
 
 def _fraction(latex: str) -> tuple[str, str] | None:

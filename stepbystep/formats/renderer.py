@@ -76,8 +76,11 @@ class Renderer:
 
     def _templated(self, template: Any) -> Callable[[Any], str]:
         """A user's template for one kind of block, with the helpers it may call."""
+        templates = self.templates
+        assert templates is not None
+
         def render(block: Block) -> str:
-            return str(template.render(block=block, render=self._helper, math=self._math_helper))
+            return templates.render(template, block=block, render=self._helper, math=self._math_helper)
         return render
 
     def _helper(self, content: Any) -> str:

@@ -20,15 +20,12 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .errors import UserTemplateError
 from .sandbox_bounds import Budget, Limits, TemplateBound, format_widths, percent_widths
 from .sandbox_files import FolderLoader, NamedFilesLoader
 
 __all__ = ["BoundedEnvironment", "FolderLoader", "NamedFilesLoader", "UserTemplateError", "render_user_template_file",
            "template_errors"]
-
-
-class UserTemplateError(ValueError):
-    """A user's --template file is missing, malformed, unsafe or out of bounds: one line."""
 
 
 def render_user_template_file(path: str | Path, context: Mapping[str, Any], *,

@@ -1,9 +1,10 @@
 """Finding the templates and the one Jinja set-up of the built-in ones."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .text import markdown_text
 
@@ -43,28 +44,37 @@ def _bytecode_cache() -> Any:
     the template source, so an edited template is recompiled. Set
     STEPBYSTEP_CACHE_DIR to move it, or to "off"; an unwritable folder just
     means no cache."""
-    import os
-
     import jinja2
+
+    folder = cache_folder(f"jinja-{jinja2.__version__}")
+    return None if folder is None else jinja2.FileSystemBytecodeCache(str(folder))
+
+
+def cache_folder(name: str) -> Path | None:
+    """A writable folder of the run-to-run cache (compiled templates, converted
+    formulas): STEPBYSTEP_CACHE_DIR, or $XDG_CACHE_HOME/stepbystep, or
+    ~/.cache/stepbystep. None when it is "off" or cannot be written."""
+    import os
 
     setting = os.environ.get("STEPBYSTEP_CACHE_DIR", "")
     if setting.lower() == "off":
         return None
     base = setting or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "stepbystep")
-    folder = os.path.join(base, f"jinja-{jinja2.__version__}")
+    folder = os.path.join(base, name)
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError:
         return None
-    return jinja2.FileSystemBytecodeCache(folder) if os.access(folder, os.W_OK) else None
+    return Path(folder) if os.access(folder, os.W_OK) else None
 
 
 class Templates:
     """Where a render finds its templates: the user's folder first (laid out
     like the built-in one: `html/equation.html.j2`, `md/note.md.j2`,
-    `html/page.html.j2`), then the built-in templates. A user's template runs
-    in Jinja's sandbox and may extend a built-in one by its full name,
-    `{% extends "stepbystep/html/page.html.j2" %}`."""
+    `html/page.html.j2`), then the built-in templates. The user's templates
+    run in the bounded sandbox (sandbox.py), may include one another by file
+    name, and may extend a built-in template by its path:
+    `{% extends "html/page.html.j2" %}`."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -73,45 +83,81 @@ class Templates:
         self._environments: dict[str, Any] = {}
         self._budget: Any = None  # one Budget for every format's templates of this render
 
+    def own(self, format: str) -> dict[str, Path]:
+        """The user's templates of one format, by file name: regular files inside
+        the folder; one that leads out of it (a symlink) is refused, not read."""
+        from .errors import UserTemplateError
+        from .sandbox_files import inside
+
+        folder = self.folder / format
+        if not folder.is_dir():
+            return {}
+        found = {}
+        for path in sorted(folder.iterdir()):
+            if path.suffix == ".j2" and (path.is_file() or path.is_symlink()):
+                if inside(folder.resolve(), path.name) is None:
+                    raise UserTemplateError(f"{path}: leads out of the template folder (a symlink) or is not a "
+                                            "regular file; a template folder's templates must lie inside it")
+                found[path.name] = path
+        return found
+
     def environment(self, format: str) -> Any:
-        """The sandboxed environment of one format's templates."""
+        """The sandboxed, bounded environment of one format's templates."""
         if format not in self._environments:
-            self._environments[format] = self._make(format)
+            from .sandbox import BoundedEnvironment, NamedFilesLoader
+            from .sandbox_bounds import Budget, Limits
+
+            from .sandbox_bounds import MAX_TEXT
+
+            self._budget = self._budget or Budget(Limits().for_context(4 * MAX_TEXT))  # a block may hold a whole page
+            environment = BoundedEnvironment(self._budget, NamedFilesLoader(self.own(format), template_dir()),
+                                             autoescape=format in ("html", "xml"))
+            environment.filters["md_text"] = environment.guarded(markdown_text, "md_text")
+            self._environments[format] = environment
         return self._environments[format]
 
-    def _make(self, format: str) -> Any:
-        """The bounded sandbox (sandbox.py): the folder's regular files only (no
-        symlink out of it, no FIFO), loops, texts and time bounded for the whole
-        render, every failure one error naming the template."""
-        import jinja2
+    def template(self, format: str, name: str) -> Any:
+        """The user's `name` of this format if there is one, else the built-in one."""
+        with user_errors(self.folder / format / name):
+            if name in self.own(format):
+                return self.environment(format).get_template(name)
+            return self.environment(format).get_template(f"{format}/{name}")
 
-        from .sandbox import BoundedEnvironment, FolderLoader
-        from .sandbox_bounds import MAX_TEXT, Budget, Limits
-
-        builtin = template_dir()
-        loader = jinja2.ChoiceLoader([
-            FolderLoader(self.folder / format),
-            jinja2.FileSystemLoader(str(builtin / format)),
-            jinja2.PrefixLoader({"stepbystep": jinja2.FileSystemLoader(str(builtin))}),
-        ])
-        budget = self._budget or Budget(Limits().for_context(4 * MAX_TEXT))  # a block may hold a whole document
-        self._budget = budget
-        environment = BoundedEnvironment(budget, loader, autoescape=format in ("html", "xml"))
-        environment.filters["md_text"] = environment.guarded(markdown_text, "md_text")
-        return environment
+    def render(self, template: Any, **context: Any) -> str:
+        with user_errors(Path(template.filename or template.name)):
+            return str(template.render(**context))
 
     def block_overrides(self, format: str, suffix: str, kinds: tuple[str, ...]) -> dict[str, Any]:
         """The user's templates for single kinds of block (`html/equation.html.j2`)."""
-        from .sandbox import UserTemplateError, template_errors
-        from .sandbox_files import inside
-
+        own = self.own(format)
         found = {}
         for kind in kinds:
-            path = self.folder / format / f"{kind}.{suffix}"
-            if path.is_file() or path.is_symlink():
-                if inside((self.folder / format).resolve(), path.name) is None:
-                    raise UserTemplateError(f"{path}: leads out of the template folder (a symlink) or is not a "
-                                            "regular file; a template folder's templates must lie inside it")
-                with template_errors(str(path)):
-                    found[kind] = self.environment(format).get_template(f"{kind}.{suffix}")
+            if f"{kind}.{suffix}" in own:
+                found[kind] = self.template(format, f"{kind}.{suffix}")
         return found
+
+
+@contextmanager
+def user_errors(path: Path) -> Iterator[None]:
+    """Whatever goes wrong in a user's template: one UserTemplateError naming it."""
+    import jinja2
+
+    from .errors import UserTemplateError
+    from .sandbox_bounds import TemplateBound
+
+    try:
+        yield
+    except UserTemplateError:
+        raise
+    except TemplateBound as error:
+        raise UserTemplateError(f"{path}: {error}") from None
+    except jinja2.TemplateSyntaxError as error:
+        raise UserTemplateError(f"{path}: line {error.lineno}: {error.message}") from None
+    except jinja2.TemplateNotFound as error:
+        raise UserTemplateError(f"{path}: {error.message}") from None
+    except jinja2.exceptions.SecurityError as error:
+        raise UserTemplateError(f"{path}: refused by the sandbox: {error}") from None
+    except RecursionError:
+        raise UserTemplateError(f"{path}: recursion bound: nested deeper than Python allows") from None
+    except Exception as error:  # the template's own failure (an undefined name, a bad filter argument)
+        raise UserTemplateError(f"{path}: {type(error).__name__}: {error}") from None

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from .guard import NO_DEADLINE, Deadline
 from .header import VariantMark, is_variant_line, mark_from_text, read_variant_line
 from .names import NameIndex, name_keys  # noqa: F401  (re-exported: the answer-file API in one place)
+from .working import evaluate
 from .written import final_number_text, parse_number, result_of_working  # noqa: F401
 
 MAX_BYTES = 2_000_000  # an answer sheet is a few kB; anything this large is the wrong file
@@ -201,8 +202,10 @@ def _parse_line(number: int, body: str, suspect: bool = True) -> Entry | None:
         value = result_of_working(text)
     if value is None:
         final = final_number_text(text)
-        problem = (f"the working has no final number: write it as `… = 0.123` (the last piece, {final!r}, "
-                   "is not a number)") if final != text.strip() and final else f"{text!r} is not a number"
+        if evaluate(final) is not None:  # `0.15*0.05 + 0.2*0.1 + 0.35`: working, and no result after it
+            problem = "the working has no final number: finish it, as in `… = 0.123`"
+        else:
+            problem = f"{text[:80]!r} is not a number"
         return Entry(number, name, text, None, problem)
     return Entry(number, name, text, value)
 

@@ -63,8 +63,7 @@ class Grader:
         self.net = PreparedGraph(trace.graph)
         canonical = trace.names()
         self.names = names or NameIndex(canonical, {**one_step_aliases(canonical), **trace.aliases})
-        self._mistaken: list[tuple[Diagnosis, PreparedGraph]] = []
-        self._runs = diagnoser.runs() if diagnoser is not None else iter(())
+        self._prepared: dict[int, PreparedGraph | None] = {}
         self.build_seconds = 0.0  # spent building mistaken re-runs (shared by every sheet)
 
     @property
@@ -182,19 +181,23 @@ class Grader:
             return f"biases are not updated in this exercise (update_biases = false): {short} keeps its value"
         return f"{short} is a given value and is never updated"
 
-    def mistaken_runs(self) -> Iterable[tuple[Diagnosis, PreparedGraph]]:
-        """The compiled mistaken re-runs, built the first time they are asked for."""
-        yield from self._mistaken
-        while True:
-            started = time.monotonic()
-            found = next(self._runs, None)
-            if found is not None:
-                compiled = (found[0], PreparedGraph(found[1].graph, reference=self.net))
-                self._mistaken.append(compiled)
-            self.build_seconds += time.monotonic() - started
-            if found is None:
-                return
-            yield compiled
+    def mistaken_runs(self, given: float) -> Iterable[tuple[int, Diagnosis, PreparedGraph]]:
+        """(index, diagnosis, prepared re-run) of each mistake that could give
+        `given`, each re-run built and prepared the first time it is needed (a
+        rounding to K decimals is not even built for a number with more)."""
+        if self.diagnoser is None:
+            return
+        for index, mistake in enumerate(self.diagnoser.mistakes):
+            if mistake.round_to is not None and abs(given - round(given, mistake.round_to)) > 1e-12 * max(1.0, abs(given)):
+                continue  # a number with more decimals than that rounding keeps
+            if index not in self._prepared:
+                started = time.monotonic()
+                trace = self.diagnoser.run(index)
+                self._prepared[index] = None if trace is None else PreparedGraph(trace.graph, reference=self.net)
+                self.build_seconds += time.monotonic() - started
+            prepared = self._prepared[index]
+            if prepared is not None:
+                yield index, mistake.diagnosis, prepared
 
 
 class _Sheet:
@@ -287,12 +290,10 @@ class _Sheet:
         from_run: list[tuple[Diagnosis, float]] = []
         allows = self.grader.policy.allows
         values = self.grader.net.values
-        for number, (diagnosis, net) in enumerate(self.grader.mistaken_runs()):
+        for number, diagnosis, net in self.grader.mistaken_runs(given):
             self.deadline.check()
             if name not in net.affected:
                 continue  # the mistake does not reach this value
-            if net.round_to is not None and abs(given - round(given, net.round_to)) > 1e-12 * max(1.0, abs(given)):
-                continue  # a number with more decimals than that rounding keeps
             world = self.mistaken_worlds.get(number)
             if world is None:
                 world = self.mistaken_worlds[number] = StudentWorld(net, self.given, self._mask(net))

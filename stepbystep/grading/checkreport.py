@@ -181,8 +181,11 @@ def file_text(sheet: FileReport, hide_expected: bool = False) -> str:
     for answer in sheet.answers:
         where = (f"line {answer.line}" if answer.line is not None
                  else f"key {answer.written}" if sheet.keyed else "")
-        lines.append(f"  {_short(where):>{where_width}}  {MARKS[answer.status]:<8} {_short(answer.name):<{name_width}}  "
-                     f"{_short(answer.text):<{given_width}}  {_detail(answer, hide_expected)}".rstrip())
+        name, text = answer.name, answer.text
+        if len(name) > 60 or len(text) > 60 or len(where) > 60:  # a pasted paragraph stays one line
+            where, name, text = _short(where), _short(name), _short(text)
+        lines.append(f"  {where:>{where_width}}  {MARKS[answer.status]:<8} {name:<{name_width}}  "
+                     f"{text:<{given_width}}  {_detail(answer, hide_expected)}".rstrip())
     lines.append(f"  Score: {sheet.points}/{sheet.out_of} ({sheet.score:.0%}): " + _counts(sheet))
     return "\n".join(lines) + "\n"
 

@@ -33,6 +33,7 @@ class Mistake:
 
     diagnosis: Diagnosis
     build: Callable[[], Trace]
+    round_to: int | None = None   # a rounding mistake: only a number with at most these decimals can be it
 
 
 class Diagnoser:
@@ -43,15 +44,19 @@ class Diagnoser:
         self.mistakes = mistakes
         self._built: dict[int, Trace | None] = {}
 
+    def run(self, index: int) -> Trace | None:
+        """The mistaken trace of mistake `index` (None: the mistake cannot be run here)."""
+        if index not in self._built:
+            try:
+                self._built[index] = self.mistakes[index].build()
+            except GraphError:
+                self._built[index] = None  # e.g. learning rate 1 diverges: no such run
+        return self._built[index]
+
     def runs(self) -> Iterator[tuple[Diagnosis, Trace]]:
         """(diagnosis, mistaken trace) in order of preference."""
         for index, mistake in enumerate(self.mistakes):
-            if index not in self._built:
-                try:
-                    self._built[index] = mistake.build()
-                except GraphError:
-                    self._built[index] = None  # e.g. learning rate 1 diverges: no such run
-            trace = self._built[index]
+            trace = self.run(index)
             if trace is not None:
                 yield mistake.diagnosis, trace
 
@@ -141,7 +146,7 @@ def _rounding(build: Callable[[int], Trace], decimals_tried: tuple[int, ...]) ->
     return [Mistake(Diagnosis("rounded_early",
                               f"Rounded too early: each value rounded to {decimals} decimals as it was computed, "
                               "and the rounding errors added up (the walkthrough keeps full precision)."),
-                    _bind(build, decimals))
+                    _bind(build, decimals), decimals)
             for decimals in decimals_tried]
 
 

@@ -9,7 +9,7 @@ over one dictionary of values (the same arithmetic as `Expr.evaluate`).
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ..engine.graph import Add, Div, Expr, Graph, Mul, Neg, Num, Pow, Ref, Sub
 
@@ -65,6 +65,19 @@ def _power(base: float, exponent: float) -> float:
     return result
 
 
+class _Compiled(dict):  # type: ignore[type-arg]
+    """name -> compiled expression, compiled on first use: a sheet recomputes
+    a few nodes, and a variant's mistaken re-runs need not compile them all."""
+
+    def __init__(self, nodes: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.nodes = nodes
+
+    def __missing__(self, name: str) -> Evaluator:
+        compiled = self[name] = compile_expr(self.nodes[name].expr)
+        return compiled
+
+
 class PreparedGraph:
     """A trace's graph prepared for many sheets: compiled expressions,
     node order, ancestor bitsets, and (for a mistaken re-run) which nodes
@@ -79,7 +92,7 @@ class PreparedGraph:
             self.index = reference.index  # the same layout: one given-mask serves both
         else:
             self.index = {name: position for position, name in enumerate(self.names)}
-        self.compiled = {name: compile_expr(node.expr) for name, node in self.nodes.items() if node.expr is not None}
+        self.compiled = _Compiled(self.nodes)  # each node compiled when first recomputed
         self._ancestors: list[int] | None = None
         self.affected = self._affected(reference) if reference is not None else set(self.names)
 

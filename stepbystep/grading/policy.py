@@ -46,10 +46,18 @@ class GradingPolicy:
     """
 
     rtol: float = DEFAULT_RTOL
-    atol: float = DEFAULT_ATOL
+    atol: float = None  # type: ignore[assignment]  # left out: 1e-9, or 0 when digits are asked
     decimals: int | None = None
     significant: int | None = None
     hand_rounding: bool = False
+
+    def __post_init__(self) -> None:
+        if self.decimals is not None and self.significant is not None:
+            raise ValueError("a grading policy asks for decimals or significant digits, not both")
+        if self.hand_rounding and self.decimals is None:
+            raise ValueError("hand_rounding needs decimals (the chain rounds every step to that many decimals)")
+        if self.atol is None:
+            object.__setattr__(self, "atol", 0.0 if self.digits_asked else DEFAULT_ATOL)
 
     @property
     def digits_asked(self) -> bool:
@@ -193,9 +201,7 @@ def policy_for(spec: Any, rtol: float | None = None, atol: float | None = None,
     if rtol is not None or atol is not None:
         return GradingPolicy(rtol if rtol is not None else table.get("rtol", DEFAULT_RTOL),
                              atol if atol is not None else table.get("atol", DEFAULT_ATOL))
-    digits = "decimals" in table or "significant" in table
-    return GradingPolicy(rtol=table.get("rtol", DEFAULT_RTOL),
-                         atol=table.get("atol", 0.0 if digits else DEFAULT_ATOL),
+    return GradingPolicy(rtol=table.get("rtol", DEFAULT_RTOL), atol=table.get("atol"),
                          decimals=table.get("decimals"), significant=table.get("significant"),
                          hand_rounding=table.get("hand_rounding", False))
 

@@ -76,12 +76,17 @@ class LossChoice:
     target_low: float | None = None        # every target at least this
     target_high: float | None = None       # every target at most this
     targets_sum: float | None = None       # cross_entropy: each sample's targets sum to 1
+    target_values: tuple[float, ...] | None = None  # hinge: every target -1 or +1
+    one_hot: bool = False                  # multiclass_hinge: one target 1 (the class), the others 0
+    min_outputs: int = 1                   # multiclass_hinge: at least two classes
 
     def problem(self, size: int, activation: str, where: str) -> str | None:
         """Why the output layer (`where`, e.g. layers[2]) does not fit this loss, or None."""
         if self.output_size is not None and size != self.output_size:
             return f"{self.name} needs exactly {_count(self.output_size)} output neuron" \
                    f"{'' if self.output_size == 1 else 's'}, {where} has {size}"
+        if size < self.min_outputs:
+            return f"{self.name} needs at least {_count(self.min_outputs)} output neurons (one per class), {where} has {size}"
         if self.output_activation is not None and activation != self.output_activation:
             return f"{self.name} needs a {self.output_activation} output, {where} is {activation}"
         return None
@@ -97,6 +102,13 @@ class LossChoice:
             if self.target_high is None and self.target_low is not None and target < self.target_low:
                 shown = "must not be negative" if self.target_low == 0 else f"must be at least {_plain(self.target_low)}"
                 return None, f"{self.name} targets {shown}"
+        if self.target_values is not None:
+            for index, target in enumerate(targets):
+                if target not in self.target_values:
+                    allowed = " or ".join(f"{value:+g}" for value in self.target_values)
+                    return index, f"{self.name} targets must be {allowed}, got {target}"
+        if self.one_hot and (sorted(targets)[:-1] != [0.0] * (len(targets) - 1) or max(targets) != 1.0):
+            return None, f"{self.name} targets must be one-hot: 1 for the correct class, 0 for the others"
         if self.targets_sum is not None and abs(math.fsum(targets) - self.targets_sum) > 1e-9:
             return None, (f"{self.name} targets must sum to {_plain(self.targets_sum)}, "
                           f"they sum to {math.fsum(targets):g}")
@@ -104,8 +116,20 @@ class LossChoice:
 
     @property
     def targets_drawn_freely(self) -> bool:
-        """Can variants draw each target on its own? Not when they must add up to something."""
-        return self.targets_sum is None
+        """Can variants draw each target on its own? Not when they must add up to
+        something, nor when they name a class (one-hot, or -1/+1)."""
+        return self.targets_sum is None and self.target_values is None and not self.one_hot
+
+
+@dataclass(frozen=True)
+class LayerChoice:
+    """A kind of layer a spec may name with `type` (SPEC.md §8)."""
+
+    name: str
+    keys: tuple[str, ...]        # what its table may hold besides `name` and `type`
+    weighted: bool = True        # has weights, a bias and an activation
+    spatial: bool = False        # reads and writes images [channel][row][column]
+    recurrent: bool = False      # steps through a sequence, feeding its output back
 
 
 def _plain(value: float | None) -> str:
@@ -118,6 +142,7 @@ def _count(number: int) -> str:
 
 NEGATIVE_SLOPE = Parameter("negative_slope", 0.01, "the slope for negative net inputs", 0.0, 1.0, high_open=True)
 ELU_ALPHA = Parameter("alpha", 1.0, "how far below 0 elu's output can go", 0.0)
+MARGIN = Parameter("loss_delta", 1.0, "the margin by which the correct class must win", 0.0, low_open=True)
 HUBER_DELTA = Parameter("loss_delta", 1.0, "the distance where the loss turns from squared to linear", 0.0,
                         low_open=True)
 
@@ -141,6 +166,13 @@ LOSSES: Mapping[str, LossChoice] = {choice.name: choice for choice in (
     LossChoice("cross_entropy", output_activation="softmax", target_low=0.0, targets_sum=1.0),
     LossChoice("mae"),
     LossChoice("huber", (HUBER_DELTA,)),
+    LossChoice("hinge", output_size=1, output_activation="linear", target_values=(-1.0, 1.0)),
+    LossChoice("multiclass_hinge", (MARGIN,), one_hot=True, min_outputs=2),
+)}
+
+
+LAYER_KINDS: Mapping[str, LayerChoice] = {choice.name: choice for choice in (
+    LayerChoice("dense", ("size", "activation", "weights", "bias")),
 )}
 
 

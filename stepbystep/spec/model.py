@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import choices
+from . import choices, names
 from .choices import Options
 from .optimizers import OptimizerSettings
 
@@ -63,6 +63,7 @@ class Layer:
     weights: tuple[tuple[float, ...], ...] = ()
     bias: float | tuple[float, ...] | None = None
     options: Options = ()  # the activation's parameters by spec key, defaults filled in
+    kind: str = "dense"    # the spec's `type`: choices.LAYER_KINDS; engine/layers/ has its record
 
     def option(self, key: str) -> float:
         """An activation parameter (`negative_slope`, `alpha`) of this layer."""
@@ -73,8 +74,7 @@ class Layer:
 
     def neuron(self, index: int) -> str:
         """Neuron name, 0-based index in: `h1`, or `h2_3` after a digit."""
-        joiner = "_" if self.name[-1].isdigit() else ""
-        return f"{self.name}{joiner}{index + 1}"
+        return names.neuron(self.name, index)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Speed goal of the HTML walkthrough (issue 4), measured as a ratio.
 
 `stepbystep render examples/mazur.toml --format html`, the whole process,
-against the same command's Markdown render: goal <= 1.5x.
+against the same command's Markdown render: goal <= 1.2x (issue 11; it was
+1.5x before the document model).
 
     python -m pytest tests/benchmarks/test_bench_html.py --benchmark-only -p no:cacheprovider
 """
@@ -14,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from conftest import SPEED_RATIOS
 
 REPO = Path(__file__).resolve().parents[2]
 MARKDOWN = [sys.executable, "-m", "stepbystep", "render", "examples/mazur.toml"]
@@ -47,7 +50,8 @@ def test_html_render_process_vs_markdown_render_process(benchmark: Any) -> None:
         ratio = statistics.median(t[index] for t in html_times) / statistics.median(t[index] for t in markdown_times)
         name = f"html render / markdown render (mazur, whole process, {clock} time)"
         benchmark.extra_info[name] = round(ratio, 3)
-        print(f"\n{name}: {ratio:.2f}x (goal <= 1.5x)")  # shown with -s; kept in the benchmark JSON
+        SPEED_RATIOS.append((name, ratio, 1.2))
+        print(f"\n{name}: {ratio:.2f}x (goal <= 1.2x)")  # shown with -s; kept in the benchmark JSON
 
 
 def test_html_render_in_process(benchmark: Any) -> None:

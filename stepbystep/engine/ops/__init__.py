@@ -29,14 +29,16 @@ Adding an operation (e.g. an activation):
 
 A new family (optimizers, layer kinds) follows the same pattern: a frozen
 record class and a registry instance in registry.py, records in its module,
-imported below.
+imported below. Layer kinds (LAYERS) write whole layers of nodes, so their
+records live in their own package, engine/layers/, imported last.
 """
 from . import activations, functions, losses, optimizers  # noqa: F401  (fill the registries)
 from .activations import ActivationRecord
 from .functions import FunctionRecord
 from .losses import LossRecord
 from .optimizers import OptimizerRecord, UpdateInputs
-from .registry import ACTIVATIONS, FUNCTIONS, LOSSES, OPTIMIZERS, Registry, UnknownOperation
+from .registry import ACTIVATIONS, FUNCTIONS, LAYERS, LOSSES, OPTIMIZERS, Registry, UnknownOperation
+from .. import layers  # noqa: E402,F401  (fills LAYERS; its records read the registries above)
 
-__all__ = ["ACTIVATIONS", "FUNCTIONS", "LOSSES", "OPTIMIZERS", "ActivationRecord", "FunctionRecord", "LossRecord",
-           "OptimizerRecord", "Registry", "UnknownOperation", "UpdateInputs"]
+__all__ = ["ACTIVATIONS", "FUNCTIONS", "LAYERS", "LOSSES", "OPTIMIZERS", "ActivationRecord", "FunctionRecord",
+           "LossRecord", "OptimizerRecord", "Registry", "UnknownOperation", "UpdateInputs"]

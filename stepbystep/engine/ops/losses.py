@@ -12,14 +12,15 @@ validator checks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from ...spec import choices
 from ...spec.choices import LossChoice
-from ..graph import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Sub
+from ..graph import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Sub, sum_of
 from .registry import LOSSES
 
 ONE, TWO = Num(1.0), Num(2.0)
+LayerForm = Callable[[Sequence[Expr], Sequence[Expr], Sequence[float], int, Mapping[str, float]], Expr]
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,11 @@ class LossRecord:
     prose: LossProse
     squared_scale: Callable[[int], float] | None = None
     kinks: Callable[[Mapping[str, float]], tuple[float, ...]] = lambda options: ()  # t - o where dE/do jumps
+    # A loss whose E_ok reads every output of the sample (multiclass_hinge: the correct class's score):
+    # layer_term(targets, outs, target_values, k, options) -> E_ok and layer_derivative(...) -> dE_total/dout_k,
+    # written for the sample's own class (the target values say which); `term` and `derivative` are then unused.
+    layer_term: LayerForm | None = None
+    layer_derivative: LayerForm | None = None
 
     @property
     def name(self) -> str:
@@ -187,3 +193,86 @@ _add(LossRecord(
               "half the squared distance while it is at most $\\delta$, growing only linearly beyond, so outliers weigh less.",
         derivative=r"Differentiating $\frac{1}{K}H_\delta(target - out)$ gives $-\frac{1}{K}$ times $target - out$ "
                    r"clipped to $[-\delta, \delta]$:")))
+
+
+# -- margin losses (SPEC.md §6): the hinge and CS231n's multiclass SVM loss ---------------
+def _margin(t: Expr, o: Expr) -> Expr:
+    """1 - t*o: how far the output is from being on the right side with margin 1."""
+    return Sub(ONE, Mul((t, o)))
+
+
+_add(LossRecord(
+    choices.LOSSES["hinge"],
+    term=lambda t, o, count, options: Call("relu", (_margin(t, o),)),
+    derivative=lambda t, o, count, options: Neg(Mul((t, Call("step", (_margin(t, o),))))),
+    numpy_term=lambda np, target, out, options: np.maximum(1.0 - target * out, 0.0),
+    numpy_derivative=lambda np, target, out, options: -(target * (1.0 - target * out > 0)),
+    formula=r"\max(0, 1 - t \cdot o)",
+    prose=LossProse(
+        convention=r"$E_{total} = \max(0, 1 - \mathit{target} \cdot \mathit{out})$ "
+                   "(the hinge loss of a linear classifier, targets −1 or +1; Mazur's post uses ½ squared error)",
+        error="The sign of the output is the predicted class, and the hinge loss asks for the right sign with a margin:\n"
+              r"$target \cdot out \ge 1$. Short of the margin the error grows linearly; once the margin is met it is 0.",
+        derivative=r"Differentiating $\max(0, 1 - t \cdot o)$ gives $-t$ while the margin is not met "
+                   r"($1 - t \cdot o > 0$) and 0 once it is: a satisfied margin contributes no gradient "
+                   "(at exactly 0 we take 0):"),
+    kinks=lambda options: (0.0,)))
+
+
+def _correct(values: Sequence[float]) -> int:
+    """The class a one-hot target vector names."""
+    return max(range(len(values)), key=lambda k: values[k])
+
+
+def _class_margin(outs: Sequence[Expr], k: int, y: int, options: Mapping[str, float]) -> Expr:
+    """out_k - out_y + delta: by how much class k comes within the margin of the correct class y."""
+    return Add((Sub(outs[k], outs[y]), Num(options["loss_delta"], r"\Delta")))
+
+
+def _svm_term(targets: Sequence[Expr], outs: Sequence[Expr], values: Sequence[float], k: int,
+              options: Mapping[str, float]) -> Expr:
+    y = _correct(values)
+    return Num(0.0) if k == y else Call("relu", (_class_margin(outs, k, y, options),))
+
+
+def _svm_derivative(targets: Sequence[Expr], outs: Sequence[Expr], values: Sequence[float], k: int,
+                    options: Mapping[str, float]) -> Expr:
+    """dE_total/dout_k: 1 for a wrong class inside the margin; minus their count for the correct one."""
+    y = _correct(values)
+    if k != y:
+        return Call("step", (_class_margin(outs, k, y, options),))
+    return Neg(sum_of([Call("step", (_class_margin(outs, j, y, options),)) for j in range(len(outs)) if j != y]))
+
+
+def _numpy_svm_margins(np: Any, target: Any, out: Any, options: Mapping[str, float]) -> Any:
+    return out - (target * out).sum(axis=0, keepdims=True) + options["loss_delta"]
+
+
+def _numpy_svm_derivative(np: Any, target: Any, out: Any, options: Mapping[str, float]) -> Any:
+    active = ((_numpy_svm_margins(np, target, out, options) > 0) & (target != 1.0)).astype(np.float64)
+    return active - target * active.sum(axis=0, keepdims=True)
+
+
+_add(LossRecord(
+    choices.LOSSES["multiclass_hinge"],
+    term=lambda t, o, count, options: _reads_every_output(),
+    derivative=lambda t, o, count, options: _reads_every_output(),
+    numpy_term=lambda np, target, out, options:
+        np.where(target == 1.0, 0.0, np.maximum(_numpy_svm_margins(np, target, out, options), 0.0)),
+    numpy_derivative=_numpy_svm_derivative,
+    formula=r"\sum_{k \ne y} \max(0, o_k - o_y + \Delta)",
+    prose=LossProse(
+        convention=r"$E_{total} = \sum_{k \ne y} \max(0, \mathit{out}_k - \mathit{out}_y + \Delta)$ where $y$ is "
+                   "the correct class (the multiclass SVM loss of CS231n's linear classifier; Mazur's post uses "
+                   "½ squared error)",
+        error="The correct class $y$ should score higher than every other class by at least the margin $\\Delta$. Each\n"
+              "wrong class $k$ adds $\\max(0, out_k - out_y + \\Delta)$: how far it comes inside that margin. A class "
+              "already beaten\nby more than $\\Delta$ adds nothing, and the correct class itself adds nothing.",
+        derivative="Each wrong class still inside the margin has slope 1 (raising its score raises the loss), the "
+                   "correct class\nhas slope minus the number of such classes, and a class whose margin is "
+                   "satisfied contributes no gradient\nat all: the loss is flat there (at exactly 0 we take 0):"),
+    layer_term=_svm_term, layer_derivative=_svm_derivative))
+
+
+def _reads_every_output() -> Expr:
+    raise TypeError("multiclass_hinge reads every output of the sample: use layer_term and layer_derivative")

@@ -123,10 +123,9 @@ def _velocity(inputs: UpdateInputs) -> Buffers:
 def _numpy_velocity(np: Any, g: Any, state: dict[str, Any], options: Mapping[str, float]) -> Any:
     if "v" not in state:
         state["v"] = np.array(g, dtype=np.float64, copy=True)
-    else:
-        velocity = state["v"]
-        velocity *= options["momentum"]
-        velocity += g
+    else:   # in place for arrays; a shared bias's buffer may be a plain float
+        state["v"] *= options["momentum"]
+        state["v"] += g
     return state["v"]
 
 

@@ -72,3 +72,4 @@ FUNCTIONS: Registry["FunctionRecord"] = Registry("graph function")
 ACTIVATIONS: Registry["ActivationRecord"] = Registry("activation")
 LOSSES: Registry["LossRecord"] = Registry("loss")
 OPTIMIZERS: Registry["OptimizerRecord"] = Registry("optimizer")
+LAYERS: Registry["LayerRecord"] = Registry("layer kind")   # records in engine/layers/

@@ -1,0 +1,14 @@
+"""Layer kinds: one registry record each (ops.registry.LAYERS), read by the step builder.
+
+- record.py   LayerRecord, and SamplePass: one sample's pass that records write into
+- neurons.py  what every layer with an activation shares (output, slope, delta nodes)
+- dense.py    dense (Mazur's)
+
+Adding a kind: its name and keys in spec/choices.py (LAYER_KINDS) and its
+checks in spec/validate.py; a module here writing its forward and backward
+nodes, adding one LayerRecord with LAYERS.add(...), imported below.
+"""
+from . import dense  # noqa: F401  (fills the layer registry)
+from .record import LayerRecord, SamplePass
+
+__all__ = ["LayerRecord", "SamplePass"]
