@@ -1,7 +1,7 @@
 """A trace as a document: the one entry point of the document layer."""
 from __future__ import annotations
 
-from ..engine.facts import GraphFacts
+from ..engine.facts import DescentFacts, GraphFacts
 from ..engine.trace import Trace
 from ..numbers import DEFAULT_PRECISION
 from .blocks import Document, Text
@@ -18,6 +18,12 @@ def build_document(trace: Trace, precision: int = DEFAULT_PRECISION, notation: s
         raise ValueError(f"notation must be 'scalar' or 'matrix', not {notation!r}")
     formatter = Formatter(trace, precision)
     outline = Outline()
+    if isinstance(trace.facts, DescentFacts):
+        from .descent import descent_blocks
+
+        outline.section((user_text(trace.title),), 1)
+        descent_blocks(outline, trace, formatter)
+        return Document(trace.title, outline.finish(), "graph")
     if isinstance(trace.facts, GraphFacts):
         from .graph import graph_blocks
 

@@ -14,6 +14,7 @@ from ..engine.facts import NetworkFacts
 from ..engine.ops import LOSSES
 from ..numbers import format_number
 from .mathwords import words_set_apart_in_text
+from .optimizer_prose import optimizer_convention
 from .symbols import reads_as_constant
 
 
@@ -66,8 +67,7 @@ def conventions(facts: NetworkFacts, worked: bool = True) -> list[str]:
     if apart:
         lines.append(f"The neurons of layer {', '.join(apart)} are set upright, $\\mathrm{{e}}_{{1}}$, so as not to be read "
                      "as Euler's number (which appears as $e^{x}$ in the activation functions).")
-    lines.append(f"Learning rate: $\\eta = {format_number(spec.learning_rate)}$; every update is "
-                 r"$w^{+} = w - \eta \cdot \frac{\partial E_{\mathrm{total}}}{\partial w}$.")
+    lines.append(optimizer_convention(spec.training.optimizer, spec.learning_rate))
     if facts.round_to is not None:
         lines.append(f"Hand-calculation mode: every value is rounded to {facts.round_to} decimals as soon as it is "
                      "computed, and the rounded value is used from then on, as with a calculator.")

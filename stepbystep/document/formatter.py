@@ -20,7 +20,7 @@ from ..spec.names import split_prefix
 from .blocks import Block, Equation, Note
 from .noise import float_noise
 from .outline import one_line, prose
-from .symbols import path_symbol, symbol
+from .symbols import buffer_symbol, path_symbol, symbol
 
 # One equation per line up to this many visible LaTeX characters; longer ones
 # are an aligned block (formula / numbers / value) so they fit a page.
@@ -137,10 +137,16 @@ def full_symbol(name: str) -> str:
     if prefix == TANGENT_PREFIX:  # forward mode: the tangent of q is \dot{q}, of x_1 \dot{x}_1
         head, underscore, tail = symbol(bare[1:].partition("/d")[0]).partition("_")
         return f"\\dot{{{head}}}{underscore}{tail}"
-    sample = None
+    sample = step = None
     for part in prefix.split("."):
         if part.startswith("sample") and part[6:].isdigit():
             sample = int(part[6:])
+        elif part.startswith("step") and part[4:].isdigit():
+            step = int(part[4:])
+    if step is not None and sample is None:   # an optimizer's buffer carries its step: m_{w_5,2}
+        found = buffer_symbol(bare, step)
+        if found is not None:
+            return found
     return symbol(bare, sample)
 
 

@@ -11,6 +11,7 @@ from .blocks import Bullets, Figure, Item, Note, Runs, Table
 from .conventions import conventions
 from .figures import NetworkDrawing, network_drawings
 from .formatter import Formatter
+from .optimizer_prose import OPTIMIZER_KINDS, explanation, plain
 from .outline import Outline, paragraph, prose, user_text
 from .prose import before_step, section_intro
 from .summary import loss_curve, summary, warning_list
@@ -74,6 +75,7 @@ class _StepWriter:
         self.formatter = formatter
         self.paths = paths
         self.drawn = False
+        self.explained = plain(facts.spec.training.optimizer)   # the optimizer is explained once, at its first update
 
     def section(self, section: TraceSection, drawing: NetworkDrawing | None) -> None:
         outline, kind = self.outline, section.kind
@@ -130,6 +132,9 @@ class _StepWriter:
 
     def _describe(self, step: Step) -> str:
         bare = step.name.rpartition(".")[2]
+        if step.context.get("carried"):   # an optimizer's buffer from the step before (the fast path's)
+            before = step.name.partition(".")[0].removeprefix("step")
+            return f"{step.context['buffer']} of {step.context['parameter']} after step {before}, carried over"
         return self.paths.get(bare) or str(step.context.get("role") or "")
 
     def _symbol_cell(self, step: Step) -> Runs:
@@ -156,6 +161,9 @@ class _StepWriter:
             outline.add(paragraph(f"The values used here: {values}."))
         seen = {step.kind for step in givens}
         for step, equation in zip(computed, equations):
+            if not self.explained and (step.kind in OPTIMIZER_KINDS or step.kind == "update"):
+                self.explained = True
+                outline.add(*explanation(self.facts.spec.training.optimizer))
             if step.kind not in seen:
                 seen.add(step.kind)
                 sentence = before_step(step, section, self.facts, formatter.symbol, formatter.number)

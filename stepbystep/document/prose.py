@@ -15,6 +15,7 @@ from ..engine.ops.activations import ActivationProse
 from ..engine.ops.losses import LossProse
 from ..engine.trace import Section, Step
 from .blocks import Block, Equation
+from .optimizer_prose import OPTIMIZER_KINDS, before_optimizer_step, plain, update_sentence
 from .outline import paragraph
 
 def activation_prose(activation: str) -> ActivationProse:
@@ -87,8 +88,12 @@ def before_step(step: Step, section: Section, facts: NetworkFacts, symbol: Calla
     if kind == "grad_w":
         return "Putting the factors together:"
     if kind == "update":
+        if not plain(spec.training.optimizer):
+            return update_sentence(step)
         return ("To lower the error we move the weight against its gradient, scaled by the learning rate "
                 f"$\\eta = {number(spec.learning_rate)}$:")
+    if kind in OPTIMIZER_KINDS or kind == "regularized_loss":
+        return before_optimizer_step(step, dict(spec.training.optimizer.options))
     if kind == "grad_b":
         unused = "" if spec.update_biases else " (the spec keeps biases fixed, so it is not used to update anything)"
         if c["shared"]:

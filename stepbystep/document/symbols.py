@@ -50,12 +50,40 @@ def _escape(text: str) -> str:
     return re.sub(r"([\\{}_&%$#^~])", r"\\\1", text)
 
 
+# An optimizer's values per parameter (SPEC.md §6): m_w5 -> m_{w_{5}}, mhat_w5 -> \hat{m}_{w_{5}}
+_BUFFER = re.compile(r"^(v|G|s|m|mhat|vhat|g|decayed)_(.+)$")
+_BUFFER_HEADS = {"mhat": r"\hat{m}", "vhat": r"\hat{v}"}
+
+
+def buffer_symbol(name: str, step: int | None = None) -> str | None:
+    """The symbol of an optimizer's value, with the step it belongs to as a
+    second subscript (m_{w_{5},2}: the value after step 2); None for other names."""
+    match = _BUFFER.match(name)
+    if match is None:
+        return None
+    key, parameter = match.groups()
+    inner = symbol(parameter)
+    at = "" if step is None else f",{step}"
+    if key == "decayed":   # adamw's weight shrunk before its step: a tilde over the weight
+        head, underscore, tail = inner.partition("_")
+        if at and tail.startswith("{") and tail.endswith("}"):
+            tail = tail[:-1] + at + "}"
+        elif at and not underscore:
+            underscore, tail = "_", "{" + at[1:] + "}"
+        return "\\tilde{" + head + "}" + underscore + tail
+    return f"{_BUFFER_HEADS.get(key, key)}_{{{inner}{at}}}"
+
+
 @lru_cache(maxsize=65536)
 def symbol(name: str, sample: int | None = None) -> str:
     """The LaTeX symbol of a bare value name (no step/sample prefix).
 
     `sample` adds Mazur-style sample superscripts (n) to per-sample values.
     """
+    if sample is None and _BUFFER.match(name):
+        found = buffer_symbol(name)
+        if found is not None:
+            return found
     updated = name.endswith("+")
     base = name[:-1] if updated else name
     if base.startswith("d") and "/d" in base:

@@ -222,6 +222,10 @@ def build_graph_trace(spec: GraphSpec, round_to: int | None = None, mode: str = 
                       wrt: str | None = None, gradient_check: bool = False) -> Trace:
     """The walkthrough of a graph spec: forward pass, then the backward pass
     (mode "reverse") or the tangents of one input (mode "forward", `wrt`)."""
+    if spec.training is not None:   # gradient descent on some inputs: engine/descent.py (via engine/build.py)
+        raise SpecError(spec.source, "training", "a spec that descends (a [training] table) is shown with the "
+                                                 "backward pass of each step: no --mode forward, --wrt or "
+                                                 "--gradient-check")
     parsed = parse_graph(spec)
     input_names = [name for name, _ in spec.inputs]
     if mode == "forward":

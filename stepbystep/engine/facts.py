@@ -72,4 +72,19 @@ class GraphFacts:
     kind: Literal["graph"] = "graph"
 
 
-Facts = NetworkFacts | GraphFacts
+@dataclass(frozen=True)
+class DescentFacts:
+    """Gradient descent on some inputs of a computation graph (SPEC.md §6)."""
+
+    spec: GraphSpec
+    output: str
+    inputs: tuple[str, ...]
+    nodes: tuple[str, ...]
+    parameters: tuple[str, ...]       # the inputs that move
+    steps: int
+    initial: Mapping[str, float]      # every input before step 1
+    round_to: int | None
+    kind: Literal["descent"] = "descent"
+
+
+Facts = NetworkFacts | GraphFacts | DescentFacts

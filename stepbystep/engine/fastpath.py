@@ -244,9 +244,9 @@ def _by_targets(spec: Any, template_for: Callable[[int], SampleTemplate],
 
 
 def compile_optimizer(rule: "UpdateRule", names: Sequence[str], updated: Sequence[bool],
-                      round_to: int | None) -> CompiledOptimizer:
+                      round_to: int | None, weights: Sequence[bool] | None = None) -> CompiledOptimizer:
     """The optimizer's step over plain floats, written by this module's compiler (fastpath_update.py)."""
-    return CompiledOptimizer(rule, names, updated, round_to, _python, _namespace())
+    return CompiledOptimizer(rule, names, updated, round_to, _python, _namespace(), weights)
 
 
 def compile_update(conventions: Conventions) -> Callable[[list[float], Sequence[float]], list[float]]:

@@ -30,10 +30,14 @@ class CompiledOptimizer:
     """`step(params, gradients, state, t)` -> (params after, state after)."""
 
     def __init__(self, rule: UpdateRule, names: Sequence[str], updated: Sequence[bool], round_to: int | None,
-                 python: Callable[[Any, dict[str, str]], str], namespace: dict[str, Any]) -> None:
+                 python: Callable[[Any, dict[str, str]], str], namespace: dict[str, Any],
+                 weights: Sequence[bool] | None = None) -> None:
         """`python(expr, variables)` writes an expression as Python source and
-        `namespace` is what that source may call (fastpath.py's, passed in)."""
+        `namespace` is what that source may call (fastpath.py's, passed in).
+        `weights`: which parameters weight decay applies to (default: the
+        network's weights, w1, w2, …; a graph's descent decays every parameter)."""
         self.rule = rule
+        self.weights = tuple(weights) if weights is not None else tuple(name.startswith("w") for name in names)
         self.python = python
         self.namespace = namespace
         self.names = tuple(names)
@@ -70,7 +74,7 @@ class CompiledOptimizer:
                 results.append(f"p{i}")
                 continue
             previous = None if first else (lambda key, i=i: Ref(f"s{i}_{key}"))
-            decays = self.rule.decays(self.names[i].startswith("w"))
+            decays = self.rule.decays(self.weights[i])
             plan = self.rule.plan(Ref(f"p{i}"), Ref(f"g{i}"), previous, Ref("t"), decays,
                                   lambda label, i=i: Ref(f"n{i}_{label}"))
             for label, expr in plan:

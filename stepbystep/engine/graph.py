@@ -233,6 +233,8 @@ class Pow(Expr):
 
     def latex(self, printer: Printer) -> str:
         base = self.base.wrapped(printer, _ATOM)
+        if base.startswith("\\frac"):   # a gradient's symbol squared: (df/dx)^2, not a power of the denominator
+            return f"\\left({base}\\right)^{{{self.exponent.latex(printer)}}}"
         if "^" in base and not base.startswith("\\left("):  # out_{h1}^{(2)} squared: a group, or TeX stops
             base = "{" + base + "}"                          # at "Double superscript"
         return f"{base}^{{{self.exponent.latex(printer)}}}"

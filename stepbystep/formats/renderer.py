@@ -24,7 +24,6 @@ from ..document.blocks import (
     Document,
     Equation,
     Figure,
-    Inline,
     Math,
     Note,
     Paragraph,
@@ -146,5 +145,3 @@ def equation_note(block: Equation) -> Note | None:
     """A user's note on an equation, as the note block every format shows after it."""
     return Note((UserText(block.note),)) if block.note else None
 
-
-__all__ = ["BLOCK_KINDS", "INLINE_KINDS", "Renderer", "equation_note", "Inline"]

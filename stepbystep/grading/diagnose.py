@@ -162,8 +162,8 @@ def _network_builder(spec: NetworkSpec) -> Callable[[int], Trace]:
 
 def _graph_builder(spec: GraphSpec) -> Callable[[int], Trace]:
     def build(decimals: int) -> Trace:
-        from ..engine.expr import build_graph_trace
+        from ..engine.build import build_trace
 
-        return build_graph_trace(spec, round_to=decimals)
+        return build_trace(spec, round_to=decimals)
 
     return build

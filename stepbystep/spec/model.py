@@ -125,6 +125,17 @@ class NetworkSpec:
 
 
 @dataclass(frozen=True)
+class Descent:
+    """A computation graph's [training] table (SPEC.md §6): descend on some inputs."""
+
+    parameters: tuple[str, ...]         # the inputs that move
+    learning_rate: float
+    epochs: int = 1                     # steps
+    record: tuple[int, ...] = (1,)      # the steps shown in full
+    optimizer: OptimizerSettings = OptimizerSettings()
+
+
+@dataclass(frozen=True)
 class GraphSpec:
     """A computation-graph spec: inputs and expression nodes (SPEC.md §2)."""
 
@@ -137,6 +148,7 @@ class GraphSpec:
     check: dict[str, Any] = field(default_factory=dict)
     variants: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    training: Descent | None = None     # None: one forward and backward pass
 
 
 Spec = NetworkSpec | GraphSpec

@@ -31,16 +31,20 @@ class OptimizerChoice:
 
     name: str
     parameters: tuple[Parameter, ...]
+    buffers: tuple[str, ...] = ()       # the names of its buffers per parameter p: m -> m_p (SPEC.md §6)
 
+
+ADAM_BUFFERS = ("m", "v", "mhat", "vhat")
+DECAY_NAMES = ("g", "decayed")          # g_p: the gradient with lambda*p added; decayed_p: adamw's shrunk p
 
 OPTIMIZERS: Mapping[str, OptimizerChoice] = {choice.name: choice for choice in (
     OptimizerChoice("sgd", (WEIGHT_DECAY,)),
-    OptimizerChoice("momentum", (MOMENTUM, WEIGHT_DECAY)),
-    OptimizerChoice("nesterov", (MOMENTUM, WEIGHT_DECAY)),
-    OptimizerChoice("adagrad", (EPS_ADAGRAD, WEIGHT_DECAY)),
-    OptimizerChoice("rmsprop", (ALPHA, EPS, WEIGHT_DECAY)),
-    OptimizerChoice("adam", (BETA1, BETA2, EPS, WEIGHT_DECAY)),
-    OptimizerChoice("adamw", (BETA1, BETA2, EPS, WEIGHT_DECAY)),
+    OptimizerChoice("momentum", (MOMENTUM, WEIGHT_DECAY), ("v",)),
+    OptimizerChoice("nesterov", (MOMENTUM, WEIGHT_DECAY), ("v",)),
+    OptimizerChoice("adagrad", (EPS_ADAGRAD, WEIGHT_DECAY), ("G",)),
+    OptimizerChoice("rmsprop", (ALPHA, EPS, WEIGHT_DECAY), ("s",)),
+    OptimizerChoice("adam", (BETA1, BETA2, EPS, WEIGHT_DECAY), ADAM_BUFFERS),
+    OptimizerChoice("adamw", (BETA1, BETA2, EPS, WEIGHT_DECAY), ADAM_BUFFERS),
 )}
 
 HYPERPARAMETER_KEYS: tuple[str, ...] = tuple(dict.fromkeys(

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 
 from . import choices
 from .choices import Options, Parameter
+from .descent import descent
 from .optimizers import HYPERPARAMETER_KEYS, optimizer_settings
 from .model import (
     ACTIVATIONS,
@@ -376,7 +377,7 @@ class _Checker:
 
     # -- computation graphs ------------------------------------------------
     def graph_spec(self, data: dict[str, Any]) -> GraphSpec:
-        self.keys(data, "", ("title", "inputs", "nodes", "output", "notes", "check", "variants"))
+        self.keys(data, "", ("title", "inputs", "nodes", "output", "notes", "check", "variants", "training"))
         for required in ("inputs", "nodes"):
             if required not in data:
                 raise self.fail(required, "missing (required)")
@@ -397,10 +398,14 @@ class _Checker:
         output = self.text(data.get("output", nodes[-1][0]), "output")
         if output not in nodes_table:
             raise self.fail("output", f"{output!r} is not a node")
+        training = None
+        if "training" in data:
+            names = [name for name, _ in inputs] + [name for name, _ in nodes]
+            training = descent(self, self.table(data["training"], "training"), [name for name, _ in inputs], names)
         return GraphSpec(self.source, self.title(data),
                          inputs, nodes, output, self.text_table(data, "notes"),
                          self.table(data.get("check", {}), "check"),
-                         self.table(data.get("variants", {}), "variants"), raw=data)
+                         self.table(data.get("variants", {}), "variants"), raw=data, training=training)
 
 
 def _parameter_keys(catalogue: Iterable[choices.ActivationChoice | choices.LossChoice]) -> tuple[str, ...]:
