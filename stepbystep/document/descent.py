@@ -31,14 +31,15 @@ def descent_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None
         f"number is\nshown as a formula, then with the numbers put in, then as its value. Values are printed to "
         f"{formatter.precision}\ndecimals; {rounding}."))
     outline.section("Conventions", 2)
-    outline.add(Bullets(tuple(Item(prose(line)) for line in _conventions(facts, formatter))))
+    outline.add(Bullets(tuple(Item(prose(line)) for line in descent_conventions(facts, formatter))))
     writer = _DescentWriter(outline, trace, facts, formatter)
     for section in trace.sections:
         writer.section(section)
     _summary(outline, trace, facts, formatter)
 
 
-def _conventions(facts: DescentFacts, formatter: Formatter) -> list[str]:
+def descent_conventions(facts: DescentFacts, formatter: Formatter) -> list[str]:
+    """The conventions of a descent, each a sentence ($…$ math); also on its problem sheets."""
     training = facts.spec.training
     assert training is not None
     symbol, out = formatter.symbol, facts.output

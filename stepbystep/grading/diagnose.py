@@ -66,10 +66,23 @@ def diagnoser_for(spec: Spec | None, decimals: int | None = None) -> Diagnoser |
     `decimals`, the precision the policy asks for, is one more rounding to try."""
     rounding = tuple(dict.fromkeys(((decimals,) if decimals is not None and decimals <= 8 else ()) + ROUNDING_DECIMALS))
     if isinstance(spec, NetworkSpec):
-        return Diagnoser(network_mistakes(spec) + _rounding(_network_builder(spec), rounding))
+        return Diagnoser(network_mistakes(spec) + _optimizer(spec) + _rounding(_network_builder(spec), rounding))
     if isinstance(spec, GraphSpec):
-        return Diagnoser(_rounding(_graph_builder(spec), rounding))
+        return Diagnoser(_optimizer(spec) + _rounding(_graph_builder(spec), rounding))
     return None
+
+
+def _optimizer(spec: Spec) -> list[Mistake]:
+    """The optimizer's mistakes (grading/optimizer_mistakes.py): networks, and graphs that descend."""
+    from .optimizer_mistakes import descent_mistakes, network_optimizer_mistakes
+
+    if isinstance(spec, NetworkSpec):
+        found = network_optimizer_mistakes(spec)
+    elif isinstance(spec, GraphSpec) and spec.training is not None:
+        found = descent_mistakes(spec)
+    else:
+        return []
+    return [Mistake(Diagnosis(code, message), build) for code, message, build in found]
 
 
 def hand_values(spec: Spec | None, decimals: int) -> dict[str, float] | None:
@@ -114,7 +127,9 @@ def network_mistakes(spec: NetworkSpec) -> list[Mistake]:
     wide = any(len(layer.weights[0]) > 1 for layer in spec.layers[1:])
     found: list[tuple[bool, str, str, Callable[[], Trace]]] = [
         (True, "wrong_sign",
-         "The update went uphill: w+ = w + η·∂E/∂w instead of w − η·∂E/∂w.", flagged(wrong_sign=True)),
+         "The update went uphill: w+ = w + η·∂E/∂w instead of w − η·∂E/∂w." if spec.training.optimizer.name == "sgd"
+         else "The update went uphill: w+ = w + η·(the optimizer's step) instead of w − η·(step).",
+         flagged(wrong_sign=True)),
         (spec.loss == "half_sse", "half_forgotten",
          "The ½ of E = ½(target − out)² was left out, which doubles the error and its derivative.",
          changed(loss="sse")),
