@@ -84,8 +84,8 @@ def network_drawings(trace: Trace, precision: int) -> tuple[NetworkDrawing, Netw
     facts = trace.facts
     assert isinstance(facts, NetworkFacts)
     spec = facts.spec
-    if max(layer.size for layer in spec.layers) > MAX_DRAWN_LAYER:
-        return None
+    if max(layer.size for layer in spec.layers) > MAX_DRAWN_LAYER or any(layer.kind != "dense" for layer in spec.layers):
+        return None   # images and sequences have drawings of their own
     layers = tuple(DrawnLayer(layer.name, tuple(layer.neuron(j) for j in range(layer.size)),
                               layer.activation, facts.parameters.weights[l] if l else (),
                               facts.parameters.biases[l] if l else None)

@@ -4,6 +4,7 @@ forward pass, error and backward pass, the update, and a closing summary."""
 from __future__ import annotations
 
 from ..engine.facts import NetworkFacts
+from ..spec.model import Layer
 from ..engine.trace import Section as TraceSection
 from ..engine.trace import Step, Trace
 from .blocks import Bullets, Figure, Item, Note, Runs, Table
@@ -187,11 +188,26 @@ def parameter_rows(trace: Trace, formatter: Formatter) -> list[tuple[str, str, s
     for l, layer in enumerate(spec.layers[1:], start=1):
         below = spec.layers[l - 1]
         for j, weights in enumerate(names.weights[l]):
-            rows.extend(row(weight, f"{below.neuron(i)} → {layer.neuron(j)}") for i, weight in enumerate(weights))
+            rows.extend(row(weight, connection(layer, below, j, i)) for i, weight in enumerate(weights))
+        for j, weights in enumerate(names.recurrent_of(l)):
+            rows.extend(row(weight, f"{layer.neuron(i)} (t − 1) → {layer.neuron(j)} (t)") for i, weight in enumerate(weights))
         bias = names.biases[l]
         if isinstance(bias, str):
             rows.append(row(bias, f"bias of {layer.name}"))
         elif bias:
-            rows.extend(row(name, f"bias of {layer.neuron(j)}") for j, name in enumerate(bias))
+            unit = layer.channel if layer.kind == "conv2d" else layer.neuron
+            rows.extend(row(name, f"bias of {'channel ' if layer.kind == 'conv2d' else ''}{unit(j)}")
+                        for j, name in enumerate(bias))
     return rows
+
+
+def connection(layer: Layer, below: Layer, j: int, i: int) -> str:
+    """What weight i of row j joins: two neurons, or a kernel entry (output channel,
+    input channel, row, column) of a convolution."""
+    if layer.kind != "conv2d":
+        return f"{below.neuron(i)} → {layer.neuron(j)}"
+    rows, columns = layer.window
+    channel, rest = divmod(i, rows * columns)
+    row, column = divmod(rest, columns)
+    return f"kernel {layer.channel(j)}, from channel {channel + 1}, row {row + 1}, column {column + 1}"
 

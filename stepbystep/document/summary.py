@@ -211,7 +211,9 @@ def _final_saturation(trace: "Trace") -> list[str]:
     several = len(spec.samples) > 1
     saturated = []
     for layer in spec.layers[1:]:
-        record = ACTIVATIONS.get(str(layer.activation))
+        if layer.activation is None or spec.sequence:   # pooling; a sequence's outputs carry @t
+            continue
+        record = ACTIVATIONS.get(layer.activation)
         if not (record.saturates and record.elementwise):
             continue
         slope = record.slope(0, 0, [Ref("out")], [Ref("net")], dict(layer.options))

@@ -140,10 +140,7 @@ class _NetworkBuilder:
             trace = TraceBuilder(Graph(self.round_to))
             params = {name: trace.given(name, self.initial[name]) for name in parameters}
             outcome = steps.sample(trace, "", index, params, 1)
-        inputs = tuple(self.spec.layers[0].neuron(i) for i in range(self.spec.layers[0].size))
-        output = self.spec.layers[-1]
-        targets = tuple(names.target(output.neuron(k)) for k in range(output.size))
-        return SampleTemplate(trace.graph, tuple(parameters), inputs, targets, outcome.loss.name,
+        return SampleTemplate(trace.graph, tuple(parameters), outcome.inputs, outcome.targets, outcome.loss.name,
                               tuple(outcome.gradients[name].name for name in parameters))
 
     def _run_fast(self, first: int, end: int, values: dict[str, float]) -> tuple[dict[str, float], list[float]]:
@@ -195,7 +192,8 @@ def make_trainer(spec: NetworkSpec, names: tuple[str, ...], conventions: "Conven
 
     training = spec.training
     work = spec.weight_count * spec.samples_per_step
-    if plain and work >= NUMPY_FROM_WORK and spec.weight_count * len(spec.samples) * training.epochs >= NUMPY_FROM_WORK * 1000:
+    dense = all(layer.kind == "dense" for layer in spec.layers[1:])   # the numpy engine knows dense layers only
+    if plain and dense and work >= NUMPY_FROM_WORK and spec.weight_count * len(spec.samples) * training.epochs >= NUMPY_FROM_WORK * 1000:
         from .fastpath_numpy import NumpyTrainer
 
         return NumpyTrainer(spec, names, conventions)

@@ -15,6 +15,7 @@ from . import choices
 from .choices import Options, Parameter
 from .descent import descent
 from .optimizers import HYPERPARAMETER_KEYS, optimizer_settings
+from .validate_layers import LayerChecks
 from .model import (
     ACTIVATIONS,
     HIDDEN_DELTAS,
@@ -50,7 +51,7 @@ def validate(data: dict[str, Any], source: str) -> Spec:
     return check.network_spec(data)
 
 
-class _Checker:
+class _Checker(LayerChecks):
     def __init__(self, source: str) -> None:
         self.source = source
 
@@ -159,6 +160,10 @@ class _Checker:
         """The older Mazur code's hidden deltas go back through w - eta*g: plain
         gradient descent only (with another optimizer there is no such weight)."""
         settings = spec.training.optimizer
+        if spec.hidden_deltas_use == "updated_weights" and any(layer.kind != "dense" for layer in spec.layers[1:]):
+            raise self.fail("hidden_deltas_use", "updated_weights is the older Mazur code's convention for dense "
+                                                 "layers only; this network has " + next(
+                                                     layer.kind for layer in spec.layers[1:] if layer.kind != "dense"))
         if spec.hidden_deltas_use == "updated_weights" and (settings.name != "sgd" or settings.weight_decay):
             raise self.fail("hidden_deltas_use", "updated_weights works only with plain gradient descent "
                                                  "(optimizer = \"sgd\", no weight_decay)")
@@ -176,7 +181,8 @@ class _Checker:
             path = f"layers[{index}]"
             table = self.table(raw, path)
             layers.append(self.input_layer(table, path, names[0]) if index == 0
-                          else self.dense_layer(table, path, names[index], layers[-1].size))
+                          else self.hidden_or_output(table, path, names[index], layers[-1]))
+        self.layer_kinds_fit(layers)
         seen: dict[str, int] = {}
         for index, layer in enumerate(layers):
             if layer.name in seen:
@@ -193,18 +199,59 @@ class _Checker:
         return name
 
     def input_layer(self, table: dict[str, Any], path: str, default: str) -> Layer:
-        self.keys(table, path, ("name", "size"))
-        if "size" not in table:
-            raise self.fail(f"{path}.size", "missing (required)")
-        return Layer(self.layer_name(table, path, default), self.integer(table["size"], f"{path}.size", 1, MAX_LAYER_SIZE))
-
-    def dense_layer(self, table: dict[str, Any], path: str, default: str, previous: int) -> Layer:
-        self.keys(table, path, ("name", "size", "activation", "weights", "bias")
-                  + _parameter_keys(choices.ACTIVATIONS.values()))
+        self.keys(table, path, ("name", "size", "shape"))
         name = self.layer_name(table, path, default)
+        if "shape" in table:
+            if "size" in table:
+                raise self.fail(f"{path}.size", "give size (a vector) or shape (an image), not both")
+            shape = self.image_shape(table["shape"], f"{path}.shape")
+            return Layer(name, shape[0] * shape[1] * shape[2], shape=shape)
+        if "size" not in table:
+            raise self.fail(f"{path}.size", "missing (required; or shape = [channels, rows, columns] for an image)")
+        return Layer(name, self.integer(table["size"], f"{path}.size", 1, MAX_LAYER_SIZE))
+
+    def hidden_or_output(self, table: dict[str, Any], path: str, default: str, below: Layer) -> Layer:
+        """A layer after the input, by its `type` (SPEC §8; default dense)."""
+        kind = self.choice(table.get("type", "dense"), f"{path}.type", tuple(choices.LAYER_KINDS))
+        if kind == "conv2d":
+            return self.conv_layer(table, path, default, below)
+        if kind in ("maxpool2d", "avgpool2d"):
+            return self.pool_layer(table, path, default, below, kind)
+        if kind == "rnn":
+            return self.rnn_layer(table, path, default, below)
+        return self.dense_layer(table, path, default, below.size)
+
+    def layer_kinds_fit(self, layers: list[Layer]) -> None:
+        """What the kinds ask of each other: no image in a sequence network, and
+        a pooling layer is not the output (it has no activation for the loss)."""
+        recurrent = next((index for index, layer in enumerate(layers) if layer.kind == "rnn"), None)
+        spatial = next((index for index, layer in enumerate(layers) if layer.shape is not None), None)
+        if recurrent is not None and spatial is not None:
+            raise self.fail(f"layers[{recurrent}].type", f"rnn layers and images do not mix (layers[{spatial}] "
+                                                         "has rows and columns)")
+        if layers[-1].kind in ("maxpool2d", "avgpool2d"):
+            raise self.fail(f"layers[{len(layers) - 1}].type", "the output layer cannot be a pooling layer "
+                                                               "(add a dense layer after it)")
+
+    def activation_keys(self) -> tuple[str, ...]:
+        return _parameter_keys(choices.ACTIVATIONS.values())
+
+    def activation_of(self, table: dict[str, Any], path: str) -> str:
         if "activation" not in table:
             raise self.fail(f"{path}.activation", f"missing (required; one of: {', '.join(ACTIVATIONS)})")
-        activation = self.choice(table["activation"], f"{path}.activation", ACTIVATIONS)
+        return self.choice(table["activation"], f"{path}.activation", ACTIVATIONS)
+
+    def bias_of(self, table: dict[str, Any], path: str, count: int) -> float | tuple[float, ...] | None:
+        """A list: one bias per unit (conv2d: per output channel); a number: one shared; absent: none."""
+        if "bias" not in table:
+            return None
+        raw_bias = table["bias"]
+        return self.vector(raw_bias, f"{path}.bias", count) if isinstance(raw_bias, list) else self.number(raw_bias, f"{path}.bias")
+
+    def dense_layer(self, table: dict[str, Any], path: str, default: str, previous: int) -> Layer:
+        self.keys(table, path, ("name", "type", "size", "activation", "weights", "bias") + self.activation_keys())
+        name = self.layer_name(table, path, default)
+        activation = self.activation_of(table, path)
         if "weights" not in table:
             raise self.fail(f"{path}.weights", "missing (required: one row of weights per neuron)")
         rows = table["weights"]
@@ -219,10 +266,7 @@ class _Checker:
             if size > MAX_LAYER_SIZE:
                 raise self.fail(f"{path}.weights", f"at most {MAX_LAYER_SIZE} neurons a layer, got {size}")
         weights = tuple(self.vector(row, f"{path}.weights[{row_index}]", previous) for row_index, row in enumerate(rows))
-        bias: float | tuple[float, ...] | None = None
-        if "bias" in table:
-            raw_bias = table["bias"]
-            bias = self.vector(raw_bias, f"{path}.bias", size) if isinstance(raw_bias, list) else self.number(raw_bias, f"{path}.bias")
+        bias = self.bias_of(table, path, size)
         options = self.options(table, path, "activation", activation, choices.ACTIVATIONS)
         choice = choices.ACTIVATIONS[activation]
         if size < choice.min_size:
@@ -258,17 +302,26 @@ class _Checker:
             raise self.fail("samples", f"expected a list of at least one sample, got {_kind(value) if not isinstance(value, list) else 'an empty list'}")
         if len(value) > MAX_SAMPLES:
             raise self.fail("samples", f"at most {MAX_SAMPLES} samples are supported, got {len(value)}")
-        samples = []
+        samples: list[Sample] = []
+        sequence = any(layer.kind == "rnn" for layer in layers)
         for index, raw in enumerate(value):
             path = f"samples[{index}]"
             table = self.table(raw, path)
+            if sequence:
+                samples.append(self.sequence_sample(table, path, layers[0].size, layers[-1].size,
+                                                    samples[0] if samples else None))
+                continue
             self.keys(table, path, ("inputs", "targets"))
             for key in ("inputs", "targets"):
                 if key not in table:
                     raise self.fail(f"{path}.{key}", "missing (required)")
-            samples.append(Sample(self.vector(table["inputs"], f"{path}.inputs", layers[0].size),
-                                  self.vector(table["targets"], f"{path}.targets", layers[-1].size)))
+            samples.append(Sample(self.values_of(table["inputs"], f"{path}.inputs", layers[0]),
+                                  self.values_of(table["targets"], f"{path}.targets", layers[-1])))
         return tuple(samples)
+
+    def values_of(self, value: Any, path: str, layer: Layer) -> tuple[float, ...]:
+        """A vector for a layer with a size, nested [channel][row][column] for an image."""
+        return self.vector(value, path, layer.size) if layer.shape is None else self.image(value, path, layer.shape)
 
     def loss_fits(self, loss: str, layers: tuple[Layer, ...], samples: tuple[Sample, ...]) -> None:
         """What the loss needs of the output layer and the targets (choices.LossChoice).
@@ -279,10 +332,11 @@ class _Checker:
         if problem is not None:
             raise self.fail("loss", problem)
         for index, sample in enumerate(samples):
-            found = choice.target_problem(sample.targets)
-            if found is not None:
-                target, message = found
-                raise self.fail(f"samples[{index}].targets" + ("" if target is None else f"[{target}]"), message)
+            for where, targets in _target_rows(sample, output.size):
+                found = choice.target_problem(targets)
+                if found is not None:
+                    target, message = found
+                    raise self.fail(f"samples[{index}].{where}" + ("" if target is None else f"[{target}]"), message)
 
     def training(self, value: Any, sample_count: int) -> Training:
         if value is None:
@@ -364,6 +418,16 @@ class _Checker:
 def _parameter_keys(catalogue: Iterable[choices.ActivationChoice | choices.LossChoice]) -> tuple[str, ...]:
     """The spec keys of every parameter of these operations, each once."""
     return tuple(dict.fromkeys(parameter.key for choice in catalogue for parameter in choice.parameters))
+
+
+def _target_rows(sample: Sample, outputs: int) -> list[tuple[str, tuple[float, ...]]]:
+    """A sample's targets as the loss sees them, by field path: one row per
+    scored step of a sequence, else the one list."""
+    if not sample.steps:
+        return [("targets", sample.targets)]
+    if sample.targets_last:
+        return [("targets_last", sample.targets)]
+    return [(f"targets[{step}]", sample.targets[step * outputs:(step + 1) * outputs]) for step in range(sample.steps)]
 
 
 def _default_layer_names(count: int) -> list[str]:
