@@ -205,7 +205,9 @@ def matrix_context(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any
                 from .matrix_optimizer import optimizer_updates
 
                 prefix = "" if facts.bare else names.step_prefix(view.number)
-                update = optimizer_updates(layer, prefix, trace.graph.values, spec.training.optimizer, number, shown)
+                values = trace.graph.values
+                update = optimizer_updates(layer, prefix, values, spec.training.optimizer, number, shown,
+                                           lambda grid: Matrix(grid, tuple(tuple(values[n] for n in row) for row in grid)))
             else:
                 update = [rf"W^{{[{l}]+}} = W^{{[{l}]}} - \eta\, \mathrm{{d}}W^{{[{l}]}} = {layer.weights.latex(number, shown)} - {eta} "
                           + f"{layer.d_weights.latex(number, shown)} = {layer.updated_weights.latex(number, shown)}"]

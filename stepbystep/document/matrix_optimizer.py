@@ -8,50 +8,51 @@ the walkthrough states once. Nothing is computed here.
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from ..engine.ops import OPTIMIZERS
 from ..engine.update import node_name
 from ..spec.names import split_prefix
 from ..spec.optimizers import OptimizerSettings
-from .matrix import LayerView, Matrix
+
+Grid = tuple[tuple[str, ...], ...]   # trace names, row by row
 
 HEADS = {"v": "V", "G": "G", "s": "S", "m": "M", "mhat": r"\hat{M}", "vhat": r"\hat{V}"}
 
 
-def optimizer_updates(layer: LayerView, prefix: str, values: Mapping[str, float], settings: OptimizerSettings,
-                      number: Callable[[float], str], shown: Callable[[str], float] | None) -> list[str]:
-    """The update equations of one layer: its weights' (and moving bias's) optimizer values, then W⁺ and b⁺."""
+def optimizer_updates(layer: Any, prefix: str, values: Mapping[str, float], settings: OptimizerSettings,
+                      number: Callable[[float], str], shown: Callable[[str], float] | None,
+                      matrix: Callable[[Grid], Any]) -> list[str]:
+    """The update equations of one layer (matrix.py's LayerView): its weights' (and moving bias's)
+    optimizer values, then W⁺ and b⁺. `matrix(names)`: matrix.py's Matrix of those trace values."""
     record = OPTIMIZERS.get(settings.name)
     l = layer.index
     lines = []
-    parts = [(f"W^{{[{l}]}}", layer.weights, layer.updated_weights)]
+    parts = [(f"W^{{[{l}]}}", layer.weights.names, layer.updated_weights)]
     if layer.bias is not None and layer.updated_bias is not None:
-        parts.append((f"b^{{[{l}]}}", _one_column(layer.bias, layer.bias_shared), layer.updated_bias))
+        parts.append((f"b^{{[{l}]}}", layer.bias.names[:1] if layer.bias_shared else layer.bias.names,
+                      layer.updated_bias))
     for symbol, template, updated in parts:
         gradient = f"\\mathrm{{d}}{symbol}"
-        decayed = _matrix(template, prefix, "g", values)
+        decayed = _matrix(template, prefix, "g", values, matrix)
         if decayed is not None:
             lines.append(f"G_{{{symbol}}} = {gradient} + \\lambda {symbol} = {decayed.latex(number, shown)}")
-        shrunk = _matrix(template, prefix, "decayed", values)
+        shrunk = _matrix(template, prefix, "decayed", values, matrix)
         if shrunk is not None:
             lines.append(f"\\tilde{{{symbol}}} = \\left(1 - \\eta\\lambda\\right) {symbol} = {shrunk.latex(number, shown)}")
         for key in record.shown:
-            buffer = _matrix(template, prefix, key, values)
+            buffer = _matrix(template, prefix, key, values, matrix)
             if buffer is not None:
                 lines.append(f"{HEADS[key]}_{{{symbol}}} = {buffer.latex(number, shown)}")
         lines.append(f"{symbol[:-len(f'^{{[{l}]}}')]}^{{[{l}]+}} = {updated.latex(number, shown)}")
     return lines
 
 
-def _one_column(bias: Matrix, shared: bool) -> Matrix:
-    """A shared bias is one value (its buffers too): one entry, not a repeated column."""
-    return Matrix(bias.names[:1], bias.values[:1]) if shared else bias
-
-
-def _matrix(template: Matrix, prefix: str, key: str, values: Mapping[str, float]) -> Matrix | None:
-    """The optimizer value `key` of every parameter of the template, or None where it has none."""
-    names = tuple(tuple(prefix + node_name(key, split_prefix(name)[1]) for name in row) for row in template.names)
+def _matrix(template: Grid, prefix: str, key: str, values: Mapping[str, float],
+            matrix: Callable[[Grid], Any]) -> Any:
+    """The optimizer value `key` of every parameter of the template (a shared bias: one entry), or
+    None where it has none."""
+    names = tuple(tuple(prefix + node_name(key, split_prefix(name)[1]) for name in row) for row in template)
     if not all(name in values for row in names for name in row):
         return None
-    return Matrix(names, tuple(tuple(values[name] for name in row) for row in names))
+    return matrix(names)

@@ -10,9 +10,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..spec.model import GraphSpec, NetworkSpec
+from ..spec.model import GraphSpec, NetworkSpec, Spec
 from .facts import ComparedRun
 from .graph import GraphError
+from .trace import Trace
+
+
+def with_comparison(trace: Trace, spec: Spec) -> Trace:
+    """The trace with the runs of `compare` in its facts (unchanged when there are none)."""
+    training = spec.training
+    if training is None or not training.optimizer.compare:
+        return trace
+    runs = compared_runs(spec) if isinstance(spec, NetworkSpec) else compared_descents(spec)
+    return replace(trace, facts=replace(trace.facts, comparison=runs))  # type: ignore[arg-type]
 
 
 def compared_runs(spec: NetworkSpec) -> tuple[ComparedRun, ...]:

@@ -105,14 +105,8 @@ class _Descender:
                                      summary=True)
             previous, number = None, end
         self._after(total, values, previous)
-        comparison = ()
-        if self.training.optimizer.compare and self.rule == UpdateRule.of(self.training.optimizer,
-                                                                         self.training.learning_rate):
-            from .compare import compared_descents   # not for a diagnosis's mistaken re-run
-
-            comparison = compared_descents(self.spec)
         facts = DescentFacts(self.spec, self.spec.output, self.inputs, tuple(name for name, _ in self.parsed),
-                             self.parameters, total, frozen_mapping(dict(self.spec.inputs)), self.round_to, comparison)
+                             self.parameters, total, frozen_mapping(dict(self.spec.inputs)), self.round_to)
         return self.trace.finish(self.spec.title or "Gradient descent, step by step", facts)
 
     def _fast_path(self) -> "_FastDescent":

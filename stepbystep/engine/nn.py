@@ -167,13 +167,8 @@ class _NetworkBuilder:
         return scratch.graph.values[self.steps.after(scratch, number, values, None).name]
 
     def _facts(self) -> NetworkFacts:
-        comparison = ()
-        if self.spec.training.optimizer.compare and self.mistakes == NO_MISTAKES:
-            from .compare import compared_runs
-
-            comparison = compared_runs(self.spec)
         return NetworkFacts(self.spec, self.bare, len(self.plan), self.names, frozen_mapping(self.initial),
-                            self.round_to, self._exact_run() if self.round_to is not None else None, comparison)
+                            self.round_to, self._exact_run() if self.round_to is not None else None)
 
     def _exact_run(self) -> ExactRun:
         """Hand-calculation mode: the same run without rounding (fast path),
