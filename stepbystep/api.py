@@ -387,9 +387,17 @@ def export_variants(spec: str | Path | Spec, count: int | None = None, seed: int
     """Variants written out (json, md, moodle-xml, pdf, qti): (path or None
     for standard output, text or bytes) per file, all rendered before any is
     written. `solutions` and `paper` are for pdf."""
-    from .exercises.export import export
+    from itertools import chain
 
-    return export(variants(spec, count, seed), fmt, output, solutions=solutions, paper=paper)
+    from .exercises.export import export, refuse_oversized
+    from .exercises.variants import iter_variants
+
+    loaded = load_spec(spec) if isinstance(spec, (str, Path)) else spec
+    count, seed = _count_and_seed(loaded, count, seed)
+    drawn = iter_variants(loaded, count, seed)
+    first = next(drawn)
+    refuse_oversized(first, count, fmt, loaded.source, solutions=solutions, paper=paper)  # before the other variants
+    return export(chain([first], drawn), fmt, output, solutions=solutions, paper=paper)
 
 
 def _count_and_seed(spec: Spec, count: int | None, seed: int | None) -> tuple[int, int]:

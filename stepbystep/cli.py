@@ -173,29 +173,37 @@ def _render(args: argparse.Namespace) -> int:
         raise UsageError("--notation matrix is for network specs; a computation graph has no weight matrices")
     if args.notation != "scalar" and any(layer.kind != "dense" for layer in walkthrough.spec.layers[1:]):  # type: ignore[union-attr]
         raise UsageError("--notation matrix is for dense layers so far; this network has conv2d, pooling or rnn layers")
-    if args.template:
-        from .api import UserTemplateError
+    from .api import UserTemplateError
 
-        try:
-            text = walkthrough.render_template(args.template, math=args.math or "mathml", precision=precision,
-                                               includes=tuple(args.template_include))
-        except UserTemplateError as error:
-            raise UsageError(str(error)) from None
-    elif args.format == "html":
-        text = walkthrough.html(fragment=args.fragment, math=args.math or "mathml", precision=precision,
-                                notation=args.notation, theme=args.theme, templates=args.template_dir)
-    elif args.format in ("latex", "pdf", "ipynb"):
-        text = _print_format(walkthrough, args, precision)
-    else:
-        beside = _figure_files(walkthrough, precision, target)
-        text = walkthrough.markdown(precision=precision, notation=args.notation,
-                                    figure_files={figure_id: path.name for figure_id, path, _ in beside},
-                                    templates=args.template_dir)
-        if target is not None:  # the page and its pictures: all written, or none
-            write_files([(path, svg) for _, path, svg in beside] + [(args.output, text)], inputs)
-            return EXIT_OK
+    try:
+        text = _render_text(walkthrough, args, precision, target, inputs)
+    except UserTemplateError as error:  # --template or a --template-dir template: one line naming it
+        raise UsageError(str(error)) from None
+    if text is None:
+        return EXIT_OK
     _emit(text, args.output, inputs)
     return EXIT_OK
+
+
+def _render_text(walkthrough: "api.Walkthrough", args: argparse.Namespace, precision: int | None,
+                 target: "Target | None", inputs: list[str]) -> str | bytes | None:
+    """The rendered document; None when it was written already (Markdown with its pictures)."""
+    if args.template:
+        return walkthrough.render_template(args.template, math=args.math or "mathml", precision=precision,
+                                           includes=tuple(args.template_include))
+    if args.format == "html":
+        return walkthrough.html(fragment=args.fragment, math=args.math or "mathml", precision=precision,
+                                notation=args.notation, theme=args.theme, templates=args.template_dir)
+    if args.format in ("latex", "pdf", "ipynb"):
+        return _print_format(walkthrough, args, precision)
+    beside = _figure_files(walkthrough, precision, target)
+    text = walkthrough.markdown(precision=precision, notation=args.notation,
+                                figure_files={figure_id: path.name for figure_id, path, _ in beside},
+                                templates=args.template_dir)
+    if target is not None:  # the page and its pictures: all written, or none
+        write_files([(path, svg) for _, path, svg in beside] + [(args.output, text)], inputs)
+        return None
+    return text
 
 
 def _print_format(walkthrough: "api.Walkthrough", args: argparse.Namespace, precision: int | None) -> str | bytes:

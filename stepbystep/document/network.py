@@ -4,7 +4,7 @@ forward pass, error and backward pass, the update, and a closing summary."""
 from __future__ import annotations
 
 from ..engine.facts import NetworkFacts
-from ..spec.model import Layer
+from ..spec.model import MAX_DETAIL_WEIGHTS, Layer
 from ..engine.trace import Section as TraceSection
 from ..engine.trace import Step, Trace
 from .blocks import Bullets, Figure, Item, Note, Runs, Table
@@ -37,7 +37,17 @@ def network_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None
     rows = parameter_rows(trace, formatter)
     paths = {row[0]: row[2] for row in rows}
     writer = _StepWriter(outline, trace, facts, formatter, paths)
+    shown_after = max(1, MAX_DETAIL_WEIGHTS // max(1, facts.spec.weight_count))  # samples of the final pass in full
+    skipped = 0
     for section in trace.sections:
+        sample = section.context.get("sample")
+        if section.context.get("after") and sample is not None and sample > shown_after:
+            skipped = max(skipped, sample - shown_after)
+            continue
+        if skipped and section.kind == "after_total":
+            outline.add(paragraph(f"The other {skipped:,} samples are computed the same way (the final pass is written\n"
+                                  f"out for {shown_after:,} samples, the full-detail limit); every value is in the answer key."))
+            skipped = 0
         writer.section(section, drawings[0] if drawings and not writer.drawn else None)
     summary(outline, trace, formatter)
     outline.section("The parameters before and after", 2)
@@ -82,9 +92,12 @@ class _StepWriter:
                                     for step in section.steps if step.kind == "given")))
         elif kind == "losses":
             several = section.context["last"] > section.context["first"]
+            every = all(f"after{step}.E_total" in self.trace.graph.values
+                        for step in range(section.context["first"], min(section.context["last"], self.facts.steps - 1) + 1))
+            which = "each update" if every else "the last update of each epoch (and of a few steps between, for the curve)"
             outline.add(paragraph(
                 f"{'These steps are' if several else 'This step is'} computed exactly like the steps shown in full, "
-                "but not written out;\nthe loss after each update is in the answer key (`after{N}.E_total`) and in "
+                f"but not written out;\nthe loss after {which} is in the answer key (`after{{N}}.E_total`) and in "
                 "the summary below."))
         else:
             self._steps(section)

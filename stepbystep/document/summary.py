@@ -47,8 +47,9 @@ def curve_points(trace: "Trace") -> list[tuple[int, float]]:
     facts = _facts(trace)
     if facts.spec.training.epochs > 1:
         return [(epoch, loss) for epoch, _, loss in epoch_losses(trace)]
-    values = trace.graph.values
-    return [(step, values[names.after_total(step)]) for step in range(1, facts.steps + 1)]
+    values = trace.graph.values  # a long online run keeps only some steps' losses (engine/nn.py loss_steps)
+    return [(step, values[names.after_total(step)]) for step in range(1, facts.steps + 1)
+            if names.after_total(step) in values]
 
 
 def _pick(count: int, notes: set[int]) -> list[int]:

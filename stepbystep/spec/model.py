@@ -32,6 +32,16 @@ MAX_EPOCHS = 1_000_000
 MAX_DETAIL_WEIGHTS = 20_000  # weights x samples, summed over the recorded steps
 MAX_RECORDED_STEPS = 50
 MAX_TRAINING_WORK = 2_000_000_000  # weights x samples x epochs for a whole run
+MAX_STEPS = 1_000_000              # updates in a run (epochs x steps an epoch): one after{N}.E_total each
+MAX_FINAL_PASS = 200_000           # weights x samples: the forward pass over every sample after the last update
+# Checked on the file before it is parsed (spec/limits.py): Python's TOML reader needs
+# gigabytes for a few hundred kilobytes of dotted keys, and deep nesting exhausts its stack.
+MAX_SPEC_BYTES = 32_000_000        # bytes of a spec file
+MAX_SPEC_NESTING = 32              # tables, arrays and dotted keys inside each other
+MAX_TITLE_CHARS = 1_000            # characters of the title
+MAX_NOTE_CHARS = 10_000            # characters of one note
+MAX_NOTES = 1_000                  # notes in one spec
+MAX_NAME_CHARS = 32                # characters of a layer, input or node name
 
 
 class SpecError(ValueError):

@@ -22,6 +22,12 @@ from .model import (
     LOSSES,
     MAX_DETAIL_WEIGHTS,
     MAX_EPOCHS,
+    MAX_FINAL_PASS,
+    MAX_NAME_CHARS,
+    MAX_NOTE_CHARS,
+    MAX_NOTES,
+    MAX_STEPS,
+    MAX_TITLE_CHARS,
     MAX_LAYER_SIZE,
     MAX_LAYERS,
     MAX_RECORDED_STEPS,
@@ -106,14 +112,25 @@ class _Checker(LayerChecks):
             raise self.fail(path, f"expected true or false, got {_kind(value)}")
         return value
 
-    def text(self, value: Any, path: str) -> str:
+    def text(self, value: Any, path: str, limit: int | None = None, what: str = "text") -> str:
         if not isinstance(value, str):
             raise self.fail(path, f"expected text, got {_kind(value)}")
+        if limit is not None and len(value) > limit:
+            raise self.fail(path, f"{len(value):,} characters; at most {limit:,} (the {what} size limit)")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # JSON's "\ud800": no file or page could hold it
+            raise self.fail(path, "contains a lone surrogate code point (\\ud800-\\udfff), which is not text") from None
         return value
+
+    def title(self, data: dict[str, Any]) -> str | None:
+        return self.text(data["title"], "title", MAX_TITLE_CHARS, "title") if "title" in data else None
 
     def text_table(self, data: dict[str, Any], key: str) -> dict[str, str]:
         table = self.table(data.get(key, {}), key)
-        return {name: self.text(note, _join(key, name)) for name, note in table.items()}
+        if len(table) > MAX_NOTES:
+            raise self.fail(key, f"{len(table):,} notes; at most {MAX_NOTES:,} (the notes limit)")
+        return {name: self.text(note, _join(key, name), MAX_NOTE_CHARS, "note") for name, note in table.items()}
 
     # -- networks ---------------------------------------------------------
     def network_spec(self, data: dict[str, Any]) -> NetworkSpec:
@@ -124,12 +141,13 @@ class _Checker(LayerChecks):
             if required not in data:
                 hint = f"; one of: {', '.join(LOSSES)}" if required == "loss" else ""
                 raise self.fail(required, f"missing (required{hint})")
-        title = self.text(data["title"], "title") if "title" in data else None
+        title = self.title(data)
         learning_rate = self.number(data["learning_rate"], "learning_rate")
         if learning_rate <= 0:
             raise self.fail("learning_rate", f"must be greater than 0, got {data['learning_rate']!r}")
         loss = self.choice(data["loss"], "loss", LOSSES)
         loss_options = self.options(data, "", "loss", loss, choices.LOSSES)
+        self.updates_limit(data)
         layers = self.layers(data["layers"])
         samples = self.samples(data["samples"], layers)
         self.loss_fits(loss, layers, samples)
@@ -191,7 +209,7 @@ class _Checker(LayerChecks):
         return tuple(layers)
 
     def layer_name(self, table: dict[str, Any], path: str, default: str) -> str:
-        name = self.text(table.get("name", default), f"{path}.name")
+        name = self.text(table.get("name", default), f"{path}.name", MAX_NAME_CHARS, "name")
         if not _NAME.match(name):
             raise self.fail(f"{path}.name", f"{name!r} is not a name: use letters and digits, starting with a letter")
         if name in _RESERVED or name.startswith("d"):
@@ -370,6 +388,27 @@ class _Checker(LayerChecks):
         return Training(mode, batch_size, epochs, tuple(sorted(record)), seed, True,
                         optimizer_settings(self, table, "training"))
 
+    def updates_limit(self, data: dict[str, Any]) -> None:
+        """The number of updates, from the raw table, before 100,000 samples are
+        checked one by one: a run that is too long is refused at once.
+        (Malformed fields are left to the checks that follow.)"""
+        samples, training = data.get("samples"), data.get("training")
+        if not isinstance(samples, list) or not isinstance(training, dict):
+            return
+        mode, epochs, size = training.get("mode", "batch"), training.get("epochs", 1), training.get("batch_size")
+        if mode not in MODES or not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+            return
+        if mode == "minibatch" and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
+            return
+        self.updates(epochs, steps_per_epoch(mode, size if mode == "minibatch" else None, max(1, len(samples))))
+
+    def updates(self, epochs: int, per_epoch: int) -> None:
+        if epochs * per_epoch > MAX_STEPS:
+            shown = f"{epochs:,}" if epochs < 10**15 else "far too many"
+            raise self.fail("training.epochs", f"{shown} epochs x {per_epoch:,} updates an epoch = "
+                                               f"{epochs * per_epoch:,} updates; at most {MAX_STEPS:,} "
+                                               "(the updates limit: every update has its after{N}.E_total)")
+
     def limits(self, spec: NetworkSpec) -> None:
         weights = spec.weight_count
         training = spec.training
@@ -379,6 +418,12 @@ class _Checker(LayerChecks):
             raise self.fail("layers", f"{weights} weights x {per_step} sample(s) x {len(training.record)} recorded step(s) "
                                       f"= {detail} is above the full-detail limit of {MAX_DETAIL_WEIGHTS}; "
                                       + _detail_advice(len(training.record), per_step))
+        self.updates(training.epochs, steps_per_epoch(training.mode, training.batch_size, len(spec.samples)))
+        final = weights * len(spec.samples)
+        if final > MAX_FINAL_PASS:
+            raise self.fail("samples", f"{weights:,} weights x {len(spec.samples):,} samples = {final:,}; at most "
+                                       f"{MAX_FINAL_PASS:,} (the final-pass limit: the answer key names every value "
+                                       "of the forward pass over every sample after the last update)")
         work = weights * len(spec.samples) * training.epochs
         if work > MAX_TRAINING_WORK:
             raise self.fail("training.epochs", f"{weights} weights x {len(spec.samples)} samples x {training.epochs} epochs "
@@ -397,6 +442,8 @@ class _Checker(LayerChecks):
         inputs = tuple((name, self.number(value, f"inputs.{name}")) for name, value in inputs_table.items())
         nodes = tuple((name, self.text(value, f"nodes.{name}")) for name, value in nodes_table.items())
         for path, name in [(f"inputs.{n}", n) for n, _ in inputs] + [(f"nodes.{n}", n) for n, _ in nodes]:
+            if len(name) > MAX_NAME_CHARS:
+                raise self.fail(path, f"a name of {len(name):,} characters; at most {MAX_NAME_CHARS} (the name size limit)")
             if not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", name):
                 raise self.fail(path, f"{name!r} is not a name: use letters, digits and _, starting with a letter")
         clash = set(inputs_table) & set(nodes_table)
@@ -409,7 +456,7 @@ class _Checker(LayerChecks):
         if "training" in data:
             names = [name for name, _ in inputs] + [name for name, _ in nodes]
             training = descent(self, self.table(data["training"], "training"), [name for name, _ in inputs], names)
-        return GraphSpec(self.source, self.text(data["title"], "title") if "title" in data else None,
+        return GraphSpec(self.source, self.title(data),
                          inputs, nodes, output, self.text_table(data, "notes"),
                          self.table(data.get("check", {}), "check"),
                          self.table(data.get("variants", {}), "variants"), raw=data, training=training)
