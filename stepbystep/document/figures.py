@@ -71,6 +71,8 @@ class LossCurve:
     title: str
     x_label: str                # "epoch" or "step"
     y_label: str = "E_total"
+    label: str = ""             # the main curve's name in a legend ('' : no legend)
+    others: tuple[tuple[str, tuple[tuple[int, float], ...]], ...] = ()   # more curves (compared optimizers)
     kind = "loss_curve"
 
 

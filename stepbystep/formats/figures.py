@@ -31,7 +31,8 @@ def svg(drawing: Drawing) -> str:
     if isinstance(drawing, LossCurve):
         from .plot import loss_curve_svg
 
-        return loss_curve_svg(drawing.points, drawing.title, drawing.x_label, drawing.y_label)
+        return loss_curve_svg(drawing.points, drawing.title, drawing.x_label, drawing.y_label,
+                              drawing.label, drawing.others)
     if isinstance(drawing, GridsDrawing):
         from .grids import grids_svg
 
