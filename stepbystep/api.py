@@ -14,7 +14,7 @@ import gc
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from .engine.graph import GraphError
 from .engine.trace import Trace
@@ -236,6 +236,27 @@ def build(spec: Spec, round_to: int | None = None, *, mode: str = "reverse", wrt
                        round_to)
 
 
+def with_compare(spec: Spec, optimizers: Sequence[str]) -> Spec:
+    """The spec with `compare` set to these optimizers (`render --compare`): the
+    same run trained with each, for the overlaid loss curves. A SpecError names
+    an unknown optimizer, or a spec that trains nothing."""
+    from dataclasses import replace
+
+    from .spec.optimizers import OPTIMIZERS
+
+    for name in optimizers:
+        if name not in OPTIMIZERS:
+            raise SpecError(spec.source, "--compare", f"unknown optimizer {name!r} (expected some of: "
+                                                      f"{', '.join(OPTIMIZERS)})")
+    training = spec.training
+    if training is None:
+        raise SpecError(spec.source, "--compare", "a computation graph compares optimizers only when it descends "
+                                                  "(a [training] table)")
+    settings = training.optimizer
+    chosen = tuple(dict.fromkeys(name for name in optimizers if name != settings.name))
+    return replace(spec, training=replace(training, optimizer=replace(settings, compare=chosen)))  # type: ignore[arg-type]
+
+
 def load(path: str | Path, round_to: int | None = None, **graph_options: Any) -> Walkthrough:
     """Read, validate and build a spec file (TOML or JSON); `graph_options`
     as for build()."""
@@ -366,9 +387,17 @@ def export_variants(spec: str | Path | Spec, count: int | None = None, seed: int
     """Variants written out (json, md, moodle-xml, pdf, qti): (path or None
     for standard output, text or bytes) per file, all rendered before any is
     written. `solutions` and `paper` are for pdf."""
-    from .exercises.export import export
+    from itertools import chain
 
-    return export(variants(spec, count, seed), fmt, output, solutions=solutions, paper=paper)
+    from .exercises.export import export, refuse_oversized
+    from .exercises.variants import iter_variants
+
+    loaded = load_spec(spec) if isinstance(spec, (str, Path)) else spec
+    count, seed = _count_and_seed(loaded, count, seed)
+    drawn = iter_variants(loaded, count, seed)
+    first = next(drawn)
+    refuse_oversized(first, count, fmt, loaded.source, solutions=solutions, paper=paper)  # before the other variants
+    return export(chain([first], drawn), fmt, output, solutions=solutions, paper=paper)
 
 
 def _count_and_seed(spec: Spec, count: int | None, seed: int | None) -> tuple[int, int]:

@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--wrt", metavar="INPUT", help="computation graphs, --mode forward: the input to differentiate by")
     render.add_argument("--gradient-check", action="store_true",
                         help="computation graphs: check each gradient against a central difference")
+    render.add_argument("--compare", metavar="OPTIMIZERS",
+                        help="train the same run with these optimizers too (sgd,momentum,adam) and overlay their "
+                             "loss curves; instead of the spec's [training] compare")
     render.set_defaults(run=_render)
 
     answers = commands.add_parser("answers", help="every named value as one JSON object")
@@ -126,9 +129,14 @@ def _load_for_render(args: argparse.Namespace) -> "api.Walkthrough":
     """A network, or a graph with the graph-only options (--mode, --wrt, --gradient-check)."""
     from . import api
 
-    if args.mode == "reverse" and args.wrt is None and not args.gradient_check:
+    if args.compare is not None:
+        spec = api.with_compare(api.load_spec(args.spec), [name.strip() for name in args.compare.split(",")])
+        if args.mode == "reverse" and args.wrt is None and not args.gradient_check:
+            return api.build(spec, args.round)
+    elif args.mode == "reverse" and args.wrt is None and not args.gradient_check:
         return api.load(args.spec, round_to=args.round)
-    spec = api.load_spec(args.spec)
+    else:
+        spec = api.load_spec(args.spec)
     if not isinstance(spec, api.GraphSpec):
         raise UsageError("--mode, --wrt and --gradient-check are for computation-graph specs (inputs and nodes)")
     if args.mode == "forward" and args.wrt is None:
@@ -163,29 +171,37 @@ def _render(args: argparse.Namespace) -> int:
         raise UsageError("--notation matrix goes with --format md or html, not with --template")
     if args.notation != "scalar" and walkthrough.is_graph:  # was silently ignored
         raise UsageError("--notation matrix is for network specs; a computation graph has no weight matrices")
-    if args.template:
-        from .api import UserTemplateError
+    from .api import UserTemplateError
 
-        try:
-            text = walkthrough.render_template(args.template, math=args.math or "mathml", precision=precision,
-                                               includes=tuple(args.template_include))
-        except UserTemplateError as error:
-            raise UsageError(str(error)) from None
-    elif args.format == "html":
-        text = walkthrough.html(fragment=args.fragment, math=args.math or "mathml", precision=precision,
-                                notation=args.notation, theme=args.theme, templates=args.template_dir)
-    elif args.format in ("latex", "pdf", "ipynb"):
-        text = _print_format(walkthrough, args, precision)
-    else:
-        beside = _figure_files(walkthrough, precision, target)
-        text = walkthrough.markdown(precision=precision, notation=args.notation,
-                                    figure_files={figure_id: path.name for figure_id, path, _ in beside},
-                                    templates=args.template_dir)
-        if target is not None:  # the page and its pictures: all written, or none
-            write_files([(path, svg) for _, path, svg in beside] + [(args.output, text)], inputs)
-            return EXIT_OK
+    try:
+        text = _render_text(walkthrough, args, precision, target, inputs)
+    except UserTemplateError as error:  # --template or a --template-dir template: one line naming it
+        raise UsageError(str(error)) from None
+    if text is None:
+        return EXIT_OK
     _emit(text, args.output, inputs)
     return EXIT_OK
+
+
+def _render_text(walkthrough: "api.Walkthrough", args: argparse.Namespace, precision: int | None,
+                 target: "Target | None", inputs: list[str]) -> str | bytes | None:
+    """The rendered document; None when it was written already (Markdown with its pictures)."""
+    if args.template:
+        return walkthrough.render_template(args.template, math=args.math or "mathml", precision=precision,
+                                           includes=tuple(args.template_include))
+    if args.format == "html":
+        return walkthrough.html(fragment=args.fragment, math=args.math or "mathml", precision=precision,
+                                notation=args.notation, theme=args.theme, templates=args.template_dir)
+    if args.format in ("latex", "pdf", "ipynb"):
+        return _print_format(walkthrough, args, precision)
+    beside = _figure_files(walkthrough, precision, target)
+    text = walkthrough.markdown(precision=precision, notation=args.notation,
+                                figure_files={figure_id: path.name for figure_id, path, _ in beside},
+                                templates=args.template_dir)
+    if target is not None:  # the page and its pictures: all written, or none
+        write_files([(path, svg) for _, path, svg in beside] + [(args.output, text)], inputs)
+        return None
+    return text
 
 
 def _print_format(walkthrough: "api.Walkthrough", args: argparse.Namespace, precision: int | None) -> str | bytes:

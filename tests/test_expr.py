@@ -147,8 +147,13 @@ def test_enormous_or_deep_expressions_are_refused(text: str) -> None:
     assert message.startswith("g.toml: nodes.f: ") and "\n" not in message
 
 
-def test_a_long_sum_is_fine() -> None:
-    assert graph({"f": " + ".join(["x"] * 150)}).value("f") == 450.0
+def test_a_long_sum_is_fine_up_to_the_fan_in_limit() -> None:
+    from stepbystep.engine.expr import MAX_OPERANDS
+
+    assert graph({"f": " + ".join(["x"] * MAX_OPERANDS)}).value("f") == 3.0 * MAX_OPERANDS
+    with pytest.raises(SpecError, match=rf"^g.toml: nodes.f: the expression has more than {MAX_OPERANDS} names and "
+                                        r"numbers \(the fan-in limit\)$"):
+        graph({"f": " + ".join(["x"] * (MAX_OPERANDS + 1))})
 
 
 def test_evaluation_errors_name_the_node() -> None:

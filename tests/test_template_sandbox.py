@@ -212,3 +212,27 @@ def test_the_readme_states_the_bounds_the_code_keeps() -> None:
                    f"{b.MAX_BUILT:,} in all", f"{b.MAX_WIDTH:,}: a width", f"{b.MAX_INT_BITS:,} bits",
                    f"nested {b.MAX_CALL_DEPTH} deep", f"{b.MAX_LOADS:,} templates loaded", f"{b.MAX_SECONDS:g} seconds"):
         assert stated in readme, stated
+
+
+# -- a template folder (--template-dir) is held to the same rules ---------------------------
+@pytest.mark.parametrize(("make", "expected"), [
+    (lambda folder: (folder / "paragraph.md.j2").symlink_to("/etc/passwd"), "leads out of the template folder"),
+    (lambda folder: (folder / "paragraph.md.j2").write_text(
+        "{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}"), "loop bound"),
+    (lambda folder: (folder / "paragraph.md.j2").write_text("{{ 'x' * 10**10 }}"), "text size bound"),
+    (lambda folder: (folder / "paragraph.md.j2").write_text("{{ nothing.here }}"), "UndefinedError"),
+    (lambda folder: (folder / "paragraph.md.j2").write_text("{% include 'secret' %}"), "secret"),
+    (lambda folder: (folder / "paragraph.md.j2").write_text("{% for x in %}"), "line 1"),
+])
+def test_a_template_folder_is_bounded_too(tmp_path: Path, run_cli, make, expected: str) -> None:
+    folder = tmp_path / "site" / "md"
+    folder.mkdir(parents=True)
+    (tmp_path / "site" / "secret").write_text(SECRET, encoding="utf-8")  # beside the format folder, not in it
+    make(folder)
+    started = time.process_time()
+    with bounded(seconds=60):
+        result = run_cli("render", MAZUR, "--template-dir", tmp_path / "site")
+    assert result.code == 2 and result.out == "" and result.err.count("\n") == 1, result
+    assert result.err.startswith(f"stepbystep: error: {folder / 'paragraph.md.j2'}: ") and expected in result.err
+    assert SECRET not in result.err and "internal error" not in result.err
+    assert time.process_time() - started < 10

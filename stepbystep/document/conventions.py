@@ -31,29 +31,35 @@ def conventions(facts: NetworkFacts, worked: bool = True) -> list[str]:
     if spec.samples_per_step > 1:
         lines.append(f"Several samples in one step: their losses and gradients are combined by their {spec.reduction}"
                      + (" (the gradient is divided by the number of samples)." if spec.reduction == "mean" else "."))
-    activations = ", ".join(f"{layer.name}: {layer.activation}" for layer in spec.layers[1:])
-    lines.append(f"Activations: {activations}" + ("" if all(layer.activation == "sigmoid" for layer in spec.layers[1:])
-                                                   else " (Mazur's post uses sigmoid everywhere)") + ".")
-    layer_kinds = {layer.name: "none" if layer.bias is None else "per-neuron" if isinstance(layer.bias, tuple)
-                   else "shared" for layer in spec.layers[1:]}
+    if any(layer.kind != "dense" for layer in spec.layers[1:]):
+        lines.extend(layer_conventions(facts))
+    else:
+        activations = ", ".join(f"{layer.name}: {layer.activation}" for layer in spec.layers[1:])
+        lines.append(f"Activations: {activations}" + ("" if all(layer.activation == "sigmoid" for layer in spec.layers[1:])
+                                                       else " (Mazur's post uses sigmoid everywhere)") + ".")
+    layer_kinds = {layer.name: "none" if layer.bias is None else "per-channel" if isinstance(layer.bias, tuple)
+                   and layer.kind == "conv2d" else "per-neuron" if isinstance(layer.bias, tuple)
+                   else "shared" for layer in spec.layers[1:] if layer.kind not in POOLING}
     kinds = set(layer_kinds.values())
     names = [name for bias in facts.parameters.biases if bias for name in ([bias] if isinstance(bias, str) else bias)]
     examples = ", ".join(names[:2]) + (", …" if len(names) > 2 else "")  # this network's own bias names
     if len(kinds) == 1:
         bias_text = {"shared": f"one bias shared by all neurons of a layer ({examples}), as in Mazur's post",
                      "per-neuron": f"one bias per neuron ({examples}); Mazur's post shares one bias per layer",
+                     "per-channel": f"one bias per output channel ({examples}), shared by its positions",
                      "none": "no bias"}
         lines.append("Biases: " + bias_text[next(iter(kinds))] + ".")
     else:  # the layers differ: say which has which
-        short = {"shared": "one bias shared by the layer", "per-neuron": "one bias per neuron", "none": "no bias"}
+        short = {"shared": "one bias shared by the layer", "per-neuron": "one bias per neuron", "none": "no bias",
+                 "per-channel": "one bias per output channel"}
         lines.append("Biases: " + "; ".join(f"{name}: {short[kind]}" for name, kind in layer_kinds.items())
                      + f" ({examples}); Mazur's post shares one bias per layer.")
     if any(kind != "none" for kind in kinds):
         lines.append("Biases are updated like the weights (Mazur's post keeps them fixed)." if spec.update_biases
                      else "Biases are not updated, as in Mazur's post"
                      + ("; their gradients are shown for completeness." if worked else "."))
-    if len(spec.layers) < 3:
-        pass  # no hidden layer: no hidden deltas to send back
+    if len(spec.layers) < 3 or any(layer.kind != "dense" for layer in spec.layers[1:]):
+        pass  # no hidden layer: no hidden deltas to send back (or a network beyond Mazur's: no older code)
     elif spec.hidden_deltas_use == "original_weights":
         lines.append("Hidden-layer deltas are sent back through the original weights, before this step's update "
                      "(Mazur's post, and true gradient descent).")
@@ -72,6 +78,61 @@ def conventions(facts: NetworkFacts, worked: bool = True) -> list[str]:
         lines.append(f"Hand-calculation mode: every value is rounded to {facts.round_to} decimals as soon as it is "
                      "computed, and the rounded value is used from then on, as with a calculator.")
     return lines
+
+
+POOLING = ("maxpool2d", "avgpool2d")
+
+
+def layer_conventions(facts: NetworkFacts) -> list[str]:
+    """What a network of images or sequences assumes (SPEC §8), one sentence a layer and a rule."""
+    spec = facts.spec
+    first = spec.layers[0]
+    described = []
+    if first.shape is not None:
+        described.append(f"{first.name}: an image of {_shape(first.shape)} (channels × rows × columns)")
+    else:
+        described.append(f"{first.name}: {first.size} input{'s' if first.size > 1 else ''} per time step")
+    for below, layer in zip(spec.layers, spec.layers[1:]):
+        if layer.kind == "conv2d":
+            assert layer.shape is not None
+            padding = f"padding {layer.padding}" if layer.padding else "no padding"
+            described.append(f"{layer.name}: convolution, {layer.shape[0]} kernel{'s' if layer.shape[0] > 1 else ''} of "
+                             f"{layer.window[0]} × {layer.window[1]} over {below.channels} channel"
+                             f"{'s' if below.channels > 1 else ''}, stride {layer.stride}, {padding}, {layer.activation}"
+                             f" → {_shape(layer.shape)}")
+        elif layer.kind in POOLING:
+            assert layer.shape is not None
+            described.append(f"{layer.name}: {'max' if layer.kind == 'maxpool2d' else 'average'} pooling "
+                             f"{layer.window[0]} × {layer.window[1]}, stride {layer.stride} → {_shape(layer.shape)}")
+        elif layer.kind == "rnn":
+            described.append(f"{layer.name}: recurrent (Elman), {layer.size} unit{'s' if layer.size > 1 else ''}, "
+                             f"{layer.activation}, reading its own outputs of the step before")
+        else:
+            reads = " flattened in (channel, row, column) order, as PyTorch's flatten" if below.shape is not None \
+                else " at every time step, with the same weights" if spec.sequence else ""
+            described.append(f"{layer.name}: dense, {layer.activation}, reading {below.name}{reads}")
+    lines = ["Layers: " + "; ".join(described) + "."]
+    if any(layer.kind == "conv2d" for layer in spec.layers):
+        lines.append("Convolution is cross-correlation, as in PyTorch's conv2d: the kernel slides over the image "
+                     "unflipped; a weight's gradient is the sum over every position it was used at.")
+    if any(layer.kind == "maxpool2d" for layer in spec.layers):
+        lines.append("Max pooling passes its gradient to the largest value of each window only (the first in "
+                     "row-major order on a tie).")
+    if spec.sequence:
+        sample = spec.samples[0]
+        scored = "only the last step's output is scored" if sample.targets_last else \
+            "every step's output is scored and $E_{\\mathrm{total}}$ sums them"
+        initial = ", ".join(f"{layer.name}: " + ", ".join(format_number(value) for value in layer.initial)
+                            for layer in spec.layers if layer.kind == "rnn")
+        lines.append(f"Sequences of {sample.steps} time steps; {scored}. The state before the first step "
+                     f"($\\mathit{{out}}$ at $t = 0$) is {initial}.")
+        lines.append("Backpropagation through time: the backward pass starts at the last step, and a weight's gradient "
+                     "is the sum of its contributions at every step.")
+    return lines
+
+
+def _shape(shape: tuple[int, int, int]) -> str:
+    return " × ".join(str(size) for size in shape)
 
 
 def training_convention(training: Any, samples: int, steps: int) -> str:

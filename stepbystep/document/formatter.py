@@ -104,7 +104,8 @@ def _path_symbols(trace: Trace) -> dict[str, str]:
     facts = trace.facts
     if not isinstance(facts, NetworkFacts):
         return {}
-    through_net = {layer.neuron(j) for layer in facts.spec.layers[1:] if not ACTIVATIONS.get(str(layer.activation)).elementwise
+    through_net = {layer.neuron(j) for layer in facts.spec.layers[1:]
+                   if layer.activation is not None and not ACTIVATIONS.get(layer.activation).elementwise
                    for j in range(layer.size)}
     if not through_net:
         return {}

@@ -4,13 +4,15 @@ forward-mode tangents), the gradients, and optionally a gradient check."""
 from __future__ import annotations
 
 from ..engine.facts import GraphFacts
-from ..engine.ops import FUNCTIONS
+from ..engine.graph import Call, Expr, GraphError, Num
+from ..engine.ops import ACTIVATIONS, FUNCTIONS
 from ..engine.trace import Section as TraceSection
 from ..engine.trace import Step, Trace
-from .blocks import Bullets, Figure, Item, Table
+from .blocks import Bullets, Figure, Item, Strong, Table
 from .figures import circuit_drawing
 from .formatter import Formatter
 from .outline import Outline, paragraph, prose, user_text
+from .summary import SATURATED
 from .symbols import reads_as_constant
 
 MODES = (
@@ -34,11 +36,53 @@ def graph_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None:
         f"{formatter.precision}\ndecimals; {rounding}."))
     outline.section("Conventions", 2)
     outline.add(Bullets(tuple(Item(prose(line)) for line in _conventions(facts, formatter))))
+    warnings = saturation_warnings(trace, facts, formatter)
+    if warnings:
+        outline.section("Warnings", 2)
+        outline.add(Bullets(tuple(Item((Strong("Warning."),) + prose(" " + warning)) for warning in warnings)))
     outline.add(_circuit(trace, facts, formatter))
     writer = _GraphWriter(outline, trace, facts, formatter)
     for section in trace.sections:
         writer.section(section)
     _closing(outline, trace, facts, formatter)
+
+
+def saturation_warnings(trace: Trace, facts: GraphFacts, formatter: Formatter) -> list[str]:
+    """A saturating function (sigmoid, tanh: as the networks' activations) whose
+    slope at its argument is below SATURATED: the same warning a network gets."""
+    values = trace.graph.values
+    found: list[str] = []
+    for node in facts.nodes:
+        expr = trace.graph.nodes[node].expr
+        for call in _calls(expr) if expr is not None else ():
+            activation = ACTIVATIONS.get(call.function) if call.function in ACTIVATIONS else None
+            if activation is None or not activation.saturates or len(call.args) != 1:
+                continue
+            try:
+                outcome = call.evaluate(values)
+                slope = call.record.derivative(call, Num(outcome))[0].evaluate(values)
+            except (GraphError, ArithmeticError, ValueError, KeyError):
+                continue
+            if abs(slope) < SATURATED:
+                found.append(f"Saturation: in `{node}`, the slope of {call.function} at its argument $"
+                             f"{formatter.number(call.args[0].evaluate(values))}$ is ${formatter.number(slope)}$, below "
+                             f"{SATURATED:g}, so almost no gradient flows back through it (a vanishing gradient).")
+                if len(found) >= 5:
+                    return found + ["Further saturated functions are not listed."]
+    return found
+
+
+def _calls(expr: Expr) -> list[Call]:
+    """Every call inside an expression, outermost first."""
+    found, stack = [], [expr]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Call):
+            found.append(item)
+        for part in getattr(item, "__dataclass_fields__", {}):
+            value = getattr(item, part)
+            stack.extend(entry for entry in (value if isinstance(value, tuple) else (value,)) if isinstance(entry, Expr))
+    return found
 
 
 def _conventions(facts: GraphFacts, formatter: Formatter) -> list[str]:

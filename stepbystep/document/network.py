@@ -4,6 +4,7 @@ forward pass, error and backward pass, the update, and a closing summary."""
 from __future__ import annotations
 
 from ..engine.facts import NetworkFacts
+from ..spec.model import MAX_DETAIL_WEIGHTS, Layer, NetworkSpec
 from ..engine.trace import Section as TraceSection
 from ..engine.trace import Step, Trace
 from .blocks import Bullets, Figure, Item, Note, Runs, Table
@@ -13,6 +14,10 @@ from .formatter import Formatter
 from .optimizer_prose import OPTIMIZER_KINDS, explanation, plain
 from .outline import Outline, paragraph, prose, user_text
 from .prose import before_step, section_intro
+from .recurrent import RecurrentWriter
+from .recurrent import handles as recurrent_handles
+from .spatial import SpatialWriter
+from .spatial import handles as spatial_handles
 from .summary import loss_curve, summary, warning_list
 
 INTRODUCTION = (
@@ -36,7 +41,17 @@ def network_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None
     rows = parameter_rows(trace, formatter)
     paths = {row[0]: row[2] for row in rows}
     writer = _StepWriter(outline, trace, facts, formatter, paths)
+    shown_after = max(1, MAX_DETAIL_WEIGHTS // max(1, facts.spec.weight_count))  # samples of the final pass in full
+    skipped = 0
     for section in trace.sections:
+        sample = section.context.get("sample")
+        if section.context.get("after") and sample is not None and sample > shown_after:
+            skipped = max(skipped, sample - shown_after)
+            continue
+        if skipped and section.kind == "after_total":
+            outline.add(paragraph(f"The other {skipped:,} samples are computed the same way (the final pass is written\n"
+                                  f"out for {shown_after:,} samples, the full-detail limit); every value is in the answer key."))
+            skipped = 0
         writer.section(section, drawings[0] if drawings and not writer.drawn else None)
     summary(outline, trace, formatter)
     outline.section("The parameters before and after", 2)
@@ -64,6 +79,8 @@ class _StepWriter:
         self.formatter = formatter
         self.paths = paths
         self.drawn = False
+        self.spatial = SpatialWriter(outline, trace, facts, formatter)
+        self.recurrent = RecurrentWriter(outline, trace, facts, formatter)
         self.explained = plain(facts.spec.training.optimizer)   # the optimizer is explained once, at its first update
 
     def section(self, section: TraceSection, drawing: NetworkDrawing | None) -> None:
@@ -72,25 +89,34 @@ class _StepWriter:
             self._after_summary(section)
             return
         outline.section(section.title, section.level)
-        if kind == "network":
+        if spatial_handles(section, self.facts):
+            self.spatial.section(section)
+        elif recurrent_handles(section):
+            self.recurrent.section(section)
+        elif kind == "network":
             self._network(section, drawing)
         elif kind == "sample":
             outline.add(Table(tuple(prose(cell) for cell in ("", "value", "role")),
                               tuple((self._symbol_cell(step), prose(self.formatter.text(step.value)),
-                                     prose("input" if step.context.get("role") == "input" else "target"))
-                                    for step in section.steps if step.kind == "given")))
+                                     prose(ROLES.get(str(step.context.get("role")), "target")))
+                                    for step in section.steps if step.kind in ("given", "initial_state"))))
         elif kind == "losses":
             several = section.context["last"] > section.context["first"]
+            every = all(f"after{step}.E_total" in self.trace.graph.values
+                        for step in range(section.context["first"], min(section.context["last"], self.facts.steps - 1) + 1))
+            which = "each update" if every else "the last update of each epoch (and of a few steps between, for the curve)"
             outline.add(paragraph(
                 f"{'These steps are' if several else 'This step is'} computed exactly like the steps shown in full, "
-                "but not written out;\nthe loss after each update is in the answer key (`after{N}.E_total`) and in "
+                f"but not written out;\nthe loss after {which} is in the answer key (`after{{N}}.E_total`) and in "
                 "the summary below."))
         else:
             self._steps(section)
 
     def _network(self, section: TraceSection, drawing: NetworkDrawing | None) -> None:
         facts = self.facts
-        if facts.bare:
+        if facts.bare and any(layer.kind != "dense" for layer in facts.spec.layers):
+            text = layers_described(facts.spec)
+        elif facts.bare:
             layers = facts.spec.layers
             described = ""
             for index, layer in enumerate(layers):
@@ -187,11 +213,53 @@ def parameter_rows(trace: Trace, formatter: Formatter) -> list[tuple[str, str, s
     for l, layer in enumerate(spec.layers[1:], start=1):
         below = spec.layers[l - 1]
         for j, weights in enumerate(names.weights[l]):
-            rows.extend(row(weight, f"{below.neuron(i)} → {layer.neuron(j)}") for i, weight in enumerate(weights))
+            rows.extend(row(weight, connection(layer, below, j, i)) for i, weight in enumerate(weights))
+        for j, weights in enumerate(names.recurrent_of(l)):
+            rows.extend(row(weight, f"{layer.neuron(i)} (t − 1) → {layer.neuron(j)} (t)") for i, weight in enumerate(weights))
         bias = names.biases[l]
         if isinstance(bias, str):
             rows.append(row(bias, f"bias of {layer.name}"))
         elif bias:
-            rows.extend(row(name, f"bias of {layer.neuron(j)}") for j, name in enumerate(bias))
+            unit = layer.channel if layer.kind == "conv2d" else layer.neuron
+            rows.extend(row(name, f"bias of {'channel ' if layer.kind == 'conv2d' else ''}{unit(j)}")
+                        for j, name in enumerate(bias))
     return rows
+
+
+ROLES = {"input": "input", "target": "target", "None": "initial state (t = 0)"}
+
+
+def layers_described(spec: NetworkSpec) -> str:
+    """The network section's first sentence for images and sequences."""
+    parts = []
+    for layer in spec.layers:
+        if layer.shape is not None and layer.kind == "dense":
+            parts.append(f"{layer.name} (an image of {' × '.join(str(n) for n in layer.shape)})")
+        elif layer.kind == "conv2d":
+            parts.append(f"{layer.name} (a convolution, {layer.activation})")
+        elif layer.kind in ("maxpool2d", "avgpool2d"):
+            parts.append(f"{layer.name} ({'max' if layer.kind == 'maxpool2d' else 'average'} pooling)")
+        elif layer.kind == "rnn":
+            parts.append(f"{layer.name} (recurrent, {layer.size} unit{'s' if layer.size > 1 else ''}, {layer.activation})")
+        elif layer.activation is None:
+            parts.append(f"{layer.name} ({layer.size} input{'s' if layer.size > 1 else ''}"
+                         + (" per time step)" if spec.sequence else ")"))
+        else:
+            parts.append(f"{layer.name} ({layer.size} neuron{'s' if layer.size > 1 else ''}, {layer.activation})")
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1]
+    weights = ("A kernel weight multiplies the input under it at every position of the kernel."
+               if any(layer.kind == "conv2d" for layer in spec.layers)
+               else "The same weights act at every time step.")
+    return f"The network has {len(spec.layers)} layers:\n{listed}.\n{weights} These are the starting values:"
+
+
+def connection(layer: Layer, below: Layer, j: int, i: int) -> str:
+    """What weight i of row j joins: two neurons, or a kernel entry (output channel,
+    input channel, row, column) of a convolution."""
+    if layer.kind != "conv2d":
+        return f"{below.neuron(i)} → {layer.neuron(j)}"
+    rows, columns = layer.window
+    channel, rest = divmod(i, rows * columns)
+    row, column = divmod(rest, columns)
+    return f"kernel {layer.channel(j)}, from channel {channel + 1}, row {row + 1}, column {column + 1}"
 

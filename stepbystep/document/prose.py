@@ -14,6 +14,7 @@ from ..engine.ops import ACTIVATIONS, LOSSES
 from ..engine.ops.activations import ActivationProse
 from ..engine.ops.losses import LossProse
 from ..engine.trace import Section, Step
+from ..spec import names
 from .blocks import Block, Equation
 from .optimizer_prose import OPTIMIZER_KINDS, before_optimizer_step, plain, update_sentence
 from .outline import paragraph
@@ -74,6 +75,10 @@ def before_step(step: Step, section: Section, facts: NetworkFacts, symbol: Calla
     if kind == "out":
         return activation_prose(c["activation"]).squash
     if kind == "dE_dout":
+        if LOSSES.get(c["loss"]).layer_derivative is not None:   # multiclass_hinge: every term reads the correct score
+            return ("First, how much does the total error change with each output? A wrong class's score enters "
+                    "only its own\nerror term, but the correct class's score enters every one of them.\n"
+                    + loss_prose(c["loss"]).derivative)
         return ("First, how much does the total error change with the output? Only the error term of this output "
                 "depends on it.\n" + loss_prose(c["loss"]).derivative)
     if kind == "dout_dnet":
@@ -111,7 +116,7 @@ def before_step(step: Step, section: Section, facts: NetworkFacts, symbol: Calla
                     f"${symbol('net_' + c['above'])}$:")
         return f"The part of the error's change that flows back through {c['above']} is that neuron's delta times this weight:"
     if kind == "dE_dout_hidden":
-        return "With one path, that part is the whole change:" if section.context["above_size"] == 1 else "Adding up the paths:"
+        return "With one path, that part is the whole change:" if section.context.get("above_size") == 1 else "Adding up the paths:"
     if kind == "step_loss":
         return ("This step has one sample, so the step's loss is that sample's total error:" if c["samples"] == 1
                 else f"The step's loss combines the samples' total errors ({spec.reduction}):")
@@ -124,6 +129,7 @@ def before_step(step: Step, section: Section, facts: NetworkFacts, symbol: Calla
 
 
 def _activation_of(facts: NetworkFacts, neuron: str) -> str:
+    neuron = names.split_time(neuron)[0]   # o1@3: the neuron o1 at step 3
     for layer in facts.spec.layers[1:]:
         if any(layer.neuron(j) == neuron for j in range(layer.size)):
             return str(layer.activation)

@@ -80,7 +80,7 @@ def derivative(expr: Expr, wrt: str, known: Mapping[Expr, Expr] | None = None) -
     1 - o^2, as a person writes it, instead of repeating the call.
     """
     known = known or {}
-    if wrt not in set(expr.refs()):
+    if wrt not in expr.names:
         return ZERO
     if isinstance(expr, Ref):
         return ONE

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from ..spec import names
 from ..spec.model import Layer, NetworkSpec
 from .graph import Add, Div, Expr, Mul, Num, Ref, Sub, sum_of
+from .layers import sequence
 from .layers.record import SamplePass
 from .ops import LAYERS, LOSSES
 from .trace import TraceBuilder
@@ -36,10 +37,14 @@ ETA = r"\eta"
 
 @dataclass(frozen=True)
 class SampleOutcome:
-    """A sample's loss node and the node of its gradient of each parameter."""
+    """A sample's loss node and the node of its gradient of each parameter;
+    the names (without prefix) of its inputs and targets, in the order of the
+    sample's numbers (the fast path binds them)."""
 
     loss: Ref
     gradients: dict[str, Ref]
+    inputs: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
 
 
 class StepBuilder:
@@ -118,7 +123,7 @@ class StepBuilder:
             updated[node_name(key, name)] = ref
 
     def _weights(self, params: dict[str, Ref]) -> list[Ref]:
-        return [params[name] for layer in self.names.weights for row in layer for name in row]
+        return [params[name] for name in self.names.weight_names()]
 
     def _reduce(self, refs: list[Ref]) -> Expr:
         if len(refs) == 1 and self.spec.reduction == "sum":
@@ -153,22 +158,34 @@ class StepBuilder:
         sample_number = None if self.bare else index + 1
         ctx = {"sample": sample_number, "step": number}
         trace.section("sample", "The sample" if self.bare else f"Sample {index + 1}", 2 if self.bare else 3, **ctx)
+        run = SamplePass(self, trace, p, params, ctx)
+        if spec.sequence:
+            timeline, targets_at, input_names, target_names = sequence.givens(run, sample)
+            sequence.forward(run, timeline, sample.steps, heading="The forward pass")
+            loss = sequence.error(run, timeline, targets_at)
+            self._regularized(trace, loss, params, ctx)
+            gradients = sequence.backward(run, timeline, targets_at, sample.steps)
+            return SampleOutcome(loss, gradients, input_names, target_names)
         inputs = [trace.given(p + spec.layers[0].neuron(i), x, "given", role="input", **ctx)
                   for i, x in enumerate(sample.inputs)]
         output_layer = spec.layers[-1]
         targets = [trace.given(p + names.target(output_layer.neuron(k)), t, "given", role="target", **ctx)
                    for k, t in enumerate(sample.targets)]
-        run = SamplePass(self, trace, p, params, ctx)
         outs = self._forward(run, inputs, heading="The forward pass")
         loss = self._error(trace, p, outs[-1], targets, ctx)
+        self._regularized(trace, loss, params, ctx)
+        gradients = self._backward(run, outs, targets)
+        return SampleOutcome(loss, gradients, tuple(ref.name[len(p):] for ref in inputs),
+                             tuple(ref.name[len(p):] for ref in targets))
+
+    def _regularized(self, trace: TraceBuilder, loss: Ref, params: dict[str, Ref], ctx: dict) -> None:
         if self.bare and self.rule.regularized:
             trace.define("E_reg", self.rule.regularized_loss(loss, self._weights(params)), "regularized_loss", **ctx)
-        gradients = self._backward(run, outs, targets)
-        return SampleOutcome(loss, gradients)
 
     def _forward(self, run: SamplePass, inputs: list[Ref], heading: str) -> list[list[Ref]]:
         """Each layer's record writes its forward nodes from the outputs below it."""
-        outs = [inputs]
+        outs = run.outs
+        outs.append(inputs)
         for l, layer in enumerate(self.spec.layers[1:], start=1):
             outs.append(LAYERS.get(layer.kind).forward(run, l, outs[-1], heading))
         return outs
@@ -183,8 +200,7 @@ class StepBuilder:
     def _error(self, trace: TraceBuilder, p: str, outs: list[Ref], targets: list[Ref], ctx: dict) -> Ref:
         trace.section("error", "The total error", self.depth(ctx), loss=self.spec.loss, **ctx)
         layer = self.spec.layers[-1]
-        values = [trace.graph.values[target.name] for target in targets]
-        terms = [trace.define(p + names.error(layer.neuron(k)), self._halved(_loss_term(self.spec, targets, outs, values, k)),
+        terms = [trace.define(p + names.error(layer.neuron(k)), self.loss_term_expr(trace, targets, outs, k),
                               "loss_term", loss=self.spec.loss, **ctx)
                  for k in range(len(outs))]
         return trace.define(p + names.E_TOTAL, sum_of(terms), "loss_total", **ctx)
@@ -209,10 +225,19 @@ class StepBuilder:
 
     def _loss_gradient(self, trace: TraceBuilder, p: str, layer: Layer, k: int, targets: list[Ref], outs: list[Ref],
                        ctx: dict) -> Ref:
-        values = [trace.graph.values[target.name] for target in targets]
         return trace.define(p + names.total_gradient(names.out(layer.neuron(k))),
-                            self._halved(_loss_derivative(self.spec, targets, outs, values, k)),
+                            self.loss_gradient_expr(trace, targets, outs, k),
                             "dE_dout", loss=self.spec.loss, **ctx)
+
+    def loss_term_expr(self, trace: TraceBuilder, targets: list[Ref], outs: list[Ref], k: int) -> Expr:
+        """E of output k, as the spec's loss and the mistakes make it."""
+        values = [trace.graph.values[target.name] for target in targets]
+        return self._halved(_loss_term(self.spec, targets, outs, values, k))
+
+    def loss_gradient_expr(self, trace: TraceBuilder, targets: list[Ref], outs: list[Ref], k: int) -> Expr:
+        """dE_total/dout_k, as the spec's loss and the mistakes make it."""
+        values = [trace.graph.values[target.name] for target in targets]
+        return self._halved(_loss_derivative(self.spec, targets, outs, values, k))
 
     def _halved(self, expr: Expr) -> Expr:
         """The mistake `half_twice`: 1/2 applied again (E = 1/4 (t - o)^2)."""
@@ -258,6 +283,12 @@ class StepBuilder:
             ctx = {"sample": index + 1 if several else None, "step": number, "after": True}
             if several:
                 trace.section("sample", f"Sample {index + 1} with the updated parameters", 3, **ctx)
+            if self.spec.sequence:
+                run = SamplePass(self, trace, p, after_params, ctx)
+                timeline, targets_at, _, _ = sequence.givens(run, sample)
+                sequence.forward(run, timeline, sample.steps, heading="The forward pass again")
+                losses.append(sequence.error(run, timeline, targets_at))
+                continue
             inputs = [trace.given(p + self.spec.layers[0].neuron(i), x, "given", role="input", **ctx)
                       for i, x in enumerate(sample.inputs)]
             targets = [trace.given(p + names.target(self.spec.layers[-1].neuron(k)), t, "given", role="target", **ctx)

@@ -42,8 +42,10 @@ from .trace import Trace, TraceBuilder
 FUNCTIONS: dict[str, tuple[int, int | None]] = {record.name: record.arity for record in GRAPH_FUNCTIONS
                                                 if record.in_expressions}
 MAX_TEXT = 1000      # characters in one node's expression
-MAX_DEPTH = 200      # nesting of operators and calls (a long sum counts one level a term)
+MAX_DEPTH = 64       # nesting of operators and calls (a long sum counts one level a term)
 MAX_NODES = 300      # inputs plus nodes: beyond this no walkthrough is readable
+MAX_OPERANDS = 64    # names and numbers in one node's expression (its fan-in)
+MAX_GRAPH_OPERANDS = 2_000  # names and numbers in all the expressions of one graph
 TIE_RULE = "first"   # max/min on a tie: the whole gradient goes to the first tied argument
 
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -79,16 +81,35 @@ def parse_expression(text: str, known: list[str], later: set[str], source: str, 
     return _Converter(set(known), later, itself, fail).convert(tree.body, 0)
 
 
+def operand_count(expr: Expr) -> int:
+    """Names and numbers in an expression: its fan-in, for the graph's limits."""
+    stack, count = [expr], 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (Ref, Num)):
+            count += 1
+            continue
+        for part in fields(item):  # type: ignore[arg-type]
+            value = getattr(item, part.name)
+            stack.extend(entry for entry in (value if isinstance(value, tuple) else (value,)) if isinstance(entry, Expr))
+    return count
+
+
 class _Converter:
     def __init__(self, known: set[str], later: set[str], itself: str | None, fail: Any) -> None:
         self.known = known
         self.itself = itself
         self.later = later
         self.fail = fail
+        self.operands = 0
 
     def convert(self, node: ast.AST, depth: int) -> Expr:
         if depth > MAX_DEPTH:
-            raise self.fail(f"the expression is nested more than {MAX_DEPTH} levels deep")
+            raise self.fail(f"the expression is nested more than {MAX_DEPTH} levels deep (the nesting limit)")
+        if isinstance(node, (ast.Constant, ast.Name)):
+            self.operands += 1
+            if self.operands > MAX_OPERANDS:
+                raise self.fail(f"the expression has more than {MAX_OPERANDS} names and numbers (the fan-in limit)")
         if isinstance(node, ast.Constant):
             return self.constant(node.value)
         if isinstance(node, ast.Name):
@@ -183,9 +204,16 @@ def parse_graph(spec: GraphSpec) -> list[tuple[str, Expr]]:
     known = [name for name, _ in spec.inputs]
     later = {name for name, _ in spec.nodes}
     parsed = []
+    operands = 0
     for name, text in spec.nodes:
         later.discard(name)
-        parsed.append((name, parse_expression(text, known, later, spec.source, f"nodes.{name}", name)))
+        expr = parse_expression(text, known, later, spec.source, f"nodes.{name}", name)
+        operands += operand_count(expr)
+        if operands > MAX_GRAPH_OPERANDS:
+            raise SpecError(spec.source, f"nodes.{name}", f"the expressions up to here have {operands:,} names and "
+                                                         f"numbers; at most {MAX_GRAPH_OPERANDS:,} in one graph "
+                                                         "(the graph size limit)")
+        parsed.append((name, expr))
         known.append(name)
     return parsed
 

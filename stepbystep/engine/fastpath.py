@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from .graph import (
     Add,
@@ -82,6 +82,9 @@ class Conventions:
     rule: "UpdateRule | None" = None   # the optimizer (update.py); None: plain gradient descent
 
 
+LossWanted = Optional[Callable[[int], bool]]
+
+
 class Trainer:
     """Runs training steps on plain values: `run` for a stretch of steps,
     `loss` for the total loss over all samples (after{N}.E_total)."""
@@ -89,10 +92,13 @@ class Trainer:
     names: tuple[str, ...]
 
     def run(self, values: dict[str, float], batches: Sequence[tuple[int, ...]],
-            first_step: int = 1) -> tuple[dict[str, float], list[float]]:
+            first_step: int = 1, keep_loss: LossWanted = None) -> tuple[dict[str, float], list[float | None]]:
         """The parameters after the steps, and the loss after each step.
         `values` and the result also hold the optimizer's carried buffers
-        (`m_w5`) where it has any; `first_step` is the number of the first batch."""
+        (`m_w5`) where it has any; `first_step` is the number of the first batch.
+        `keep_loss(offset)`: whether the loss after that step is wanted when it
+        costs a pass over every sample (online and mini-batch steps); an unwanted
+        one is None. A full-batch step's loss is free and always kept."""
         raise NotImplementedError
 
     def loss(self, values: dict[str, float]) -> float:
@@ -143,14 +149,14 @@ class ScalarTrainer(Trainer):
         return self.rounder(total)
 
     def run(self, values: dict[str, float], batches: Sequence[tuple[int, ...]],
-            first_step: int = 1) -> tuple[dict[str, float], list[float]]:
+            first_step: int = 1, keep_loss: LossWanted = None) -> tuple[dict[str, float], list[float | None]]:
         if self.optimizer is not None:
-            return self._run_optimizer(values, batches, first_step)
+            return self._run_optimizer(values, batches, first_step, keep_loss)
         reduce_, step, update = self._reduce, self.sample_step, self.update
         samples = self.samples
         count = len(samples)
         params = [values[name] for name in self.names]
-        losses: list[float] = []
+        losses: list[float | None] = []
         pending = False  # the previous step's after-loss waits for this step's forward pass
         for offset, batch in enumerate(batches):
             try:
@@ -166,6 +172,8 @@ class ScalarTrainer(Trainer):
             if pending:
                 if len(batch) == count:
                     losses.append(step_loss)   # the same numbers: every sample, same parameters
+                elif keep_loss is not None and not keep_loss(offset - 1):
+                    losses.append(None)
                 else:
                     try:
                         losses.append(self.loss(dict(zip(self.names, params))))
@@ -178,7 +186,7 @@ class ScalarTrainer(Trainer):
             pending = True
         result = dict(zip(self.names, params))
         if pending:
-            losses.append(self.loss(result))
+            losses.append(self.loss(result) if keep_loss is None or keep_loss(len(batches) - 1) else None)
         return result, losses
 
     def _gradients(self, params: list[float], batch: tuple[int, ...]) -> tuple[float, Sequence[float]]:
@@ -190,13 +198,13 @@ class ScalarTrainer(Trainer):
                 [self._reduce(list(column)) for column in zip(*[outcome[1] for outcome in outcomes])])
 
     def _run_optimizer(self, values: dict[str, float], batches: Sequence[tuple[int, ...]],
-                       first_step: int) -> tuple[dict[str, float], list[float]]:
+                       first_step: int, keep_loss: LossWanted = None) -> tuple[dict[str, float], list[float | None]]:
         """`run` with an optimizer's buffers carried from step to step (fastpath_update.py)."""
         optimizer = self.optimizer
         assert optimizer is not None
         params = [values[name] for name in self.names]
         state = optimizer.state_from(values)
-        losses: list[float] = []
+        losses: list[float | None] = []
         count = len(self.samples)
 
         def current() -> dict[str, float]:
@@ -206,7 +214,9 @@ class ScalarTrainer(Trainer):
             try:
                 step_loss, gradients = self._gradients(params, batch)
                 if offset:   # the loss after the step before: every sample's, with these parameters
-                    losses.append(step_loss if len(batch) == count else self.loss(dict(zip(self.names, params))))
+                    losses.append(step_loss if len(batch) == count else None
+                                  if keep_loss is not None and not keep_loss(offset - 1)
+                                  else self.loss(dict(zip(self.names, params))))
                 new, new_state = optimizer.step(params, gradients, state, first_step + offset)
             except (OverflowError, ZeroDivisionError, ValueError, FastPathFailure):
                 raise FastPathFailure(offset, current()) from None
@@ -215,7 +225,7 @@ class ScalarTrainer(Trainer):
             params, state = new, new_state
         result = current()
         if batches:
-            losses.append(self.loss(result))
+            losses.append(self.loss(result) if keep_loss is None or keep_loss(len(batches) - 1) else None)
         return result, losses
 
 

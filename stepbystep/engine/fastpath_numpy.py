@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .fastpath import Conventions, FastPathFailure, Trainer
+from .fastpath import Conventions, FastPathFailure, LossWanted, Trainer
 from .fastpath_update import ArrayOptimizer
 from .ops import ACTIVATIONS, LOSSES
 from .update import node_name
@@ -133,13 +133,13 @@ class NumpyTrainer(Trainer):
         return total
 
     def run(self, values: dict[str, float], batches: Sequence[tuple[int, ...]],
-            first_step: int = 1) -> tuple[dict[str, float], list[float]]:
+            first_step: int = 1, keep_loss: LossWanted = None) -> tuple[dict[str, float], list[float | None]]:
         weights, biases = self._unpack(values)
         self._unpack_buffers(values)
         self.step_number = first_step
         count = self.inputs.shape[1]
         everything = tuple(range(count))
-        losses: list[float] = []
+        losses: list[float | None] = []
         pending = False
         step = self._train_step
         with np.errstate(all="ignore"):
@@ -149,7 +149,9 @@ class NumpyTrainer(Trainer):
                     inputs, targets = self.inputs, self.targets
                 else:
                     inputs, targets = self.inputs[:, batch], self.targets[:, batch]
-                if pending and not whole:
+                if pending and not whole and keep_loss is not None and not keep_loss(offset - 1):
+                    losses.append(None)
+                elif pending and not whole:
                     try:
                         losses.append(self.loss(self._pack(weights, biases)))
                     except FastPathFailure:
@@ -165,7 +167,7 @@ class NumpyTrainer(Trainer):
         if not all(np.isfinite(value) for value in result.values()):
             raise FastPathFailure(len(batches) - 1, result)
         if pending:
-            losses.append(self.loss(result))
+            losses.append(self.loss(result) if keep_loss is None or keep_loss(len(batches) - 1) else None)
         return result, losses
 
     def _train_step(self, weights: list[Any], biases: list[Any], inputs: Any, targets: Any) -> float | None:

@@ -12,7 +12,8 @@ mode as plans of named nodes) live next door in autodiff.py.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .ops.registry import FUNCTIONS
@@ -62,6 +63,18 @@ class Expr:
         for name in self.refs():
             found[name] = None
 
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """The names this expression reads, built once from its parts' own
+        (walking `refs()` at every level of a long sum made derivatives quadratic)."""
+        found: set[str] = set()
+        for part in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, part.name)
+            for item in value if isinstance(value, tuple) else (value,):
+                if isinstance(item, Expr):
+                    found |= item.names
+        return frozenset(found)
+
     def latex(self, printer: Printer) -> str:
         raise NotImplementedError
 
@@ -88,6 +101,10 @@ class Ref(Expr):
 
     def gather_refs(self, found: dict[str, None]) -> None:
         found[self.name] = None
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        return frozenset((self.name,))
 
     def latex(self, printer: Printer) -> str:
         if printer.value_of is not None:

@@ -24,6 +24,34 @@ from .trace import Trace, TraceBuilder
 if TYPE_CHECKING:
     from .fastpath import Conventions, SampleTemplate, Trainer
 
+# The loss over every sample after every update costs steps x samples sample passes: free in
+# batch mode (the next step's forward pass), quadratic in online and mini-batch mode. Up to
+# this many, after{N}.E_total is given for every N; beyond, where it is shown or asked for
+# (loss_steps). README: "Training runs".
+EVERY_LOSS_UP_TO = 1_000_000
+CURVE_POINTS = 200  # a one-epoch run's loss curve: at most this many steps, within EVERY_LOSS_UP_TO
+
+
+def loss_steps(spec: NetworkSpec, total: int) -> frozenset[int] | None:
+    """The steps N whose after{N}.E_total is computed; None: every step. Beyond
+    EVERY_LOSS_UP_TO: every epoch's last step, the recorded steps, the last
+    step, for a one-epoch run's curve up to CURVE_POINTS steps spread evenly
+    (fewer with more samples: EVERY_LOSS_UP_TO sample passes in all), and any
+    step a note names (`after500.E_total`)."""
+    training = spec.training
+    per_epoch = steps_per_epoch(training.mode, training.batch_size, len(spec.samples))
+    if per_epoch == 1 or total * len(spec.samples) <= EVERY_LOSS_UP_TO:
+        return None
+    wanted = {epoch * per_epoch for epoch in range(1, training.epochs + 1)} | set(training.record) | {total}
+    if training.epochs == 1:
+        points = max(1, min(CURVE_POINTS, EVERY_LOSS_UP_TO // len(spec.samples)))
+        wanted |= {max(1, round(point * total / points)) for point in range(1, points + 1)}
+    for name in spec.notes:
+        head, dot, tail = name.partition(".")
+        if dot and tail == "E_total" and head.startswith("after") and head[5:].isdigit():
+            wanted.add(int(head[5:]))
+    return frozenset(step for step in wanted if 1 <= step <= total)
+
 
 def training_plan(spec: NetworkSpec) -> list[tuple[int, ...]]:
     """The samples (0-based, in spec order) of each step, step 1 first.
@@ -67,13 +95,14 @@ class _NetworkBuilder:
         self.plan = training_plan(spec)
         self.bare = len(self.plan) == 1 and len(self.plan[0]) == 1
         self.steps = StepBuilder(spec, self.names, mistakes, self.bare)
+        self.loss_steps = loss_steps(spec, len(self.plan))
         self._fast: Trainer | None = None
 
     # -- the whole run ------------------------------------------------------
     def build(self) -> Trace:
         """Recorded steps go into the traced graph; every stretch of steps in
         between runs on the fast path (fastpath.py), proven equal by a test.
-        after{N}.E_total of every step is a given node, one section per stretch."""
+        after{N}.E_total of every step (or of `loss_steps`) is a given node, one section per stretch."""
         spec = self.spec
         values = dict(self.initial)
         params: dict[str, Ref] | None = None
@@ -96,7 +125,7 @@ class _NetworkBuilder:
             title = f"Step {number:,}" if end - 1 == number else f"Steps {number:,} to {end - 1:,}"
             self.trace.section("losses", title, 2, first=number, last=end - 1)
             for offset, loss in enumerate(losses):
-                if number + offset < total:
+                if number + offset < total and loss is not None:
                     self.trace.given(names.after_total(number + offset), loss, "after_total", summary=True)
             params = None
             number = end
@@ -140,20 +169,20 @@ class _NetworkBuilder:
             trace = TraceBuilder(Graph(self.round_to))
             params = {name: trace.given(name, self.initial[name]) for name in parameters}
             outcome = steps.sample(trace, "", index, params, 1)
-        inputs = tuple(self.spec.layers[0].neuron(i) for i in range(self.spec.layers[0].size))
-        output = self.spec.layers[-1]
-        targets = tuple(names.target(output.neuron(k)) for k in range(output.size))
-        return SampleTemplate(trace.graph, tuple(parameters), inputs, targets, outcome.loss.name,
+        return SampleTemplate(trace.graph, tuple(parameters), outcome.inputs, outcome.targets, outcome.loss.name,
                               tuple(outcome.gradients[name].name for name in parameters))
 
-    def _run_fast(self, first: int, end: int, values: dict[str, float]) -> tuple[dict[str, float], list[float]]:
+    def _run_fast(self, first: int, end: int, values: dict[str, float]) -> tuple[dict[str, float], list[float | None]]:
         """Steps first..end-1 on the fast path; a step that is not finite is
-        replayed in the graph, which names the value that failed."""
+        replayed in the graph, which names the value that failed. The loss
+        after a step not in `loss_steps` is None."""
         from .fastpath import FastPathFailure
 
         batches = self.plan[first - 1:end - 1]
+        wanted = self.loss_steps
+        keep = None if wanted is None else (lambda offset: first + offset in wanted)
         try:
-            return self._trainer().run(values, batches, first)
+            return self._trainer().run(values, batches, first, keep_loss=keep)
         except FastPathFailure as failure:
             number = first + failure.offset
             batch = self.plan[number - 1]
@@ -190,7 +219,8 @@ def make_trainer(spec: NetworkSpec, names: tuple[str, ...], conventions: "Conven
 
     training = spec.training
     work = spec.weight_count * spec.samples_per_step
-    if plain and work >= NUMPY_FROM_WORK and spec.weight_count * len(spec.samples) * training.epochs >= NUMPY_FROM_WORK * 1000:
+    dense = all(layer.kind == "dense" for layer in spec.layers[1:])   # the numpy engine knows dense layers only
+    if plain and dense and work >= NUMPY_FROM_WORK and spec.weight_count * len(spec.samples) * training.epochs >= NUMPY_FROM_WORK * 1000:
         from .fastpath_numpy import NumpyTrainer
 
         return NumpyTrainer(spec, names, conventions)

@@ -4,9 +4,14 @@ from __future__ import annotations
 import json
 from typing import Iterable
 
+from ..spec.model import SpecError
 from .moodle import moodle_xml
 from .sheets import PAGE_BREAK, sheets
 from .variants import Variant
+
+# One run's files are built in memory before any is written (all or none): a
+# Moodle bank of 100,000 variants was 5-24 GB. README: "Randomized variants".
+MAX_EXPORT_BYTES = 256_000_000
 
 
 def variants_json(variants: Iterable[Variant]) -> str:
@@ -52,3 +57,16 @@ def export(variants: Iterable[Variant], fmt: str, output: str | None, *, solutio
             return [(None, problems + "\n" + PAGE_BREAK + "\n\n" + solutions)]
         return [(output, problems), (solutions_path(output), solutions)]
     raise ValueError(f"unknown variants format {fmt!r}")
+
+
+def refuse_oversized(first: Variant, count: int, fmt: str, source: str, **options: object) -> None:
+    """Before any other variant is drawn: the first one written alone, times
+    `count`, must stay within MAX_EXPORT_BYTES (variants of a spec differ
+    only in their numbers, so they are about the same size)."""
+    if count <= 1:
+        return
+    one = sum(len(content) for _, content in export([first], fmt, None, **options))  # type: ignore[arg-type]
+    if one * count > MAX_EXPORT_BYTES:
+        raise SpecError(source, "--count", f"{count:,} variants x about {one:,} bytes a variant ({fmt}) = about "
+                                           f"{one * count:,} bytes; at most {MAX_EXPORT_BYTES:,} in one run (the export "
+                                           "size limit): ask for fewer variants, or write several files with other seeds")

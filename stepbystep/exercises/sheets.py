@@ -12,9 +12,10 @@ from typing import Any, Iterable
 
 from ..document.build import build_document
 from ..document.conventions import conventions
+from ..document.descent import descent_conventions
 from ..document.formatter import Formatter
 from ..document.network import parameter_rows
-from ..engine.facts import NetworkFacts
+from ..engine.facts import DescentFacts, NetworkFacts
 from ..formats.markdown import render_markdown
 from ..formats.templates import template_environment
 from ..grading.policy import policy_for
@@ -71,12 +72,12 @@ def problem(variant: Variant) -> Problem:
     hand_in = "\n".join([line] + [f"{question.name} = …" for question in questions[:2]])
     if isinstance(spec, GraphSpec):
         inputs = [Given(name, formatter.symbol(name), format_number(value), "input") for name, value in spec.inputs]
-        return Problem(variant.id, title, True, [], inputs, [], list(spec.nodes), questions, policy, line, hand_in)
+        lines = descent_conventions(trace.facts, formatter) if isinstance(trace.facts, DescentFacts) else []
+        return Problem(variant.id, title, True, lines, inputs, [], list(spec.nodes), questions, policy, line, hand_in)
     parameters = [Given(name, symbol, before, path) for name, symbol, path, before, _ in parameter_rows(trace, formatter)]
     samples = []
     for sample in spec.samples:
-        entries = [(spec.layers[0].neuron(i), value, "input") for i, value in enumerate(sample.inputs)]
-        entries += [(f"target_{spec.layers[-1].neuron(k)}", value, "target") for k, value in enumerate(sample.targets)]
+        entries = spec.sample_values(sample)
         samples.append([Given(name, formatter.symbol(name), format_number(value), role)
                         for name, value, role in entries])
     assert isinstance(trace.facts, NetworkFacts)

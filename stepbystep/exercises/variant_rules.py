@@ -42,6 +42,11 @@ class Draw:
         return rng.randint(first, last) / 10**self.decimals
 
 
+# Drawn numbers stay where a hand calculation (and float64) stays sensible: a range of
+# ±1e307 overflowed in the first product. README: "Randomized variants".
+MAX_MAGNITUDE = 1e6
+
+
 # Used when a parameter is declared `true` or with only some of its fields.
 DEFAULT_DRAWS = {
     "weights": Draw(-1.0, 1.0, 2),
@@ -160,9 +165,12 @@ def _draw(spec: Spec, path: str, value: Any, default: Draw) -> Draw | None:
     if "range" in value:
         bounds = value["range"]
         if (not isinstance(bounds, list) or len(bounds) != 2
-                or not all(isinstance(b, (int, float)) and not isinstance(b, bool) and math.isfinite(b) for b in bounds)
+                or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)
                 or not bounds[0] < bounds[1]):
             raise spec_error(spec, f"{path}.range", "expected two numbers low < high")
+        if not all(abs(b) <= MAX_MAGNITUDE for b in bounds):  # also NaN, inf and a 400-digit whole number
+            raise spec_error(spec, f"{path}.range", f"expected numbers from {-MAX_MAGNITUDE:,.0f} to {MAX_MAGNITUDE:,.0f} "
+                                                    f"(the variant range limit), got {bounds[0]!r:.40} to {bounds[1]!r:.40}")
         low, high = float(bounds[0]), float(bounds[1])
     decimals = value.get("decimals", default.decimals)
     if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= MAX_DECIMALS:

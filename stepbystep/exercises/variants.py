@@ -188,7 +188,9 @@ def draw_spec(spec: Spec, rules: Rules, rng: random.Random, ident: str) -> dict[
         data["learning_rate"] = draws["learning_rate"].sample(rng)
     for layer in data["layers"][1:]:
         if "weights" in draws:
-            layer["weights"] = [[draws["weights"].sample(rng) for _ in row] for row in layer["weights"]]
+            for key in ("weights", "kernels", "recurrent"):   # dense and rnn weights, conv2d kernels (SPEC §8)
+                if key in layer:
+                    layer[key] = _redrawn(layer[key], draws["weights"], rng)
         if "biases" in draws and "bias" in layer:
             bias = layer["bias"]
             layer["bias"] = ([draws["biases"].sample(rng) for _ in bias] if isinstance(bias, list)
@@ -196,7 +198,8 @@ def draw_spec(spec: Spec, rules: Rules, rng: random.Random, ident: str) -> dict[
     for sample in data["samples"]:
         for kind in ("inputs", "targets"):
             if kind in draws:
-                sample[kind] = [draws[kind].sample(rng) for _ in sample[kind]]
+                key = "targets_last" if kind == "targets" and "targets_last" in sample else kind
+                sample[key] = _redrawn(sample[key], draws[kind], rng)
     return data
 
 
@@ -204,6 +207,13 @@ def _saturates(activation: str) -> bool:
     """An element-wise activation whose tiny slope means a vanishing gradient (sigmoid, tanh)."""
     record = ACTIVATIONS.get(activation)
     return record.saturates and record.elementwise
+
+
+def _redrawn(numbers: Any, draw: Draw, rng: random.Random) -> Any:
+    """The same nesting (a row, an image [channel][row][column], a sequence of rows), every number drawn anew."""
+    if isinstance(numbers, list):
+        return [_redrawn(item, draw, rng) for item in numbers]
+    return draw.sample(rng)
 
 
 def rejection(trace: Trace, spec: Spec, rules: Rules) -> str | None:
@@ -216,7 +226,7 @@ def rejection(trace: Trace, spec: Spec, rules: Rules) -> str | None:
         if (step.kind == "dout_dnet" and _saturates(str(step.context.get("activation")))
                 and step.context.get("diagonal", True) and abs(step.value) < rules.min_activation_derivative):
             return f"a {step.context['activation']} neuron saturated ({step.name} below {rules.min_activation_derivative:g})"
-        if step.kind == "grad_w":
+        if step.kind in ("grad_w", "grad_kernel"):
             layer = layer_of.get(str(step.context.get("weight")), "?")
             largest[layer] = max(largest.get(layer, 0.0), abs(step.value))
     if isinstance(spec, GraphSpec):
@@ -235,7 +245,7 @@ def _layer_of_weight(spec: NetworkSpec) -> dict[str, str]:
 
     names = parameter_names(spec)
     return {weight: spec.layers[l].name for l in range(1, len(spec.layers))
-            for row in names.weights[l] for weight in row}
+            for row in names.weights[l] + names.recurrent_of(l) for weight in row}
 
 
 # -- what the exercise asks for ----------------------------------------------------------------
@@ -258,15 +268,39 @@ def asked_names(spec: Spec, rules: Rules) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+OPTIMIZER_KINDS = ("decay_gradient", "decayed", "buffer")   # an optimizer's values (engine/update.py)
+
+
 def default_questions(trace: Trace, spec: Spec) -> tuple[str, ...]:
     names = trace.answers()
+    if isinstance(spec, GraphSpec) and spec.training is not None:
+        return _descent_questions(trace, spec)
     if isinstance(spec, GraphSpec):
         wanted = [spec.output] + [f"d{spec.output}/d{x}" for x, _ in spec.inputs]
         return tuple(name for name in wanted if name in names) or tuple(names)
     facts = trace.facts
     assert isinstance(facts, NetworkFacts)  # a network spec has network facts
     prefix = "" if facts.bare else "step1."
-    updates = [step.name for step in trace.steps() if step.kind == "update" and step.name.startswith(prefix)
-               and (prefix or "." not in step.name)]
-    wanted = [prefix + "E_total", *updates, f"after{facts.steps}.E_total"]
+    first_step = [step for step in trace.steps() if step.name.startswith(prefix) and (prefix or "." not in step.name)]
+    updates = [step.name for step in first_step if step.kind == "update"]
+    # an optimizer's buffers are asked for one weight, the first into the output layer (Mazur's w5)
+    watched = facts.parameters.weights[-1][0][0]
+    buffers = [step.name for step in first_step if step.kind in OPTIMIZER_KINDS and step.context.get("parameter") == watched]
+    wanted = [prefix + "E_total", *buffers, *updates, f"after{facts.steps}.E_total"]
+    return tuple(name for name in dict.fromkeys(wanted) if name in names)
+
+
+def _descent_questions(trace: Trace, spec: GraphSpec) -> tuple[str, ...]:
+    """A graph's descent: the output, the gradients of the moving inputs, the
+    optimizer's values and the updates of the first step shown, and the output
+    after the last step."""
+    assert spec.training is not None
+    computed = [step for step in trace.steps() if step.kind != "given"]
+    first = next((step.context.get("step") for step in computed if step.context.get("step") is not None), None)
+    prefix = f"step{first}." if first is not None else ""
+    wanted = [prefix + spec.output] + [f"{prefix}d{spec.output}/d{name}" for name in spec.training.parameters]
+    wanted += [step.name for step in computed if step.name.startswith(prefix) and prefix
+               and step.kind in (*OPTIMIZER_KINDS, "update")]
+    wanted.append(f"after{spec.training.epochs}.{spec.output}")
+    names = trace.answers()
     return tuple(name for name in dict.fromkeys(wanted) if name in names)

@@ -10,8 +10,7 @@ includes and time are bounded (sandbox_bounds.py); breaking a bound is one
 """
 from __future__ import annotations
 
-import os
-import stat
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -22,14 +21,11 @@ from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import UserTemplateError
-from .sandbox_bounds import (
-    MAX_TEMPLATE_BYTES,
-    Budget,
-    Limits,
-    TemplateBound,
-    format_widths,
-    percent_widths,
-)
+from .sandbox_bounds import Budget, Limits, TemplateBound, format_widths, percent_widths
+from .sandbox_files import FolderLoader, NamedFilesLoader
+
+__all__ = ["BoundedEnvironment", "FolderLoader", "NamedFilesLoader", "UserTemplateError", "render_user_template_file",
+           "template_errors"]
 
 
 def render_user_template_file(path: str | Path, context: Mapping[str, Any], *,
@@ -48,84 +44,50 @@ def render_user_template_file(path: str | Path, context: Mapping[str, Any], *,
     environment = BoundedEnvironment(Budget(limits.for_context(largest)),
                                      NamedFilesLoader(named, project_templates), _escapes(path.name))
     for name, function in (filters or {}).items():
-        environment.filters[name] = environment.guarded(function)
-    try:
+        environment.filters[name] = environment.guarded(function, name)
+    with template_errors(str(path)):
         return environment.get_template(path.name).render(dict(context))
+
+
+@contextmanager
+def template_errors(where: str) -> Iterator[None]:
+    """Whatever a user's template does wrong becomes one UserTemplateError naming it."""
+    try:
+        yield
+    except UserTemplateError:
+        raise
     except TemplateBound as error:
-        raise UserTemplateError(f"{path}: {error}") from None
+        raise UserTemplateError(f"{where}: {error}") from None
     except jinja2.TemplateSyntaxError as error:
-        where = f"{error.name}: " if error.name and error.name != path.name else ""
-        raise UserTemplateError(f"{path}: {where}line {error.lineno}: {error.message}") from None
+        named = Path(error.filename or error.name or "").name
+        inner = f"{named}: " if named and named != Path(where).name else ""
+        raise UserTemplateError(f"{where}: {inner}line {error.lineno}: {error.message}") from None
     except jinja2.TemplateNotFound as error:
-        raise UserTemplateError(f"{path}: {error.message}") from None
+        raise UserTemplateError(f"{where}: {error.message}") from None
     except jinja2.exceptions.SecurityError as error:
-        raise UserTemplateError(f"{path}: refused by the sandbox: {error}") from None
+        raise UserTemplateError(f"{where}: refused by the sandbox: {error}") from None
     except RecursionError:
-        raise UserTemplateError(f"{path}: recursion bound: macros, includes or expressions nested "
+        raise UserTemplateError(f"{where}: recursion bound: macros, includes or expressions nested "
                                 "deeper than Python allows") from None
     except MemoryError:
-        raise UserTemplateError(f"{path}: memory bound: the render ran out of memory") from None
+        raise UserTemplateError(f"{where}: memory bound: the render ran out of memory") from None
     except UnicodeDecodeError:
-        raise UserTemplateError(f"{path}: not a UTF-8 text file") from None
+        raise UserTemplateError(f"{where}: not a UTF-8 text file") from None
     except Exception as error:  # the template's own failure (a division by zero, a bad filter argument)
-        raise UserTemplateError(f"{path}: {type(error).__name__}: {error}") from None
+        raise UserTemplateError(f"{where}: {type(error).__name__}: {error}") from None
+
+
+class BoundedTemplate(jinja2.Template):
+    """A template of the bounded environment: its failures are one UserTemplateError naming its file."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        with template_errors(self.filename or self.name or "template"):
+            return super().render(*args, **kwargs)
 
 
 def _escapes(name: str) -> bool:
     stem = name[:-3] if name.endswith(".j2") else name[:-6] if name.endswith(".jinja") else name
     return stem.lower().endswith((".html", ".htm", ".xml", ".svg"))
-
-
-class NamedFilesLoader(jinja2.BaseLoader):
-    """Only the files the user named (by file name) and the project's own
-    templates (by their path under `project`, never leaving it by a symlink)."""
-
-    def __init__(self, named: Mapping[str, Path], project: Path | None) -> None:
-        self.named = dict(named)
-        self.project = project.resolve() if project is not None else None
-
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-        if template in self.named:
-            return read_template(self.named[template]), str(self.named[template]), lambda: True
-        found = self.project_file(template)
-        if found is not None:
-            return read_template(found), str(found), lambda: True
-        known = ", ".join(sorted(self.named)) or "none"
-        raise jinja2.TemplateNotFound(template, (
-            f"{template!r} is not a template you named (named: {known}) nor one of the project's templates; "
-            "a template may include only those (name more with --template-include FILE)"))
-
-
-    def project_file(self, template: str) -> Path | None:
-        """The project's template of that name, if it is a regular file inside the project's folder."""
-        if self.project is None:
-            return None
-        try:
-            pieces = jinja2.loaders.split_template_path(template)  # refuses `..`
-        except jinja2.TemplateNotFound:
-            return None
-        candidate = self.project.joinpath(*pieces)
-        resolved = candidate.resolve()
-        if resolved.is_relative_to(self.project) and resolved.is_file():
-            return resolved
-        return None
-
-
-def read_template(path: Path) -> str:
-    """A regular file of at most MAX_TEMPLATE_BYTES, read without blocking on a FIFO or a device."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise jinja2.TemplateNotFound(str(path), f"{path}: no such template file") from None
-    except OSError as error:
-        raise jinja2.TemplateNotFound(str(path), f"{path}: cannot read ({error.strerror})") from None
-    with os.fdopen(descriptor, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise jinja2.TemplateNotFound(str(path), f"{path}: not a regular file")
-        data = stream.read(MAX_TEMPLATE_BYTES + 1)
-    if len(data) > MAX_TEMPLATE_BYTES:
-        raise TemplateBound("template size bound", f"{path.name} is larger than {MAX_TEMPLATE_BYTES:,} bytes")
-    return data.decode("utf-8")
 
 
 class BoundedCodeGenerator(CodeGenerator):
@@ -154,9 +116,14 @@ class BoundedCodeGenerator(CodeGenerator):
 
 
 _WIDTH_METHODS = {"center": 0, "ljust": 0, "rjust": 0, "zfill": 0, "expandtabs": 0}
-_WIDTH_FILTERS = {"do_center": "width", "do_indent": "width", "do_wordwrap": "width", "do_truncate": "length",
-                  "do_batch": "linecount", "do_slice": "slices", "do_tojson": "indent",
-                  "do_urlize": "trim_url_limit"}
+_WIDTH_FILTERS = {"center": "width", "indent": "width", "wordwrap": "width", "truncate": "length",
+                  "batch": "linecount", "slice": "slices", "tojson": "indent", "urlize": "trim_url_limit"}
+# Filters that turn their input into text: its whole text size is measured first (a list of
+# lists of one list is tiny in memory and exponential as text). The others only rearrange
+# references; their result is charged by its length.
+_TEXT_FILTERS = {"string", "join", "format", "tojson", "pprint", "e", "escape", "forceescape", "safe", "upper",
+                 "lower", "title", "capitalize", "trim", "striptags", "urlize", "urlencode", "wordcount", "xmlattr",
+                 "center", "indent", "wordwrap", "truncate", "replace", "filesizeformat", "int", "float"}
 
 
 class BoundedEnvironment(ImmutableSandboxedEnvironment):
@@ -164,6 +131,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
     calls, includes and time all counted, and refused before the work."""
 
     code_generator_class = BoundedCodeGenerator
+    template_class = BoundedTemplate
     intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def __init__(self, budget: Budget, loader: jinja2.BaseLoader, autoescape: bool) -> None:
@@ -171,7 +139,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
                          trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                          finalize=self._finalize, auto_reload=False)
         self.budget = budget
-        self.filters = {name: self.guarded(function) for name, function in self.filters.items()}
+        self.filters = {name: self.guarded(function, name) for name, function in self.filters.items()}
 
     # -- what the compiled template calls -----------------------------------
     def bounded_loop(self, iterable: Any, cost: int) -> Iterator[Any]:
@@ -273,26 +241,30 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
             return formatter(*args, **kwargs)
         return bounded
 
-    def guarded(self, function: Callable[..., Any]) -> Callable[..., Any]:
-        """A filter that measures its input before the work and its output after."""
-        name = getattr(function, "__name__", "")
+    def guarded(self, function: Callable[..., Any], name: str) -> Callable[..., Any]:
+        """Filter `name`, measuring its input before the work and its output after.
+        Filters of our own (math, md_text) count as text filters."""
         passes = jinja2.utils._PassArg.from_obj(function) is not None
         width_argument = _WIDTH_FILTERS.get(name)
+        makes_text = name in _TEXT_FILTERS or name not in jinja2.filters.FILTERS
 
         @wraps(function)
         def run(*args: Any, **kwargs: Any) -> Any:
             budget = self.budget
             budget.tick()
             values = args[1:] if passes else args
-            for value in (*values, *kwargs.values()):
-                budget.size_of(value)
+            if makes_text:
+                for value in (*values, *kwargs.values()):
+                    budget.size_of(value)
             if width_argument is not None:
                 for value in (*values[1:2], kwargs.get(width_argument)):
-                    budget.width(value, f"|{name[3:]} {width_argument}")
+                    budget.width(value, f"|{name} {width_argument}")
             self._estimate_filter(name, values, kwargs)
             result = function(*args, **kwargs)
-            if isinstance(result, (str, list, tuple)):
-                budget.text(budget.size_of(result), f"the result of |{name.removeprefix('do_')}")
+            if isinstance(result, str):
+                budget.text(len(result), f"the result of |{name}")
+            elif isinstance(result, (list, tuple)):
+                budget.text(len(result), f"the result of |{name}")
             return result
         return run
 
@@ -303,18 +275,18 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
             return
         text = values[0]
         arguments = list(values[1:]) + list(kwargs.values())
-        if name == "do_indent" and isinstance(text, str):
+        if name == "indent" and isinstance(text, str):
             width = next((a for a in arguments if _is_int(a)), 4)
             budget.text(len(text) + (text.count("\n") + 1) * abs(width), "an indented text")
-        elif name == "do_replace" and isinstance(text, str) and len(arguments) >= 2:
+        elif name == "replace" and isinstance(text, str) and len(arguments) >= 2:
             budget.text(len(text) + (len(text) + 1) * len(str(arguments[1])), "a replaced text")
-        elif name == "do_join" and not isinstance(text, str):
+        elif name == "join" and not isinstance(text, str):
             separator = next((a for a in arguments if isinstance(a, str)), "")
             items = list(text) if not isinstance(text, (list, tuple)) else text
             budget.text(budget.size_of(items) + len(separator) * len(items), "a joined text (|join)")
-        elif name == "do_format" and isinstance(text, str):
+        elif name == "format" and isinstance(text, str):
             self._check_percent(text, tuple(values[1:]) or kwargs)
-        elif name == "do_tojson":
+        elif name == "tojson":
             indent = next((a for a in arguments if _is_int(a)), 0)
             budget.text(budget.size_of(text) * (1 + abs(indent)), "a JSON text")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import string
 import time
+from functools import lru_cache
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
@@ -113,7 +114,13 @@ class Budget:
     def size_of(self, value: Any) -> int:
         """An upper estimate of `str(value)`, refused once above the text bound
         (a list of lists of the same list is exponential in its text, not in memory)."""
-        return len(value) if isinstance(value, str) else text_size(value, self.limits.text)
+        if isinstance(value, str):
+            return len(value)
+        if isinstance(value, (float, bool)) or value is None:
+            return 32
+        if isinstance(value, (tuple, list)) and len(value) <= 16 and all(isinstance(item, (str, float)) for item in value):
+            return 2 + sum(len(item) + 4 if isinstance(item, str) else 32 for item in value)  # the common case, fast
+        return text_size(value, self.limits.text)
 
 
 def text_size(value: Any, limit: int) -> int:
@@ -176,15 +183,20 @@ def percent_widths(template: str, arguments: Any) -> list[Any]:
     values = list(arguments) if isinstance(arguments, tuple) else [arguments]
     widths: list[Any] = []
     position = 0
-    for match in _PERCENT.finditer(template):
-        for part in match.group(1), match.group(2):
+    for width, precision, conversion in _percent_specs(template):
+        for part in width, precision:
             if part == "*":
                 widths.append(values[position] if position < len(values) else 0)
                 position += 1
             elif part:
                 widths.append(int(part) if len(part) < 12 else 10**12)
-        position += match.group(3) != "%"
+        position += conversion != "%"
     return widths
+
+
+@lru_cache(maxsize=256)
+def _percent_specs(template: str) -> tuple[tuple[str, str, str], ...]:
+    return tuple((match.group(1) or "", match.group(2) or "", match.group(3)) for match in _PERCENT.finditer(template))
 
 
 def format_widths(template: str) -> list[int]:

@@ -81,13 +81,25 @@ class Templates:
         if not self.folder.is_dir():
             raise FileNotFoundError(f"{folder}: no such template folder")
         self._environments: dict[str, Any] = {}
+        self._budget: Any = None  # one Budget for every format's templates of this render
 
     def own(self, format: str) -> dict[str, Path]:
-        """The user's templates of one format, by file name."""
+        """The user's templates of one format, by file name: regular files inside
+        the folder; one that leads out of it (a symlink) is refused, not read."""
+        from .errors import UserTemplateError
+        from .sandbox_files import inside
+
         folder = self.folder / format
         if not folder.is_dir():
             return {}
-        return {path.name: path for path in sorted(folder.iterdir()) if path.suffix == ".j2" and path.is_file()}
+        found = {}
+        for path in sorted(folder.iterdir()):
+            if path.suffix == ".j2" and (path.is_file() or path.is_symlink()):
+                if inside(folder.resolve(), path.name) is None:
+                    raise UserTemplateError(f"{path}: leads out of the template folder (a symlink) or is not a "
+                                            "regular file; a template folder's templates must lie inside it")
+                found[path.name] = path
+        return found
 
     def environment(self, format: str) -> Any:
         """The sandboxed, bounded environment of one format's templates."""
@@ -95,9 +107,12 @@ class Templates:
             from .sandbox import BoundedEnvironment, NamedFilesLoader
             from .sandbox_bounds import Budget, Limits
 
-            environment = BoundedEnvironment(Budget(Limits()), NamedFilesLoader(self.own(format), template_dir()),
+            from .sandbox_bounds import MAX_TEXT
+
+            self._budget = self._budget or Budget(Limits().for_context(4 * MAX_TEXT))  # a block may hold a whole page
+            environment = BoundedEnvironment(self._budget, NamedFilesLoader(self.own(format), template_dir()),
                                              autoescape=format in ("html", "xml"))
-            environment.filters["md_text"] = environment.guarded(markdown_text)
+            environment.filters["md_text"] = environment.guarded(markdown_text, "md_text")
             self._environments[format] = environment
         return self._environments[format]
 

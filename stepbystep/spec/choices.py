@@ -173,7 +173,16 @@ LOSSES: Mapping[str, LossChoice] = {choice.name: choice for choice in (
 
 LAYER_KINDS: Mapping[str, LayerChoice] = {choice.name: choice for choice in (
     LayerChoice("dense", ("size", "activation", "weights", "bias")),
+    LayerChoice("conv2d", ("activation", "kernels", "stride", "padding", "bias"), spatial=True),
+    LayerChoice("maxpool2d", ("size", "stride"), weighted=False, spatial=True),
+    LayerChoice("avgpool2d", ("size", "stride"), weighted=False, spatial=True),
+    LayerChoice("rnn", ("size", "activation", "weights", "recurrent", "bias", "initial"), recurrent=True),
 )}
+MAX_KERNEL = 16        # rows or columns of a kernel or pooling window
+MAX_STRIDE = 16
+MAX_CHANNELS = 64
+MAX_IMAGE = 256        # rows or columns of an image
+MAX_STEPS = 100        # time steps of a sequence
 
 
 def options_of(parameters: Sequence[Parameter], given: Mapping[str, float]) -> Options:

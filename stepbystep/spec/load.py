@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from .limits import check_text, read_spec_bytes, refuse_non_finite
 from .model import Spec, SpecError
 from .validate import validate
 
@@ -14,7 +15,7 @@ def load_spec(path: str | Path) -> Spec:
     """Read and validate a spec file; every failure is a SpecError."""
     source = str(path)
     try:
-        text = Path(path).read_bytes().decode("utf-8")
+        text = read_spec_bytes(path).decode("utf-8")
     except FileNotFoundError:
         raise SpecError(source, "", "no such file") from None
     except IsADirectoryError:
@@ -27,8 +28,13 @@ def load_spec(path: str | Path) -> Spec:
 
 
 def decode(text: str, source: str) -> dict[str, Any]:
-    """TOML, or JSON when the file says .json or starts with `{`."""
-    if source.endswith(".json") or text.lstrip().startswith("{"):
+    """TOML, or JSON when the file says .json or starts with `{`; a UTF-8
+    byte-order mark at the start is skipped. Size and nesting are checked
+    before the parser runs (limits.py)."""
+    text = text[1:] if text.startswith("\ufeff") else text
+    is_json = source.endswith(".json") or text.lstrip().startswith("{")
+    check_text(text, source, is_json)
+    if is_json:
         try:
             data = json.loads(text, parse_constant=_refuse_constant)
         except json.JSONDecodeError as error:
@@ -40,6 +46,8 @@ def decode(text: str, source: str) -> dict[str, Any]:
             data = tomllib.loads(text)
         except (tomllib.TOMLDecodeError, ValueError) as error:  # ValueError: an integer of > 4300 digits
             raise SpecError(source, "", f"not valid TOML: {error}") from None
+        except RecursionError:  # not expected within the nesting limit; one line all the same
+            raise SpecError(source, "", "not valid TOML: nested too deeply") from None
     if not isinstance(data, dict):
         raise SpecError(source, "", "expected a table (a JSON object) at the top level")
     return data
@@ -50,5 +58,7 @@ def _refuse_constant(name: str) -> float:
 
 
 def parse_spec(data: dict[str, Any], source: str = "<spec>") -> Spec:
-    """Validate an already-decoded spec (a dict in the file's structure)."""
+    """Validate an already-decoded spec (a dict in the file's structure); NaN
+    or infinity anywhere in it, in any table, is refused with its field path."""
+    refuse_non_finite(data, source)
     return validate(data, source)

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 E_TOTAL = "E_total"
 UPDATED = "+"                 # w5+ : the value after the update
+TIME = "@"                    # out_h1@2 : at time step 2 (SPEC §8)
 
 
 # -- neurons ----------------------------------------------------------------------------
@@ -25,15 +26,25 @@ def neuron(layer: str, index: int) -> str:
 
 
 def spatial_neuron(layer: str, channel: int, row: int, column: int) -> str:
-    """A neuron of an image-shaped layer, 0-based indices in: `c1_2_3` (channel, row,
-    column from 1), `c2_1_2_3` when the layer name ends in a digit (SPEC.md §8)."""
-    joiner = "_" if layer[-1].isdigit() else ""
-    return f"{layer}{joiner}{channel + 1}_{row + 1}_{column + 1}"
+    """A unit of an image or a spatial layer, 0-based indices in: `c1_2_3`
+    (channel, row, column from 1), `c2_1_2_3` when the layer name ends in a digit (SPEC §8)."""
+    return f"{neuron(layer, channel)}_{row + 1}_{column + 1}"
 
 
 def at_time(name: str, time: int) -> str:
-    """`h1@2`: a value of a recurrent layer at time step 2 (from 1; `@0` is the initial state)."""
-    return f"{name}@{time}"
+    """`out_h1@2`: a value at time step 2 of a sequence (1-based; `out_h1@0` the initial state)."""
+    return f"{name}{TIME}{time}"
+
+
+def split_time(bare: str) -> tuple[str, int | None]:
+    """`net_h1@2` -> ("net_h1", 2); `dE_total/dw5@2` -> ("dE_total/dw5", 2); no time: (bare, None)."""
+    head, at, time = bare.rpartition(TIME)
+    return (head, int(time)) if at and time.isdigit() else (bare, None)
+
+
+def part(through: str, of_output: str) -> str:
+    """`dE_o1/dout_h1`: the part of dE_total/dout_h1 that flows back through o1 (Mazur's notation)."""
+    return gradient(error(through), of_output)
 
 
 def net(neuron_name: str) -> str:
@@ -70,6 +81,11 @@ def delta(neuron_name: str) -> str:
 def weight(number: int) -> str:
     """`w5`: weights are numbered from 1 across the layers, row by row."""
     return f"w{number}"
+
+
+def channel_bias(channel_name: str) -> str:
+    """`b_c1`: the bias of one output channel of a convolution (SPEC §8)."""
+    return f"b_{channel_name}"
 
 
 def shared_bias(layer_number: int) -> str:

@@ -15,12 +15,19 @@ from . import choices
 from .choices import Options, Parameter
 from .descent import descent
 from .optimizers import HYPERPARAMETER_KEYS, optimizer_settings
+from .validate_layers import LayerChecks
 from .model import (
     ACTIVATIONS,
     HIDDEN_DELTAS,
     LOSSES,
     MAX_DETAIL_WEIGHTS,
     MAX_EPOCHS,
+    MAX_FINAL_PASS,
+    MAX_NAME_CHARS,
+    MAX_NOTE_CHARS,
+    MAX_NOTES,
+    MAX_STEPS,
+    MAX_TITLE_CHARS,
     MAX_LAYER_SIZE,
     MAX_LAYERS,
     MAX_RECORDED_STEPS,
@@ -50,7 +57,7 @@ def validate(data: dict[str, Any], source: str) -> Spec:
     return check.network_spec(data)
 
 
-class _Checker:
+class _Checker(LayerChecks):
     def __init__(self, source: str) -> None:
         self.source = source
 
@@ -105,14 +112,25 @@ class _Checker:
             raise self.fail(path, f"expected true or false, got {_kind(value)}")
         return value
 
-    def text(self, value: Any, path: str) -> str:
+    def text(self, value: Any, path: str, limit: int | None = None, what: str = "text") -> str:
         if not isinstance(value, str):
             raise self.fail(path, f"expected text, got {_kind(value)}")
+        if limit is not None and len(value) > limit:
+            raise self.fail(path, f"{len(value):,} characters; at most {limit:,} (the {what} size limit)")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # JSON's "\ud800": no file or page could hold it
+            raise self.fail(path, "contains a lone surrogate code point (\\ud800-\\udfff), which is not text") from None
         return value
+
+    def title(self, data: dict[str, Any]) -> str | None:
+        return self.text(data["title"], "title", MAX_TITLE_CHARS, "title") if "title" in data else None
 
     def text_table(self, data: dict[str, Any], key: str) -> dict[str, str]:
         table = self.table(data.get(key, {}), key)
-        return {name: self.text(note, _join(key, name)) for name, note in table.items()}
+        if len(table) > MAX_NOTES:
+            raise self.fail(key, f"{len(table):,} notes; at most {MAX_NOTES:,} (the notes limit)")
+        return {name: self.text(note, _join(key, name), MAX_NOTE_CHARS, "note") for name, note in table.items()}
 
     # -- networks ---------------------------------------------------------
     def network_spec(self, data: dict[str, Any]) -> NetworkSpec:
@@ -123,12 +141,13 @@ class _Checker:
             if required not in data:
                 hint = f"; one of: {', '.join(LOSSES)}" if required == "loss" else ""
                 raise self.fail(required, f"missing (required{hint})")
-        title = self.text(data["title"], "title") if "title" in data else None
+        title = self.title(data)
         learning_rate = self.number(data["learning_rate"], "learning_rate")
         if learning_rate <= 0:
             raise self.fail("learning_rate", f"must be greater than 0, got {data['learning_rate']!r}")
         loss = self.choice(data["loss"], "loss", LOSSES)
         loss_options = self.options(data, "", "loss", loss, choices.LOSSES)
+        self.updates_limit(data)
         layers = self.layers(data["layers"])
         samples = self.samples(data["samples"], layers)
         self.loss_fits(loss, layers, samples)
@@ -159,6 +178,10 @@ class _Checker:
         """The older Mazur code's hidden deltas go back through w - eta*g: plain
         gradient descent only (with another optimizer there is no such weight)."""
         settings = spec.training.optimizer
+        if spec.hidden_deltas_use == "updated_weights" and any(layer.kind != "dense" for layer in spec.layers[1:]):
+            raise self.fail("hidden_deltas_use", "updated_weights is the older Mazur code's convention for dense "
+                                                 "layers only; this network has " + next(
+                                                     layer.kind for layer in spec.layers[1:] if layer.kind != "dense"))
         if spec.hidden_deltas_use == "updated_weights" and (settings.name != "sgd" or settings.weight_decay):
             raise self.fail("hidden_deltas_use", "updated_weights works only with plain gradient descent "
                                                  "(optimizer = \"sgd\", no weight_decay)")
@@ -176,7 +199,8 @@ class _Checker:
             path = f"layers[{index}]"
             table = self.table(raw, path)
             layers.append(self.input_layer(table, path, names[0]) if index == 0
-                          else self.dense_layer(table, path, names[index], layers[-1].size))
+                          else self.hidden_or_output(table, path, names[index], layers[-1]))
+        self.layer_kinds_fit(layers)
         seen: dict[str, int] = {}
         for index, layer in enumerate(layers):
             if layer.name in seen:
@@ -185,7 +209,7 @@ class _Checker:
         return tuple(layers)
 
     def layer_name(self, table: dict[str, Any], path: str, default: str) -> str:
-        name = self.text(table.get("name", default), f"{path}.name")
+        name = self.text(table.get("name", default), f"{path}.name", MAX_NAME_CHARS, "name")
         if not _NAME.match(name):
             raise self.fail(f"{path}.name", f"{name!r} is not a name: use letters and digits, starting with a letter")
         if name in _RESERVED or name.startswith("d"):
@@ -193,18 +217,59 @@ class _Checker:
         return name
 
     def input_layer(self, table: dict[str, Any], path: str, default: str) -> Layer:
-        self.keys(table, path, ("name", "size"))
-        if "size" not in table:
-            raise self.fail(f"{path}.size", "missing (required)")
-        return Layer(self.layer_name(table, path, default), self.integer(table["size"], f"{path}.size", 1, MAX_LAYER_SIZE))
-
-    def dense_layer(self, table: dict[str, Any], path: str, default: str, previous: int) -> Layer:
-        self.keys(table, path, ("name", "size", "activation", "weights", "bias")
-                  + _parameter_keys(choices.ACTIVATIONS.values()))
+        self.keys(table, path, ("name", "size", "shape"))
         name = self.layer_name(table, path, default)
+        if "shape" in table:
+            if "size" in table:
+                raise self.fail(f"{path}.size", "give size (a vector) or shape (an image), not both")
+            shape = self.image_shape(table["shape"], f"{path}.shape")
+            return Layer(name, shape[0] * shape[1] * shape[2], shape=shape)
+        if "size" not in table:
+            raise self.fail(f"{path}.size", "missing (required; or shape = [channels, rows, columns] for an image)")
+        return Layer(name, self.integer(table["size"], f"{path}.size", 1, MAX_LAYER_SIZE))
+
+    def hidden_or_output(self, table: dict[str, Any], path: str, default: str, below: Layer) -> Layer:
+        """A layer after the input, by its `type` (SPEC §8; default dense)."""
+        kind = self.choice(table.get("type", "dense"), f"{path}.type", tuple(choices.LAYER_KINDS))
+        if kind == "conv2d":
+            return self.conv_layer(table, path, default, below)
+        if kind in ("maxpool2d", "avgpool2d"):
+            return self.pool_layer(table, path, default, below, kind)
+        if kind == "rnn":
+            return self.rnn_layer(table, path, default, below)
+        return self.dense_layer(table, path, default, below.size)
+
+    def layer_kinds_fit(self, layers: list[Layer]) -> None:
+        """What the kinds ask of each other: no image in a sequence network, and
+        a pooling layer is not the output (it has no activation for the loss)."""
+        recurrent = next((index for index, layer in enumerate(layers) if layer.kind == "rnn"), None)
+        spatial = next((index for index, layer in enumerate(layers) if layer.shape is not None), None)
+        if recurrent is not None and spatial is not None:
+            raise self.fail(f"layers[{recurrent}].type", f"rnn layers and images do not mix (layers[{spatial}] "
+                                                         "has rows and columns)")
+        if layers[-1].kind in ("maxpool2d", "avgpool2d"):
+            raise self.fail(f"layers[{len(layers) - 1}].type", "the output layer cannot be a pooling layer "
+                                                               "(add a dense layer after it)")
+
+    def activation_keys(self) -> tuple[str, ...]:
+        return _parameter_keys(choices.ACTIVATIONS.values())
+
+    def activation_of(self, table: dict[str, Any], path: str) -> str:
         if "activation" not in table:
             raise self.fail(f"{path}.activation", f"missing (required; one of: {', '.join(ACTIVATIONS)})")
-        activation = self.choice(table["activation"], f"{path}.activation", ACTIVATIONS)
+        return self.choice(table["activation"], f"{path}.activation", ACTIVATIONS)
+
+    def bias_of(self, table: dict[str, Any], path: str, count: int) -> float | tuple[float, ...] | None:
+        """A list: one bias per unit (conv2d: per output channel); a number: one shared; absent: none."""
+        if "bias" not in table:
+            return None
+        raw_bias = table["bias"]
+        return self.vector(raw_bias, f"{path}.bias", count) if isinstance(raw_bias, list) else self.number(raw_bias, f"{path}.bias")
+
+    def dense_layer(self, table: dict[str, Any], path: str, default: str, previous: int) -> Layer:
+        self.keys(table, path, ("name", "type", "size", "activation", "weights", "bias") + self.activation_keys())
+        name = self.layer_name(table, path, default)
+        activation = self.activation_of(table, path)
         if "weights" not in table:
             raise self.fail(f"{path}.weights", "missing (required: one row of weights per neuron)")
         rows = table["weights"]
@@ -219,10 +284,7 @@ class _Checker:
             if size > MAX_LAYER_SIZE:
                 raise self.fail(f"{path}.weights", f"at most {MAX_LAYER_SIZE} neurons a layer, got {size}")
         weights = tuple(self.vector(row, f"{path}.weights[{row_index}]", previous) for row_index, row in enumerate(rows))
-        bias: float | tuple[float, ...] | None = None
-        if "bias" in table:
-            raw_bias = table["bias"]
-            bias = self.vector(raw_bias, f"{path}.bias", size) if isinstance(raw_bias, list) else self.number(raw_bias, f"{path}.bias")
+        bias = self.bias_of(table, path, size)
         options = self.options(table, path, "activation", activation, choices.ACTIVATIONS)
         choice = choices.ACTIVATIONS[activation]
         if size < choice.min_size:
@@ -258,17 +320,26 @@ class _Checker:
             raise self.fail("samples", f"expected a list of at least one sample, got {_kind(value) if not isinstance(value, list) else 'an empty list'}")
         if len(value) > MAX_SAMPLES:
             raise self.fail("samples", f"at most {MAX_SAMPLES} samples are supported, got {len(value)}")
-        samples = []
+        samples: list[Sample] = []
+        sequence = any(layer.kind == "rnn" for layer in layers)
         for index, raw in enumerate(value):
             path = f"samples[{index}]"
             table = self.table(raw, path)
+            if sequence:
+                samples.append(self.sequence_sample(table, path, layers[0].size, layers[-1].size,
+                                                    samples[0] if samples else None))
+                continue
             self.keys(table, path, ("inputs", "targets"))
             for key in ("inputs", "targets"):
                 if key not in table:
                     raise self.fail(f"{path}.{key}", "missing (required)")
-            samples.append(Sample(self.vector(table["inputs"], f"{path}.inputs", layers[0].size),
-                                  self.vector(table["targets"], f"{path}.targets", layers[-1].size)))
+            samples.append(Sample(self.values_of(table["inputs"], f"{path}.inputs", layers[0]),
+                                  self.values_of(table["targets"], f"{path}.targets", layers[-1])))
         return tuple(samples)
+
+    def values_of(self, value: Any, path: str, layer: Layer) -> tuple[float, ...]:
+        """A vector for a layer with a size, nested [channel][row][column] for an image."""
+        return self.vector(value, path, layer.size) if layer.shape is None else self.image(value, path, layer.shape)
 
     def loss_fits(self, loss: str, layers: tuple[Layer, ...], samples: tuple[Sample, ...]) -> None:
         """What the loss needs of the output layer and the targets (choices.LossChoice).
@@ -279,10 +350,11 @@ class _Checker:
         if problem is not None:
             raise self.fail("loss", problem)
         for index, sample in enumerate(samples):
-            found = choice.target_problem(sample.targets)
-            if found is not None:
-                target, message = found
-                raise self.fail(f"samples[{index}].targets" + ("" if target is None else f"[{target}]"), message)
+            for where, targets in _target_rows(sample, output.size):
+                found = choice.target_problem(targets)
+                if found is not None:
+                    target, message = found
+                    raise self.fail(f"samples[{index}].{where}" + ("" if target is None else f"[{target}]"), message)
 
     def training(self, value: Any, sample_count: int) -> Training:
         if value is None:
@@ -316,6 +388,27 @@ class _Checker:
         return Training(mode, batch_size, epochs, tuple(sorted(record)), seed, True,
                         optimizer_settings(self, table, "training"))
 
+    def updates_limit(self, data: dict[str, Any]) -> None:
+        """The number of updates, from the raw table, before 100,000 samples are
+        checked one by one: a run that is too long is refused at once.
+        (Malformed fields are left to the checks that follow.)"""
+        samples, training = data.get("samples"), data.get("training")
+        if not isinstance(samples, list) or not isinstance(training, dict):
+            return
+        mode, epochs, size = training.get("mode", "batch"), training.get("epochs", 1), training.get("batch_size")
+        if mode not in MODES or not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+            return
+        if mode == "minibatch" and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
+            return
+        self.updates(epochs, steps_per_epoch(mode, size if mode == "minibatch" else None, max(1, len(samples))))
+
+    def updates(self, epochs: int, per_epoch: int) -> None:
+        if epochs * per_epoch > MAX_STEPS:
+            shown = f"{epochs:,}" if epochs < 10**15 else "far too many"
+            raise self.fail("training.epochs", f"{shown} epochs x {per_epoch:,} updates an epoch = "
+                                               f"{epochs * per_epoch:,} updates; at most {MAX_STEPS:,} "
+                                               "(the updates limit: every update has its after{N}.E_total)")
+
     def limits(self, spec: NetworkSpec) -> None:
         weights = spec.weight_count
         training = spec.training
@@ -325,6 +418,12 @@ class _Checker:
             raise self.fail("layers", f"{weights} weights x {per_step} sample(s) x {len(training.record)} recorded step(s) "
                                       f"= {detail} is above the full-detail limit of {MAX_DETAIL_WEIGHTS}; "
                                       + _detail_advice(len(training.record), per_step))
+        self.updates(training.epochs, steps_per_epoch(training.mode, training.batch_size, len(spec.samples)))
+        final = weights * len(spec.samples)
+        if final > MAX_FINAL_PASS:
+            raise self.fail("samples", f"{weights:,} weights x {len(spec.samples):,} samples = {final:,}; at most "
+                                       f"{MAX_FINAL_PASS:,} (the final-pass limit: the answer key names every value "
+                                       "of the forward pass over every sample after the last update)")
         work = weights * len(spec.samples) * training.epochs
         if work > MAX_TRAINING_WORK:
             raise self.fail("training.epochs", f"{weights} weights x {len(spec.samples)} samples x {training.epochs} epochs "
@@ -343,6 +442,8 @@ class _Checker:
         inputs = tuple((name, self.number(value, f"inputs.{name}")) for name, value in inputs_table.items())
         nodes = tuple((name, self.text(value, f"nodes.{name}")) for name, value in nodes_table.items())
         for path, name in [(f"inputs.{n}", n) for n, _ in inputs] + [(f"nodes.{n}", n) for n, _ in nodes]:
+            if len(name) > MAX_NAME_CHARS:
+                raise self.fail(path, f"a name of {len(name):,} characters; at most {MAX_NAME_CHARS} (the name size limit)")
             if not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", name):
                 raise self.fail(path, f"{name!r} is not a name: use letters, digits and _, starting with a letter")
         clash = set(inputs_table) & set(nodes_table)
@@ -355,7 +456,7 @@ class _Checker:
         if "training" in data:
             names = [name for name, _ in inputs] + [name for name, _ in nodes]
             training = descent(self, self.table(data["training"], "training"), [name for name, _ in inputs], names)
-        return GraphSpec(self.source, self.text(data["title"], "title") if "title" in data else None,
+        return GraphSpec(self.source, self.title(data),
                          inputs, nodes, output, self.text_table(data, "notes"),
                          self.table(data.get("check", {}), "check"),
                          self.table(data.get("variants", {}), "variants"), raw=data, training=training)
@@ -364,6 +465,16 @@ class _Checker:
 def _parameter_keys(catalogue: Iterable[choices.ActivationChoice | choices.LossChoice]) -> tuple[str, ...]:
     """The spec keys of every parameter of these operations, each once."""
     return tuple(dict.fromkeys(parameter.key for choice in catalogue for parameter in choice.parameters))
+
+
+def _target_rows(sample: Sample, outputs: int) -> list[tuple[str, tuple[float, ...]]]:
+    """A sample's targets as the loss sees them, by field path: one row per
+    scored step of a sequence, else the one list."""
+    if not sample.steps:
+        return [("targets", sample.targets)]
+    if sample.targets_last:
+        return [("targets_last", sample.targets)]
+    return [(f"targets[{step}]", sample.targets[step * outputs:(step + 1) * outputs]) for step in range(sample.steps)]
 
 
 def _default_layer_names(count: int) -> list[str]:

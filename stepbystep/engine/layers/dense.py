@@ -107,4 +107,4 @@ def input_terms(run: SamplePass, i: int, upstream: list[Ref]) -> list[Expr]:
 
 
 LAYERS.add(LayerRecord(LAYER_KINDS["dense"], forward=forward, backward=backward, send_back=send_back,
-                       input_terms=input_terms))
+                       input_terms=input_terms, in_sequences=True))

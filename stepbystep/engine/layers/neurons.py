@@ -33,16 +33,10 @@ def activation_derivative(layer: Layer, k: int, j: int, outs: list[Ref], mistake
     if mistakes.no_activation_derivative:
         return Num(1.0 if k == j else 0.0)
     record = ACTIVATIONS.get(str(layer.activation))
-    nets = [Ref(swap_last(ref.name, "out_", "net_")) for ref in outs]
+    nets = [Ref(names.net_beside(ref.name)) for ref in outs]
     if mistakes.derivative_from_net and record.slope_from_out:
         outs = nets
     return record.slope(k, j, outs, nets, dict(layer.options))
-
-
-def swap_last(name: str, old: str, new: str) -> str:
-    """`step1.sample2.out_h1` -> `step1.sample2.net_h1` (only the bare part)."""
-    head, dot, tail = name.rpartition(".")
-    return head + dot + tail.replace(old, new, 1)
 
 
 def activation_gradients(run: "SamplePass", layer: Layer, group: list[int], outs: list[Ref],

@@ -38,6 +38,10 @@ class Builder(Protocol):
 
     def write_bare_update(self, trace: TraceBuilder, name: str, params: dict[str, Ref], gradient: Ref) -> None: ...
 
+    def loss_term_expr(self, trace: TraceBuilder, targets: list[Ref], outs: list[Ref], k: int) -> Expr: ...
+
+    def loss_gradient_expr(self, trace: TraceBuilder, targets: list[Ref], outs: list[Ref], k: int) -> Expr: ...
+
 
 @dataclass
 class SamplePass:
@@ -46,7 +50,8 @@ class SamplePass:
     `prefix` is the sample's name prefix (`step1.sample2.`, or '' in Mazur's
     bare step); `context` (sample, step, after) goes on every node and section;
     `gradients` collects each parameter's gradient node as the backward pass
-    writes it (the hidden-delta convention `updated_weights` reads them)."""
+    writes it (the hidden-delta convention `updated_weights` reads them);
+    `outs` each layer's outputs (inputs first), as the forward pass wrote them."""
 
     builder: Builder
     trace: TraceBuilder
@@ -54,6 +59,7 @@ class SamplePass:
     params: dict[str, Ref]
     context: dict[str, Any]
     gradients: dict[str, Ref] = field(default_factory=dict)
+    outs: list[list[Ref]] = field(default_factory=list)   # each layer's outputs, once the forward pass is written
 
     @property
     def spec(self) -> "NetworkSpec":
@@ -106,6 +112,8 @@ class LayerRecord:
     l - 1, from layer l's `upstream` (written in the lower layer's section).
     input_terms(run, i, upstream): the terms of dE_total/d<input i> when this
     is the first layer (always through the original weights).
+    in_sequences: the kind acts at every time step of a sequence network
+    (sequence.py unrolls it; an rnn layer also reads its own step before).
     """
 
     choice: LayerChoice
@@ -113,6 +121,7 @@ class LayerRecord:
     backward: Callable[[SamplePass, int, list[list[Ref]], GradientSource, bool], list[Ref]]
     send_back: Callable[[SamplePass, int, int, list[Ref]], Ref]
     input_terms: Callable[[SamplePass, int, list[Ref]], list[Expr]]
+    in_sequences: bool = False
 
     @property
     def name(self) -> str:
