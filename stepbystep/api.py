@@ -14,7 +14,7 @@ import gc
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from .engine.graph import GraphError
 from .engine.trace import Trace
@@ -234,6 +234,27 @@ def build(spec: Spec, round_to: int | None = None, *, mode: str = "reverse", wrt
 
     return Walkthrough(spec, build_graph_trace(spec, round_to, mode=mode, wrt=wrt, gradient_check=gradient_check),
                        round_to)
+
+
+def with_compare(spec: Spec, optimizers: Sequence[str]) -> Spec:
+    """The spec with `compare` set to these optimizers (`render --compare`): the
+    same run trained with each, for the overlaid loss curves. A SpecError names
+    an unknown optimizer, or a spec that trains nothing."""
+    from dataclasses import replace
+
+    from .spec.optimizers import OPTIMIZERS
+
+    for name in optimizers:
+        if name not in OPTIMIZERS:
+            raise SpecError(spec.source, "--compare", f"unknown optimizer {name!r} (expected some of: "
+                                                      f"{', '.join(OPTIMIZERS)})")
+    training = spec.training
+    if training is None:
+        raise SpecError(spec.source, "--compare", "a computation graph compares optimizers only when it descends "
+                                                  "(a [training] table)")
+    settings = training.optimizer
+    chosen = tuple(dict.fromkeys(name for name in optimizers if name != settings.name))
+    return replace(spec, training=replace(training, optimizer=replace(settings, compare=chosen)))  # type: ignore[arg-type]
 
 
 def load(path: str | Path, round_to: int | None = None, **graph_options: Any) -> Walkthrough:

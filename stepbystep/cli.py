@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--wrt", metavar="INPUT", help="computation graphs, --mode forward: the input to differentiate by")
     render.add_argument("--gradient-check", action="store_true",
                         help="computation graphs: check each gradient against a central difference")
+    render.add_argument("--compare", metavar="OPTIMIZERS",
+                        help="train the same run with these optimizers too (sgd,momentum,adam) and overlay their "
+                             "loss curves; instead of the spec's [training] compare")
     render.set_defaults(run=_render)
 
     answers = commands.add_parser("answers", help="every named value as one JSON object")
@@ -126,9 +129,14 @@ def _load_for_render(args: argparse.Namespace) -> "api.Walkthrough":
     """A network, or a graph with the graph-only options (--mode, --wrt, --gradient-check)."""
     from . import api
 
-    if args.mode == "reverse" and args.wrt is None and not args.gradient_check:
+    if args.compare is not None:
+        spec = api.with_compare(api.load_spec(args.spec), [name.strip() for name in args.compare.split(",")])
+        if args.mode == "reverse" and args.wrt is None and not args.gradient_check:
+            return api.build(spec, args.round)
+    elif args.mode == "reverse" and args.wrt is None and not args.gradient_check:
         return api.load(args.spec, round_to=args.round)
-    spec = api.load_spec(args.spec)
+    else:
+        spec = api.load_spec(args.spec)
     if not isinstance(spec, api.GraphSpec):
         raise UsageError("--mode, --wrt and --gradient-check are for computation-graph specs (inputs and nodes)")
     if args.mode == "forward" and args.wrt is None:

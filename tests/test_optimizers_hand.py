@@ -19,11 +19,11 @@ from stepbystep.spec.load import parse_spec
 SQ = math.sqrt
 
 
-def spec(optimizer: str, record: list[int], **hyper: float) -> Any:
+def spec(optimizer: str, record: list[int], epochs: int = 2, **hyper: float) -> Any:
     data = {"learning_rate": 0.1, "loss": "half_sse",
             "layers": [{"size": 1}, {"activation": "linear", "weights": [[1.0]], "bias": 0.5}],
             "samples": [{"inputs": [1.0], "targets": [0.0]}],
-            "training": {"epochs": 2, "record": record, "optimizer": optimizer, "weight_decay": 0.1, **hyper}}
+            "training": {"epochs": epochs, "record": record, "optimizer": optimizer, "weight_decay": 0.1, **hyper}}
     return parse_spec(data, "hand.toml")
 
 
@@ -142,3 +142,29 @@ def test_a_fast_step_hands_its_buffers_to_the_recorded_one(optimizer: str, buffe
             name = f"step1.{key}_{parameter}"
             assert second[name] == both[name]
     assert second["step2.w1+"] == both["step2.w1+"]
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "rmsprop", "adam", "adamw"])
+def test_hand_rounding_rounds_every_buffer_and_the_fast_path_replays_it(optimizer: str) -> None:
+    """--round 4: every value, buffers included, rounded to 4 decimals as it is computed; with
+    step 2 on the fast path, step 3 starts from the same rounded buffers and gives the same numbers."""
+    def rounded(record: list[int]) -> dict[str, float]:
+        return build_trace(spec(optimizer, record, epochs=3), round_to=4).answers()
+
+    every, gap = rounded([1, 2, 3]), rounded([1, 3])
+    assert all(value == round(value, 4) for value in every.values())
+    for name, value in gap.items():
+        if name.startswith("step3.") or name.startswith("after3."):
+            assert every[name] == value, name
+    buffer = {"momentum": "step2.v_w1", "rmsprop": "step2.s_w1"}.get(optimizer, "step2.m_w1")
+    assert gap[buffer] == every[buffer]   # given in step 3's starting values, from the fast path
+
+
+def test_the_matrix_form_shows_each_buffer_and_the_update() -> None:
+    from stepbystep import api
+
+    text = api.build(spec("adam", [1, 2])).markdown(notation="matrix")
+    assert text.count("Adam keeps two running means") == 1
+    for line in ("M_{W^{[1]}}", r"\hat{V}_{W^{[1]}}", "G_{W^{[1]}} = \\mathrm{d}W^{[1]} + \\lambda W^{[1]}",
+                 "W^{[1]+}", "M_{b^{[1]}}", "b^{[1]+}"):
+        assert line in text, line

@@ -163,9 +163,23 @@ def _summary(outline: Outline, trace: Trace, facts: DescentFacts, formatter: For
     outline.add(paragraph(f"After {facts.steps:,} step{'s' if facts.steps != 1 else ''} the output is "
                           f"${symbol} = {formatter.number(points[-1][1])}${first}."))
     picked = _pick(len(points), set())
-    outline.add(Table((prose("after step"), prose(f"${symbol}$")),
+    runs = facts.comparison
+    own = f" ({facts.spec.training.optimizer.name})" if runs and facts.spec.training else ""
+
+    def cell(losses: tuple[float, ...], step: int) -> str:
+        return formatter.text(losses[step - 1]) if step <= len(losses) else "—"
+
+    outline.add(Table((prose("after step"), prose(f"${symbol}${own}")) + tuple(prose(run.optimizer) for run in runs),
                       tuple((prose(str(points[index - 1][0])), prose(formatter.text(points[index - 1][1])))
-                            for index in picked)))
+                            + tuple(prose(cell(run.losses, index)) for run in runs) for index in picked)))
+    for run in runs:
+        if run.failed:
+            outline.add(paragraph(f"With {run.optimizer} the descent stopped: {run.failed}"))
     if len(points) > 1:
-        curve = LossCurve(tuple(points), f"The output {facts.output} after each step", "step", facts.output)
+        others = tuple((run.optimizer, tuple((step, value) for step, value in enumerate(run.losses, start=1)))
+                       for run in runs)
+        title = f"The output {facts.output} after each step" + (", optimizers compared" if others else "")
+        curve = LossCurve(tuple(points), title, "step", facts.output,
+                          label=facts.spec.training.optimizer.name if others and facts.spec.training else "",
+                          others=others)
         outline.add(Figure("loss-curve", curve.title, curve))

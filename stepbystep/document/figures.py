@@ -71,10 +71,55 @@ class LossCurve:
     title: str
     x_label: str                # "epoch" or "step"
     y_label: str = "E_total"
+    label: str = ""             # the main curve's name in a legend ('' : no legend)
+    others: tuple[tuple[str, tuple[tuple[int, float], ...]], ...] = ()   # more curves (compared optimizers)
     kind = "loss_curve"
 
 
-Drawing = Union[NetworkDrawing, CircuitDrawing, LossCurve]
+@dataclass(frozen=True)
+class Grid:
+    """One grid of numbers (an image channel, a kernel, an output map) with a
+    name under it; `marked` are the cells of the worked position, (row, column)."""
+
+    title: str
+    values: tuple[tuple[float, ...], ...]
+    marked: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class GridsDrawing:
+    """Grids side by side with an operator between each pair: image ⋆ kernel = output."""
+
+    grids: tuple[Grid, ...]
+    operators: tuple[str, ...]      # len(grids) - 1 of them: "⋆", "=", "→"
+    precision: int
+    title: str
+    kind = "grids"
+
+
+@dataclass(frozen=True)
+class UnrolledLayer:
+    name: str
+    units: tuple[str, ...]                          # h1, h2 …
+    values: tuple[tuple[float | None, ...], ...]    # values[t][j]: unit j's output at step t (t = 0: initial; None: none)
+    recurrent: bool                                 # feeds itself from one step to the next
+
+
+@dataclass(frozen=True)
+class UnrolledDrawing:
+    """A sequence network unrolled in time: one column per step (column 0: the
+    initial state), one row per layer (inputs at the bottom), a box per unit
+    with its output; arrows up between layers and right along a recurrent layer."""
+
+    steps: int
+    layers: tuple[UnrolledLayer, ...]
+    targets: tuple[tuple[float | None, ...], ...]   # targets[t][k] (None: step t is not scored)
+    precision: int
+    title: str
+    kind = "unrolled"
+
+
+Drawing = Union[NetworkDrawing, CircuitDrawing, LossCurve, GridsDrawing, UnrolledDrawing]
 
 
 def network_drawings(trace: Trace, precision: int) -> tuple[NetworkDrawing, NetworkDrawing] | None:

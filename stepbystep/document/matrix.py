@@ -157,6 +157,8 @@ def matrix_context(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any
     shown = formatter.shown if formatter.noise else None
     mean = spec.reduction == "mean"
     eta = number(spec.learning_rate)
+    settings = spec.training.optimizer
+    optimized = settings.name != "sgd" or bool(settings.weight_decay)
     out = []
     for view in matrix_steps(trace):
         m = len(view.samples)
@@ -199,10 +201,18 @@ def matrix_context(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any
             else:
                 backward.append(rf"{lhs} = \left(W^{{[{l}]}} - \eta\, \mathrm{{d}}W^{{[{l}]}}_{{(n)}}\right)^{{\top}} "
                                 + rf"\mathrm{{d}}Z^{{[{l}]}}_{{(n)}} \text{{ per sample }} n = {layer.d_below.latex(number, shown)}")
-            update = [rf"W^{{[{l}]+}} = W^{{[{l}]}} - \eta\, \mathrm{{d}}W^{{[{l}]}} = {layer.weights.latex(number, shown)} - {eta} "
-                      + f"{layer.d_weights.latex(number, shown)} = {layer.updated_weights.latex(number, shown)}"]
-            if layer.updated_bias is not None and layer.d_bias is not None:
-                update.append(rf"b^{{[{l}]+}} = b^{{[{l}]}} - \eta\, \mathrm{{d}}b^{{[{l}]}} = {layer.updated_bias.latex(number, shown)}")
+            if optimized:   # an optimizer's buffers, one matrix each (matrix_optimizer.py)
+                from .matrix_optimizer import optimizer_updates
+
+                prefix = "" if facts.bare else names.step_prefix(view.number)
+                values = trace.graph.values
+                update = optimizer_updates(layer, prefix, values, spec.training.optimizer, number, shown,
+                                           lambda grid: Matrix(grid, tuple(tuple(values[n] for n in row) for row in grid)))
+            else:
+                update = [rf"W^{{[{l}]+}} = W^{{[{l}]}} - \eta\, \mathrm{{d}}W^{{[{l}]}} = {layer.weights.latex(number, shown)} - {eta} "
+                          + f"{layer.d_weights.latex(number, shown)} = {layer.updated_weights.latex(number, shown)}"]
+                if layer.updated_bias is not None and layer.d_bias is not None:
+                    update.append(rf"b^{{[{l}]+}} = b^{{[{l}]}} - \eta\, \mathrm{{d}}b^{{[{l}]}} = {layer.updated_bias.latex(number, shown)}")
             layers.append({"index": l, "name": layer.name, "activation": layer.activation, "forward": forward,
                            "backward": backward, "updates": update, "through": through})
         out.append({"number": view.number, "samples": list(view.samples), "m": m, "layers": layers,

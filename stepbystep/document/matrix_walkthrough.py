@@ -10,6 +10,7 @@ from .formatter import Formatter
 from .mathwords import words_set_apart
 from .matrix import matrix_context
 from .network import convention_list, parameter_rows, parameter_table
+from .optimizer_prose import explanation, plain
 from .outline import Outline, paragraph, prose
 from .summary import summary, warning_list
 
@@ -37,6 +38,7 @@ def matrix_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None:
     if warnings is not None:
         outline.section("Warnings", 2)
         outline.add(warnings)
+    explained = plain(facts.spec.training.optimizer)   # the optimizer, explained at its first updates
     for step in matrix_context(trace, formatter):
         samples = ", ".join(str(sample) for sample in step["samples"])
         several = step["m"] > 1
@@ -64,6 +66,11 @@ def matrix_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None:
                     "own gradient\n(the updated-weights convention of this spec), so the product is not plain "
                     "$W^{\\top} \\mathrm{d}Z$."))
         outline.section("The updates", 3)
+        if not explained:
+            explained = True
+            outline.add(*explanation(facts.spec.training.optimizer),
+                        paragraph("In matrix form each buffer is a matrix the shape of the weights (and of the bias), "
+                                  "and the\nrule applies entry by entry:"))
         for layer in step["layers"]:
             outline.add(*(display(equation) for equation in layer["updates"]))
     if formatter.noise:

@@ -4,7 +4,7 @@ forward pass, error and backward pass, the update, and a closing summary."""
 from __future__ import annotations
 
 from ..engine.facts import NetworkFacts
-from ..spec.model import MAX_DETAIL_WEIGHTS, Layer
+from ..spec.model import MAX_DETAIL_WEIGHTS, Layer, NetworkSpec
 from ..engine.trace import Section as TraceSection
 from ..engine.trace import Step, Trace
 from .blocks import Bullets, Figure, Item, Note, Runs, Table
@@ -14,6 +14,10 @@ from .formatter import Formatter
 from .optimizer_prose import OPTIMIZER_KINDS, explanation, plain
 from .outline import Outline, paragraph, prose, user_text
 from .prose import before_step, section_intro
+from .recurrent import RecurrentWriter
+from .recurrent import handles as recurrent_handles
+from .spatial import SpatialWriter
+from .spatial import handles as spatial_handles
 from .summary import loss_curve, summary, warning_list
 
 INTRODUCTION = (
@@ -75,6 +79,8 @@ class _StepWriter:
         self.formatter = formatter
         self.paths = paths
         self.drawn = False
+        self.spatial = SpatialWriter(outline, trace, facts, formatter)
+        self.recurrent = RecurrentWriter(outline, trace, facts, formatter)
         self.explained = plain(facts.spec.training.optimizer)   # the optimizer is explained once, at its first update
 
     def section(self, section: TraceSection, drawing: NetworkDrawing | None) -> None:
@@ -83,13 +89,17 @@ class _StepWriter:
             self._after_summary(section)
             return
         outline.section(section.title, section.level)
-        if kind == "network":
+        if spatial_handles(section, self.facts):
+            self.spatial.section(section)
+        elif recurrent_handles(section):
+            self.recurrent.section(section)
+        elif kind == "network":
             self._network(section, drawing)
         elif kind == "sample":
             outline.add(Table(tuple(prose(cell) for cell in ("", "value", "role")),
                               tuple((self._symbol_cell(step), prose(self.formatter.text(step.value)),
-                                     prose("input" if step.context.get("role") == "input" else "target"))
-                                    for step in section.steps if step.kind == "given")))
+                                     prose(ROLES.get(str(step.context.get("role")), "target")))
+                                    for step in section.steps if step.kind in ("given", "initial_state"))))
         elif kind == "losses":
             several = section.context["last"] > section.context["first"]
             every = all(f"after{step}.E_total" in self.trace.graph.values
@@ -104,7 +114,9 @@ class _StepWriter:
 
     def _network(self, section: TraceSection, drawing: NetworkDrawing | None) -> None:
         facts = self.facts
-        if facts.bare:
+        if facts.bare and any(layer.kind != "dense" for layer in facts.spec.layers):
+            text = layers_described(facts.spec)
+        elif facts.bare:
             layers = facts.spec.layers
             described = ""
             for index, layer in enumerate(layers):
@@ -212,6 +224,33 @@ def parameter_rows(trace: Trace, formatter: Formatter) -> list[tuple[str, str, s
             rows.extend(row(name, f"bias of {'channel ' if layer.kind == 'conv2d' else ''}{unit(j)}")
                         for j, name in enumerate(bias))
     return rows
+
+
+ROLES = {"input": "input", "target": "target", "None": "initial state (t = 0)"}
+
+
+def layers_described(spec: NetworkSpec) -> str:
+    """The network section's first sentence for images and sequences."""
+    parts = []
+    for layer in spec.layers:
+        if layer.shape is not None and layer.kind == "dense":
+            parts.append(f"{layer.name} (an image of {' × '.join(str(n) for n in layer.shape)})")
+        elif layer.kind == "conv2d":
+            parts.append(f"{layer.name} (a convolution, {layer.activation})")
+        elif layer.kind in ("maxpool2d", "avgpool2d"):
+            parts.append(f"{layer.name} ({'max' if layer.kind == 'maxpool2d' else 'average'} pooling)")
+        elif layer.kind == "rnn":
+            parts.append(f"{layer.name} (recurrent, {layer.size} unit{'s' if layer.size > 1 else ''}, {layer.activation})")
+        elif layer.activation is None:
+            parts.append(f"{layer.name} ({layer.size} input{'s' if layer.size > 1 else ''}"
+                         + (" per time step)" if spec.sequence else ")"))
+        else:
+            parts.append(f"{layer.name} ({layer.size} neuron{'s' if layer.size > 1 else ''}, {layer.activation})")
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1]
+    weights = ("A kernel weight multiplies the input under it at every position of the kernel."
+               if any(layer.kind == "conv2d" for layer in spec.layers)
+               else "The same weights act at every time step.")
+    return f"The network has {len(spec.layers)} layers:\n{listed}.\n{weights} These are the starting values:"
 
 
 def connection(layer: Layer, below: Layer, j: int, i: int) -> str:

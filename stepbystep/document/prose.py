@@ -75,6 +75,10 @@ def before_step(step: Step, section: Section, facts: NetworkFacts, symbol: Calla
     if kind == "out":
         return activation_prose(c["activation"]).squash
     if kind == "dE_dout":
+        if LOSSES.get(c["loss"]).layer_derivative is not None:   # multiclass_hinge: every term reads the correct score
+            return ("First, how much does the total error change with each output? A wrong class's score enters "
+                    "only its own\nerror term, but the correct class's score enters every one of them.\n"
+                    + loss_prose(c["loss"]).derivative)
         return ("First, how much does the total error change with the output? Only the error term of this output "
                 "depends on it.\n" + loss_prose(c["loss"]).derivative)
     if kind == "dout_dnet":

@@ -100,8 +100,18 @@ def _loss_summary(outline: "Outline", trace: "Trace", formatter: "Formatter") ->
         outline.add(paragraph(
             f"A selection of the {epochs:,} epochs: the first ones, then spread out on a logarithmic scale, and the last\n"
             "(every value is in the answer key as `after{N}.E_total`)."))
-    rows = [(str(epoch), str(by_epoch[epoch][0]), formatter.text(by_epoch[epoch][1])) for epoch in picked]
-    outline.add(table(("epoch", "after update", "$E_{total}$"), rows))
+    compared = facts.comparison
+    rows = [(str(epoch), str(by_epoch[epoch][0]), formatter.text(by_epoch[epoch][1]))
+            + tuple(_compared_cell(run.losses, by_epoch[epoch][0], formatter) for run in compared) for epoch in picked]
+    own = f" ({training.optimizer.name})" if compared else ""
+    outline.add(table(("epoch", "after update", f"$E_{{total}}${own}") + tuple(run.optimizer for run in compared), rows))
+    for run in compared:
+        if run.failed:
+            outline.add(Note(prose(f"With {run.optimizer} the run stopped: {run.failed}")))
+    if compared:
+        outline.add(paragraph("The other columns train the same network from the same start with another optimizer "
+                              "(the same learning rate\nand hyperparameters where they apply), on the fast path; only "
+                              "this run's values are in the answer key."))
     for epoch in picked:
         step = by_epoch[epoch][0]
         note = _note(trace, names.after_total(step))
@@ -109,6 +119,10 @@ def _loss_summary(outline: "Outline", trace: "Trace", formatter: "Formatter") ->
             outline.add(Note((user_text(note),), f"Note (after update {step})"))
     outline.section("The outputs after training", 3)
     outline.add(table(("sample", "output", "value", "target", "output − target"), _output_rows(trace, formatter)))
+
+
+def _compared_cell(losses: tuple[float, ...], step: int, formatter: "Formatter") -> str:
+    return formatter.text(losses[step - 1]) if step <= len(losses) else "—"
 
 
 def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
@@ -240,4 +254,19 @@ def loss_curve(trace: "Trace") -> LossCurve | None:
     if facts.steps < 2:
         return None
     unit = "epoch" if facts.spec.training.epochs > 1 else "step"
-    return LossCurve(tuple(curve_points(trace)), f"The loss after each {unit}", unit)
+    points = tuple(curve_points(trace))
+    others = tuple((run.optimizer, tuple((x, run.losses[step - 1]) for x, step in _steps_of(trace, points)
+                                         if step <= len(run.losses)))
+                   for run in facts.comparison)
+    title = f"The loss after each {unit}" + (", optimizers compared" if others else "")
+    return LossCurve(points, title, unit, label=facts.spec.training.optimizer.name if others else "", others=others)
+
+
+def _steps_of(trace: "Trace", points: tuple[tuple[int, float], ...]) -> list[tuple[int, int]]:
+    """(x of the curve, the step it is after): epochs end at multiples of the steps per epoch."""
+    facts = _facts(trace)
+    if facts.spec.training.epochs > 1:
+        spec = facts.spec
+        per_epoch = steps_per_epoch(spec.training.mode, spec.training.batch_size, len(spec.samples))
+        return [(x, x * per_epoch) for x, _ in points]
+    return [(x, x) for x, _ in points]

@@ -13,14 +13,28 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ..spec.names import split_time
+
 _NEURON = re.compile(r"^([A-Za-z]+[A-Za-z0-9]*?)(\d+)$")
+# a spatial unit (SPEC §8): layer, channel, row, column: x1_2_3, c2_1_2_3 (layer c2)
+_SPATIAL = re.compile(r"^([A-Za-z][A-Za-z0-9]*?)_?(\d+)_(\d+)_(\d+)$")
 _WORD = re.compile(r"[A-Za-z]{2}")
 # names a reader would take for a constant, and the constant
 CONSTANTS = {"e": "Euler's number"}
 
 
 def _atom_symbol(name: str) -> str:
-    """`net_h1` -> net_{h1}, `w5` -> w_5, `i1` -> i_1, `h2_3` stays readable."""
+    """`net_h1` -> net_{h1}, `w5` -> w_5, `i1` -> i_1, `h2_3` stays readable;
+    an image's unit `x1_2_3` -> x_{1,2,3}, `net_c1_2_3` -> net_{c1,2,3}."""
+    spatial = _SPATIAL.match(name)
+    if spatial:
+        layer, channel, row, column = spatial.groups()
+        return f"{_word(layer)}_{{{channel},{row},{column}}}"
+    if "_" in name and _SPATIAL.match(name.partition("_")[2]):
+        head, _, unit = name.partition("_")
+        layer, channel, row, column = _SPATIAL.match(unit).groups()  # type: ignore[union-attr]
+        apart = "\\," if layer[-1].isdigit() else ""   # net_{c2\,1,2,3}: layer c2, channel 1
+        return f"{_word(head)}_{{{_escape(layer)}{apart}{channel},{row},{column}}}"
     if "_" in name:
         head, _, tail = name.partition("_")
         if _WORD.search(tail):  # a label such as total: upright (E_{\\mathrm{total}})
@@ -74,12 +88,30 @@ def buffer_symbol(name: str, step: int | None = None) -> str | None:
     return f"{_BUFFER_HEADS.get(key, key)}_{{{inner}{at}}}"
 
 
+def _timed(name: str, sample: int | None, sampled: bool) -> str:
+    """An atom with its marks above: the time step of a sequence, ⟨2⟩ (`out_h1@2`),
+    and the sample, (n), both in one superscript."""
+    base, time = split_time(name)
+    marks = ([f"\\langle {time} \\rangle"] if time is not None else []) + \
+        ([f"({sample})"] if sample is not None and sampled else [])
+    text = _atom_symbol(base)
+    return text if not marks else f"{text}^{{{','.join(marks)}}}"
+
+
 @lru_cache(maxsize=65536)
 def symbol(name: str, sample: int | None = None) -> str:
     """The LaTeX symbol of a bare value name (no step/sample prefix).
 
-    `sample` adds Mazur-style sample superscripts (n) to per-sample values.
+    `sample` adds Mazur-style sample superscripts (n) to per-sample values;
+    a sequence's time step, `@2`, is a superscript ⟨2⟩.
     """
+    if "@" in name:
+        base = name[:-1] if name.endswith("+") else name
+        if base.startswith("d") and "/d" in base:
+            numerator, _, denominator = base[1:].partition("/d")
+            bottom = _timed(denominator, sample, not _is_parameter(split_time(denominator)[0]))
+            return f"\\frac{{\\partial {_timed(numerator, sample, True)}}}{{\\partial {bottom}}}"
+        return _timed(base, sample, True)
     if sample is None and _BUFFER.match(name):
         found = buffer_symbol(name)
         if found is not None:

@@ -31,6 +31,16 @@ class ExactRun:
 
 
 @dataclass(frozen=True)
+class ComparedRun:
+    """The same run with another optimizer (`compare`, SPEC.md §6 as the README
+    extends it): the loss (a graph: the output) after each step, for the overlay."""
+
+    optimizer: str
+    losses: tuple[float, ...]         # after step 1, 2, …; shorter when the run failed
+    failed: str | None = None         # why the run stopped (an overflow), or None
+
+
+@dataclass(frozen=True)
 class NetworkFacts:
     spec: NetworkSpec
     bare: bool                        # one step on one sample: names without prefixes
@@ -39,6 +49,7 @@ class NetworkFacts:
     initial: Mapping[str, float]      # each parameter before step 1
     round_to: int | None
     exact: ExactRun | None            # only in hand-calculation mode
+    comparison: tuple[ComparedRun, ...] = ()   # the other optimizers of `compare`
     kind: Literal["network"] = "network"
 
 
@@ -84,6 +95,7 @@ class DescentFacts:
     steps: int
     initial: Mapping[str, float]      # every input before step 1
     round_to: int | None
+    comparison: tuple[ComparedRun, ...] = ()   # the other optimizers of `compare`
     kind: Literal["descent"] = "descent"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..document.blocks import Figure
-from ..document.figures import CircuitDrawing, Drawing, LossCurve, NetworkDrawing
+from ..document.figures import CircuitDrawing, Drawing, GridsDrawing, LossCurve, NetworkDrawing, UnrolledDrawing
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,16 @@ def svg(drawing: Drawing) -> str:
     if isinstance(drawing, LossCurve):
         from .plot import loss_curve_svg
 
-        return loss_curve_svg(drawing.points, drawing.title, drawing.x_label, drawing.y_label)
+        return loss_curve_svg(drawing.points, drawing.title, drawing.x_label, drawing.y_label,
+                              drawing.label, drawing.others)
+    if isinstance(drawing, GridsDrawing):
+        from .grids import grids_svg
+
+        return grids_svg(drawing)
+    if isinstance(drawing, UnrolledDrawing):
+        from .unrolled import unrolled_svg
+
+        return unrolled_svg(drawing)
     raise ValueError(f"no drawing for figures of kind {type(drawing).__name__}")
 
 

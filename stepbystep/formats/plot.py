@@ -26,13 +26,20 @@ def thinned(points: Sequence[tuple[int, float]], limit: int = MAX_POINTS) -> lis
     return [points[index] for index in picked]
 
 
+DASHES = ("6 4", "2 3", "10 3 2 3", "1 2", "8 2")   # one pattern per compared curve: tells them apart in print
+
+
 def loss_curve_svg(points: Sequence[tuple[int, float]], title: str, x_label: str = "epoch",
-                   y_label: str = "E_total") -> str:
-    """A line chart of (x, loss) points with labelled axes and ticks."""
+                   y_label: str = "E_total", label: str = "",
+                   others: Sequence[tuple[str, Sequence[tuple[int, float]]]] = ()) -> str:
+    """A line chart of (x, loss) points with labelled axes and ticks; `others`,
+    more labelled curves on the same axes (dashed, with a legend)."""
     points = thinned(points)
+    others = [(name, thinned(curve)) for name, curve in others if curve]
     xs = [float(x) for x, _ in points]
     ys = [y for _, y in points]
-    low, high = min(ys), max(ys)
+    every = ys + [y for _, curve in others for _, y in curve]
+    low, high = min(every), max(every)
     logarithmic = low > 0 and high / low > 100.0
     scale_y = (lambda y: math.log10(y)) if logarithmic else (lambda y: y)
     y0, y1 = scale_y(low), scale_y(high)
@@ -40,7 +47,7 @@ def loss_curve_svg(points: Sequence[tuple[int, float]], title: str, x_label: str
         # a flat curve: pad relative to its size (1e16 - 1.0 == 1e16 in floats)
         pad = max(1.0, abs(y0) * 0.1)
         y0, y1 = y0 - pad, y1 + pad
-    x0, x1 = min(xs), max(xs)
+    x0, x1 = min(xs + [float(x) for _, curve in others for x, _ in curve]), max(xs)
     if x1 == x0:
         x0, x1 = x0 - 1.0, x1 + 1.0
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -66,6 +73,13 @@ def loss_curve_svg(points: Sequence[tuple[int, float]], title: str, x_label: str
     parts.append(f'<polyline class="sbs-loss" points="{line}" fill="none" stroke="currentColor" stroke-width="1.8"/>')
     if len(points) <= 40:
         parts.extend(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="2.5"/>' for x, y in zip(xs, ys))
+    for index, (name, curve) in enumerate(others):
+        line = " ".join(f"{px(float(x)):.1f},{py(y):.1f}" for x, y in curve)
+        parts.append(f'<polyline class="sbs-loss-compared" points="{line}" fill="none" stroke="currentColor" '
+                     f'stroke-width="1.4" stroke-dasharray="{DASHES[index % len(DASHES)]}"/>')
+    if others:
+        parts.extend(_legend([(label or "this run", "")] + [(name, DASHES[index % len(DASHES)])
+                                                            for index, (name, _) in enumerate(others)], plot_w))
     parts.append(_text(LEFT + plot_w / 2, HEIGHT - 10, x_label, "middle"))
     axis = y_label + (" (log scale)" if logarithmic else "")
     parts.append(f'<text x="16" y="{TOP + plot_h / 2:.1f}" text-anchor="middle" '
@@ -75,6 +89,19 @@ def loss_curve_svg(points: Sequence[tuple[int, float]], title: str, x_label: str
             f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
             f'font-family="system-ui, sans-serif" font-size="12" fill="currentColor">'
             f"<title>{escape(title)}</title>{''.join(parts)}</svg>")
+
+
+def _legend(entries: list[tuple[str, str]], plot_w: float) -> list[str]:
+    """One line of each curve's pattern and its name, top right inside the plot."""
+    parts = []
+    x = LEFT + plot_w - 150
+    for index, (name, dashes) in enumerate(entries):
+        y = TOP + 16 + index * 16
+        dash = f' stroke-dasharray="{dashes}"' if dashes else ""
+        parts.append(f'<line x1="{x:.1f}" y1="{y - 4:.1f}" x2="{x + 28:.1f}" y2="{y - 4:.1f}" stroke="currentColor" '
+                     f'stroke-width="1.6"{dash}/>')
+        parts.append(_text(x + 34, y, name, "start"))
+    return parts
 
 
 def _text(x: float, y: float, text: str, anchor: str) -> str:

@@ -179,6 +179,6 @@ def _graph_builder(spec: GraphSpec) -> Callable[[int], Trace]:
     def build(decimals: int) -> Trace:
         from ..engine.build import build_trace
 
-        return build_trace(spec, round_to=decimals)
+        return build_trace(spec, round_to=decimals, compare=False)
 
     return build
