@@ -171,8 +171,6 @@ def _render(args: argparse.Namespace) -> int:
         raise UsageError("--notation matrix goes with --format md or html, not with --template")
     if args.notation != "scalar" and walkthrough.is_graph:  # was silently ignored
         raise UsageError("--notation matrix is for network specs; a computation graph has no weight matrices")
-    if args.notation != "scalar" and any(layer.kind != "dense" for layer in walkthrough.spec.layers[1:]):  # type: ignore[union-attr]
-        raise UsageError("--notation matrix is for dense layers so far; this network has conv2d, pooling or rnn layers")
     from .api import UserTemplateError
 
     try:

@@ -113,3 +113,27 @@ def test_every_format_renders_both_examples(conv: stepbystep.Walkthrough, rnn: s
         assert "$$" in walk.markdown()
         assert "<svg" in walk.html()
         assert "\\begin{document}" in walk.latex()
+
+
+def test_matrix_form_holds_the_identities_it_writes(conv: stepbystep.Walkthrough, rnn: stepbystep.Walkthrough) -> None:
+    """The matrix form's equations hold for the scalar walkthrough's values, checked
+    with numpy: dK = A ⋆ dZ (a correlation) for the convolution; dW = Δ Xᵀ and
+    dU = Δ H₋ᵀ (the sums over time) for the recurrent layer."""
+    import numpy as np
+
+    text = conv.markdown(notation="matrix")
+    assert "\\mathrm{d}K^{[1]}_{1,1} = A^{[0]}_{1} \\star" in text and "\\operatorname{maxpool}" in text
+    image = np.array([[conv.value(f"x1_{r}_{c}") for c in range(1, 5)] for r in range(1, 5)])
+    dz = np.array([[conv.value(f"dE_total/dnet_c1_{r}_{c}") for c in range(1, 4)] for r in range(1, 4)])
+    correlation = [[float((image[a:a + 3, b:b + 3] * dz).sum()) for b in range(2)] for a in range(2)]
+    assert np.allclose(correlation, [[conv.value("dE_total/dw1"), conv.value("dE_total/dw2")],
+                                     [conv.value("dE_total/dw3"), conv.value("dE_total/dw4")]], rtol=1e-12)
+    text = rnn.markdown(notation="matrix")
+    assert "\\Delta^{[1]} A^{[0]\\top}" in text and "U^{[1]\\top}" in text
+    delta = np.array([[rnn.value(f"dE_total/dnet_h{j}@{t}") for t in (1, 2, 3)] for j in (1, 2)])
+    inputs = np.array([[rnn.value(f"x{i}@{t}") for t in (1, 2, 3)] for i in (1, 2)])
+    before = np.array([[rnn.value(f"out_h{j}@{t}") for t in (0, 1, 2)] for j in (1, 2)])
+    assert np.allclose(delta @ inputs.T, [[rnn.value("dE_total/dw1"), rnn.value("dE_total/dw2")],
+                                          [rnn.value("dE_total/dw3"), rnn.value("dE_total/dw4")]], rtol=1e-12)
+    assert np.allclose(delta @ before.T, [[rnn.value("dE_total/dw5"), rnn.value("dE_total/dw6")],
+                                          [rnn.value("dE_total/dw7"), rnn.value("dE_total/dw8")]], rtol=1e-12)

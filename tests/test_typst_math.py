@@ -49,8 +49,8 @@ def all_formulas() -> list[str]:
     for path in sorted(EXAMPLES.glob("*.toml")):
         walk = stepbystep.load(path)
         texts = [walk.markdown()]
-        if not isinstance(walk.spec, GraphSpec) and all(layer.kind == "dense" for layer in walk.spec.layers):
-            texts.append(walk.markdown(notation="matrix"))   # (conv2d/rnn have no matrix form yet: refused)
+        if not isinstance(walk.spec, GraphSpec):
+            texts.append(walk.markdown(notation="matrix"))
         for text in texts:
             found.update(m.group(1) or m.group(2) for m in re.finditer(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", text, re.S))
     return sorted(found)

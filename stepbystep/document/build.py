@@ -33,9 +33,6 @@ def build_document(trace: Trace, precision: int = DEFAULT_PRECISION, notation: s
     if notation == "matrix":
         from .matrix_walkthrough import matrix_blocks
 
-        if any(layer.kind != "dense" for layer in trace.facts.spec.layers):
-            raise ValueError("the matrix notation is for dense layers so far; this network has conv2d, pooling "
-                             "or rnn layers")
         outline.section((user_text(trace.title), Text(" (matrix form)")), 1)
         matrix_blocks(outline, trace, formatter)
         return Document(trace.title, outline.finish(), "matrix")

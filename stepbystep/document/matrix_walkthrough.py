@@ -23,6 +23,15 @@ INTRODUCTION = (
     "`--notation matrix`), printed to {precision} decimals.")
 
 
+LAYERED_INTRODUCTION = (
+    "The same computation as the step-by-step walkthrough, written with whole matrices, one sample at a time.\n"
+    "An image is a grid per channel: $Z_k = \\sum_c A_c \\star K_{k,c} + b_k$, where $\\star$ slides the kernel "
+    "over the\ngrid (a cross-correlation, as PyTorch's conv2d); a sequence has one column per time step, "
+    "$A^{\\langle t \\rangle}$.\n$\\mathrm{d}X$ stands for $\\partial E_{total} / \\partial X$, and $\\odot$ "
+    "multiplies entry by entry. Every entry is a value of the\nscalar walkthrough (`stepbystep render` without "
+    "`--notation matrix`), printed to {precision} decimals.")
+
+
 def display(latex: str) -> Equation:
     """A displayed matrix equation: the left side, then everything after its first `=`."""
     left, _, right = words_set_apart(latex).partition(" = ")
@@ -32,12 +41,20 @@ def display(latex: str) -> Equation:
 def matrix_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None:
     facts = trace.facts
     assert isinstance(facts, NetworkFacts)
-    outline.add(paragraph(INTRODUCTION.replace("{precision}", str(formatter.precision))))
+    layered = any(layer.kind != "dense" for layer in facts.spec.layers)
+    introduction = LAYERED_INTRODUCTION if layered else INTRODUCTION
+    outline.add(paragraph(introduction.replace("{precision}", str(formatter.precision))))
     convention_list(outline, facts)
     warnings = warning_list(trace, formatter)
     if warnings is not None:
         outline.section("Warnings", 2)
         outline.add(warnings)
+    if layered:
+        from .matrix_layers import layer_matrix_steps
+
+        layer_matrix_steps(outline, trace, formatter)
+        summary(outline, trace, formatter)
+        return
     explained = plain(facts.spec.training.optimizer)   # the optimizer, explained at its first updates
     for step in matrix_context(trace, formatter):
         samples = ", ".join(str(sample) for sample in step["samples"])

@@ -77,8 +77,7 @@ def problem(variant: Variant) -> Problem:
     parameters = [Given(name, symbol, before, path) for name, symbol, path, before, _ in parameter_rows(trace, formatter)]
     samples = []
     for sample in spec.samples:
-        entries = [(spec.layers[0].neuron(i), value, "input") for i, value in enumerate(sample.inputs)]
-        entries += [(f"target_{spec.layers[-1].neuron(k)}", value, "target") for k, value in enumerate(sample.targets)]
+        entries = spec.sample_values(sample)
         samples.append([Given(name, formatter.symbol(name), format_number(value), role)
                         for name, value, role in entries])
     assert isinstance(trace.facts, NetworkFacts)

@@ -29,7 +29,7 @@ SYMBOLS = {
     "approx": "approx", "to": "arrow.r", "rightarrow": "arrow.r", "leftarrow": "arrow.l", "pm": "plus.minus",
     "sum": "sum", "prod": "product", "ln": "ln", "log": "log", "exp": "exp", "tanh": "tanh", "max": "max",
     "min": "min", "sqrt": "sqrt", "ldots": "dots.h", "dots": "dots.h", "cdots": "dots.c", "in": "in",
-    "lvert": "bar.v", "rvert": "bar.v", "vert": "bar.v", "mid": "bar.v", "langle": "⟨", "rangle": "⟩",
+    "lvert": "bar.v", "rvert": "bar.v", "vert": "bar.v", "mid": "bar.v", "langle": "⟨", "rangle": "⟩", "star": "star.op",
     "quad": "quad", "qquad": "wide", ",": "thin", ";": "med", ":": "med", "!": "", " ": "space",
     "{": "\\{", "}": "\\}", "%": "%", "_": "\\_", "$": "\\$", "&": "\\&", "#": "\\#",
 }

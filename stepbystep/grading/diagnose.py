@@ -122,9 +122,10 @@ def network_mistakes(spec: NetworkSpec) -> list[Mistake]:
     def changed(**changes: object) -> Callable[[], Trace]:
         return lambda: build_trace(replace(spec, **changes))  # type: ignore[arg-type]
 
-    activations = {layer.activation for layer in spec.layers[1:]}
-    hidden = len(spec.layers) > 2
-    wide = any(len(layer.weights[0]) > 1 for layer in spec.layers[1:])
+    activations = {layer.activation for layer in spec.layers[1:] if layer.activation is not None}
+    dense = all(layer.kind == "dense" for layer in spec.layers[1:])
+    hidden = len(spec.layers) > 2 and dense   # the updated-weights convention is Mazur's, for dense layers
+    wide = any(layer.kind == "dense" and len(layer.weights[0]) > 1 for layer in spec.layers[1:])
     found: list[tuple[bool, str, str, Callable[[], Trace]]] = [
         (True, "wrong_sign",
          "The update went uphill: w+ = w + η·∂E/∂w instead of w − η·∂E/∂w." if spec.training.optimizer.name == "sgd"
@@ -153,8 +154,34 @@ def network_mistakes(spec: NetworkSpec) -> list[Mistake]:
         (wide, "wrong_input_neuron",
          "∂net/∂w was taken as the output of the wrong neuron, not the one the weight comes from.",
          flagged(wrong_input_neuron=True)),
-    ]
+    ] + layer_kind_mistakes(spec, flagged)
     return [Mistake(Diagnosis(code, message), build) for applies, code, message, build in found if applies]
+
+
+def layer_kind_mistakes(spec: NetworkSpec, flagged: Callable[..., Callable[[], Trace]]
+                        ) -> list[tuple[bool, str, str, Callable[[], Trace]]]:
+    """The mistakes of convolution, pooling and recurrent layers (SPEC §8)."""
+    kinds = {layer.kind for layer in spec.layers[1:]}
+    convs = [layer for layer in spec.layers[1:] if layer.kind == "conv2d"]
+    steps = spec.samples[0].steps if spec.sequence else 0
+    return [
+        (any(layer.window != (1, 1) for layer in convs), "kernel_flipped",
+         "The kernel was turned 180° (a true convolution); the layer slides it unflipped, a cross-correlation "
+         "as in PyTorch's conv2d.", flagged(kernel_flipped=True)),
+        (any(layer.shape is not None and layer.shape[1] * layer.shape[2] > 1 for layer in convs),
+         "gradient_not_summed_over_positions",
+         "A kernel weight's gradient was taken at one position only; the weight is used at every position, so its "
+         "gradient is the sum of delta times input over all of them.", flagged(no_sum_over_positions=True)),
+        ("maxpool2d" in kinds, "max_pool_gradient_spread",
+         "Max pooling's gradient was spread evenly over its window; it goes to the window's largest value only "
+         "(0 to the others).", flagged(pool_gradient_spread=True)),
+        (steps > 1, "gradient_not_summed_over_time",
+         "A weight's gradient was taken from the last time step only; it is used at every step, so its gradient "
+         "is the sum of its contributions over all of them.", flagged(no_sum_over_time=True)),
+        (steps > 1 and "rnn" in kinds, "recurrent_path_forgotten",
+         "∂E/∂out_h(t) was taken through the output at step t only; the path through the recurrent layer at "
+         "step t + 1 was forgotten.", flagged(no_recurrent_path=True)),
+    ]
 
 
 def _rounding(build: Callable[[int], Trace], decimals_tried: tuple[int, ...]) -> list[Mistake]:

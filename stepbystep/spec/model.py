@@ -164,6 +164,19 @@ class NetworkSpec:
         layer's weights, a kernel at every position, a sequence at every step."""
         return sum(layer.connections for layer in self.layers[1:]) * max(1, self.samples[0].steps if self.samples else 1)
 
+    def sample_values(self, sample: Sample) -> list[tuple[str, float, str]]:
+        """A sample's numbers by value name (SPEC §2, §8), each with its role:
+        `x1`, `x1_2_3` or `x1@2` inputs, then `target_o1` or `target_o1@3`."""
+        first, last = self.layers[0], self.layers[-1]
+        if not sample.steps:
+            return ([(first.neuron(i), x, "input") for i, x in enumerate(sample.inputs)]
+                    + [(names.target(last.neuron(k)), t, "target") for k, t in enumerate(sample.targets)])
+        width, outputs = first.size, last.size
+        found = [(names.at_time(first.neuron(i), t), sample.inputs[(t - 1) * width + i], "input")
+                 for t in range(1, sample.steps + 1) for i in range(width)]
+        return found + [(names.at_time(names.target(last.neuron(k)), t), sample.targets[position * outputs + k], "target")
+                        for position, t in enumerate(sample.scored()) for k in range(outputs)]
+
     @property
     def sequence(self) -> bool:
         """Samples are sequences: an rnn layer steps through them."""
