@@ -55,8 +55,15 @@ def _fixed_is_exact(value: float, precision: int) -> bool:
 
 def number_latex(value: float, precision: int = DEFAULT_PRECISION) -> str:
     """A number as LaTeX: scientific notation becomes `a \\times 10^{b}`."""
-    text = format_number(value, precision)
+    return text_as_latex(format_number(value, precision))
+
+
+def text_as_latex(text: str) -> str:
+    """A number as `format_number` printed it, as LaTeX (a document that
+    prints a value both ways formats it once)."""
     if "e" in text:
         mantissa, exponent = text.split("e")
         return f"{mantissa} \\times 10^{{{exponent}}}"
+    if text[-1].isdigit():  # the common case: digits, a sign, a point
+        return text
     return text.replace("∞", "\\infty").replace("NaN", "\\mathrm{NaN}")

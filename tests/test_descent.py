@@ -161,3 +161,10 @@ def test_the_walkthrough_explains_the_optimizer_once_and_carries_its_buffers() -
     assert "m of theta after step 4, carried over" in text
     assert r"m_{\mathit{theta},2} = \beta_1 \cdot m_{\mathit{theta},1}" in text
     assert "## Summary" in text and "after step" in text
+
+
+def test_buffers_from_a_shown_step_are_listed_with_the_starting_values() -> None:
+    data = descent({"f": "theta**2"}, {"theta": 5.0}, parameters=["theta"], learning_rate=0.1, optimizer="momentum",
+                   epochs=2, record=[1, 2])
+    text = stepbystep.build(_parse(data)).markdown()
+    assert "| $v_{\\mathit{theta},1}$ | 10 | v of theta after step 1, carried over |" in text

@@ -7,6 +7,8 @@ compiled scalar step gives them bit for bit; prose and LaTeX are present.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -116,3 +118,14 @@ def test_numpy_step_on_a_plain_float_with_buffers_handed_in(name: str) -> None:
         parameter = float(arrays.apply("b", parameter, gradient, t, False))
         arrays.states["b"] = {key: float(value) for key, value in arrays.states.get("b", {}).items()}
         assert parameter == pytest.approx(expected[t - 1][UPDATED], rel=1e-14, abs=1e-16)
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
+def test_the_rule_converts_to_typst_math(name: str) -> None:
+    """The PDF sets every rule line through the Typst converter: no LaTeX command left as text."""
+    from stepbystep.formats.typst_math import latex_to_typst
+
+    for line in OPTIMIZERS.get(name).rule:
+        converted = latex_to_typst(line)
+        assert not re.search(r"\\[A-Za-z]", converted) and " sqrt " not in f" {converted} ", converted
+    assert latex_to_typst(r"\sqrt{\hat{v}} + \epsilon") == "sqrt(hat(v)) + epsilon"

@@ -13,6 +13,7 @@ from ..engine.trace import Trace
 from .blocks import Bullets, Figure, Item, Table
 from .figures import LossCurve
 from .formatter import Formatter
+from .network import carried_rows
 from .optimizer_prose import OPTIMIZER_KINDS, before_optimizer_step, explanation, optimizer_convention, plain
 from .outline import Outline, paragraph, prose
 from .summary import _pick
@@ -95,7 +96,8 @@ class _DescentWriter:
                 role = "moves" if c.get("parameter") else "fixed"
             rows.append((prose(f"${formatter.symbol(step.name)}$"), prose(formatter.text(step.value)), prose(role)))
         self.outline.add(paragraph("The values this step starts from:"),
-                         Table((prose("value"), prose("number"), prose("role")), tuple(rows)))
+                         Table((prose("value"), prose("number"), prose("role")),
+                               tuple(rows) + carried_rows(self.trace, section, formatter)))
 
     def descent_forward(self, section: TraceSection) -> None:
         self.outline.add(paragraph("We compute each node from the values it uses, in order:"))

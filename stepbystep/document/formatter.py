@@ -15,7 +15,7 @@ from ..engine.facts import NetworkFacts
 from ..engine.graph import Expr, Printer
 from ..engine.ops import ACTIVATIONS
 from ..engine.trace import Step, Trace
-from ..numbers import DEFAULT_PRECISION, format_number, number_latex
+from ..numbers import DEFAULT_PRECISION, format_number, number_latex, text_as_latex
 from ..spec.names import split_prefix
 from .blocks import Block, Equation, Note
 from .noise import float_noise
@@ -53,7 +53,7 @@ class Formatter:
         """A number as LaTeX (a value is printed again and again: kept)."""
         text = self._numbers.get(value)
         if text is None:
-            text = self._numbers[value] = number_latex(value, self.precision)
+            text = self._numbers[value] = text_as_latex(self.text(value))
         return text
 
     def text(self, value: float) -> str:
@@ -156,14 +156,25 @@ def _too_long(left: str, formula: str, substituted: str, value: str) -> bool:
     (by what a reader sees; the parts left out of the display not counted)."""
     if len(left) + len(formula) + len(substituted) + len(value) <= ONE_LINE_LIMIT:
         return False  # what a reader sees is never longer than the LaTeX
-    length = _visible_length(left) + _visible_length(value)
-    for part in (formula, substituted):
-        if part and part != value:
-            length += _visible_length(part)
+    length = _visible_length(left) + _numbers_visible_length(value)
+    if formula and formula != value:   # the formula first: it repeats (kept), and often decides
+        length += _visible_length(formula)
+        if length > ONE_LINE_LIMIT:
+            return True
+    if substituted and substituted != value:
+        length += _numbers_visible_length(substituted)
     return length > ONE_LINE_LIMIT
 
 
 @lru_cache(maxsize=65536)
 def _visible_length(latex: str) -> int:
     """Roughly how many characters a reader sees: commands and braces removed."""
+    return len(_COMMAND.sub("", latex))
+
+
+def _numbers_visible_length(latex: str) -> int:
+    """The same for LaTeX with numbers in it, new in every document (not kept);
+    a plain number has no command or brace to remove."""
+    if "\\" not in latex and "{" not in latex and "}" not in latex:
+        return len(latex)
     return len(_COMMAND.sub("", latex))

@@ -137,7 +137,8 @@ class _StepWriter:
         givens = [step for step in section.steps if step.kind == "given"]
         self.outline.add(Table(tuple(prose(cell) for cell in ("parameter", "value", "connects")),
                                tuple((self._symbol_cell(step), prose(self.formatter.text(self.formatter.shown(step.name))),
-                                      prose(self._describe(step))) for step in givens)))
+                                      prose(self._describe(step))) for step in givens)
+                               + carried_rows(self.trace, section, self.formatter)))
         for step in section.steps:
             if step.kind != "given":
                 self.outline.add(*self.formatter.blocks(step))
@@ -188,6 +189,17 @@ class _StepWriter:
             outline.add(paragraph(
                 f"Before the update the total error was ${formatter.value('E_total')}$; after one update it is\n"
                 f"${formatter.value('after1.E_total')}$."))
+
+
+def carried_rows(trace: Trace, section: TraceSection, formatter: Formatter) -> tuple[tuple[Runs, ...], ...]:
+    """The optimizer's buffers a step takes from the shown step before (`step1.m_w5`), as table rows."""
+    rows = []
+    for name in section.context.get("carried", ()):
+        step, _, bare = name.partition(".")
+        buffer, _, parameter = bare.partition("_")   # m_w5: m of w5 (SPEC.md §6)
+        rows.append((prose(f"${formatter.symbol(name)}$"), prose(formatter.text(trace.graph.values[name])),
+                     prose(f"{buffer} of {parameter} after step {step.removeprefix('step')}, carried over")))
+    return tuple(rows)
 
 
 def parameter_table(rows: list[tuple[str, str, str, str, str]]) -> Table:

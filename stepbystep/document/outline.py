@@ -66,7 +66,10 @@ class Outline:
         self._open.append((runs, level, self.ids(runs), []))
 
     def add(self, *blocks: Block | None) -> None:
-        self._open[-1][3].extend(block for block in blocks if block is not None)
+        target = self._open[-1][3]
+        for block in blocks:
+            if block is not None:
+                target.append(block)
 
     @property
     def last(self) -> Block | None:

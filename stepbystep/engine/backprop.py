@@ -69,8 +69,9 @@ class StepBuilder:
         (`m_w5`: the value after step number - 1). Returns each parameter's
         node after the step, and each carried buffer's."""
         step_prefix = "" if self.bare else names.step_prefix(number)
+        carried = tuple(ref.name for key, ref in (previous or {}).items() if key not in self.names.all_names())
         trace.section("network", "The network" if self.bare else f"Step {number}: the starting values",
-                      2, step=number, batch=[index + 1 for index in batch])
+                      2, step=number, batch=[index + 1 for index in batch], carried=carried)
         params: dict[str, Ref] = {}
         for name in self.names.all_names():
             if previous is not None:

@@ -120,7 +120,8 @@ class _Descender:
         """Step `number` as named nodes; returns each parameter's node after it
         and the optimizer's carried buffers (`m_theta`)."""
         prefix = names.step_prefix(number)
-        trace.section("descent_start", f"Step {number}: the starting values", 2, step=number)
+        carried = tuple(ref.name for key, ref in (previous or {}).items() if key not in self.parameters)
+        trace.section("descent_start", f"Step {number}: the starting values", 2, step=number, carried=carried)
         for name in self.inputs:
             moving = name in self.parameters
             if previous is not None and moving:

@@ -56,6 +56,13 @@ class Expr:
     def refs(self) -> Iterable[str]:
         return ()
 
+    def gather_refs(self, found: dict[str, None]) -> None:
+        """Add the names this expression reads to `found`, in the order of
+        refs() (a node's inputs, collected without generators: every node of
+        every trace asks)."""
+        for name in self.refs():
+            found[name] = None
+
     @cached_property
     def names(self) -> frozenset[str]:
         """The names this expression reads, built once from its parts' own
@@ -92,6 +99,9 @@ class Ref(Expr):
     def refs(self) -> Iterable[str]:
         return (self.name,)
 
+    def gather_refs(self, found: dict[str, None]) -> None:
+        found[self.name] = None
+
     @cached_property
     def names(self) -> frozenset[str]:
         return frozenset((self.name,))
@@ -104,6 +114,16 @@ class Ref(Expr):
     def is_negative_number(self, printer: Printer) -> bool:
         return printer.value_of is not None and printer.value_of(self.name) < 0
 
+    def wrapped(self, printer: Printer, minimum: int) -> str:
+        """Expr.wrapped in one step (an atom is never below `minimum`): the
+        most frequent call of every printed formula."""
+        value_of = printer.value_of
+        if value_of is None:
+            return printer.ref_text(self.name)
+        value = value_of(self.name)
+        text = printer.number_text(value)
+        return f"\\left({text}\\right)" if value < 0 else text
+
 
 @dataclass(frozen=True)
 class Num(Expr):
@@ -114,6 +134,9 @@ class Num(Expr):
 
     def evaluate(self, env: Mapping[str, float]) -> float:
         return self.value
+
+    def gather_refs(self, found: dict[str, None]) -> None:
+        pass
 
     def latex(self, printer: Printer) -> str:
         if self.symbol is not None and not printer.substituting:
@@ -135,6 +158,10 @@ class Add(Expr):
     def refs(self) -> Iterable[str]:
         for term in self.terms:
             yield from term.refs()
+
+    def gather_refs(self, found: dict[str, None]) -> None:
+        for term in self.terms:
+            term.gather_refs(found)
 
     def latex(self, printer: Printer) -> str:
         parts = []
@@ -161,6 +188,10 @@ class Sub(Expr):
         yield from self.left.refs()
         yield from self.right.refs()
 
+    def gather_refs(self, found: dict[str, None]) -> None:
+        self.left.gather_refs(found)
+        self.right.gather_refs(found)
+
     def latex(self, printer: Printer) -> str:
         return f"{self.left.latex(printer)} - {self.right.wrapped(printer, _SUM + 1)}"
 
@@ -180,8 +211,12 @@ class Mul(Expr):
         for factor in self.factors:
             yield from factor.refs()
 
+    def gather_refs(self, found: dict[str, None]) -> None:
+        for factor in self.factors:
+            factor.gather_refs(found)
+
     def latex(self, printer: Printer) -> str:
-        return " \\cdot ".join(factor.wrapped(printer, _PRODUCT) for factor in self.factors)
+        return " \\cdot ".join([factor.wrapped(printer, _PRODUCT) for factor in self.factors])
 
 
 @dataclass(frozen=True)
@@ -195,6 +230,10 @@ class Div(Expr):
     def refs(self) -> Iterable[str]:
         yield from self.numerator.refs()
         yield from self.denominator.refs()
+
+    def gather_refs(self, found: dict[str, None]) -> None:
+        self.numerator.gather_refs(found)
+        self.denominator.gather_refs(found)
 
     def latex(self, printer: Printer) -> str:
         return f"\\frac{{{self.numerator.latex(printer)}}}{{{self.denominator.latex(printer)}}}"
@@ -210,6 +249,9 @@ class Neg(Expr):
 
     def refs(self) -> Iterable[str]:
         return self.arg.refs()
+
+    def gather_refs(self, found: dict[str, None]) -> None:
+        self.arg.gather_refs(found)
 
     def latex(self, printer: Printer) -> str:
         return "-" + self.arg.wrapped(printer, _PRODUCT)
@@ -230,6 +272,10 @@ class Pow(Expr):
     def refs(self) -> Iterable[str]:
         yield from self.base.refs()
         yield from self.exponent.refs()
+
+    def gather_refs(self, found: dict[str, None]) -> None:
+        self.base.gather_refs(found)
+        self.exponent.gather_refs(found)
 
     def latex(self, printer: Printer) -> str:
         base = self.base.wrapped(printer, _ATOM)
@@ -269,6 +315,10 @@ class Call(Expr):
         for arg in self.args:
             yield from arg.refs()
 
+    def gather_refs(self, found: dict[str, None]) -> None:
+        for arg in self.args:
+            arg.gather_refs(found)
+
     def latex(self, printer: Printer) -> str:
         return self._record.latex(self, printer)  # type: ignore[attr-defined, no-any-return]
 
@@ -307,11 +357,14 @@ class Graph:
         return Ref(name)
 
     def define(self, name: str, expr: Expr) -> Ref:
-        inputs = unique(expr.refs())
+        found: dict[str, None] = {}
+        expr.gather_refs(found)
+        inputs = tuple(found)
+        values = self.values
         for input_name in inputs:
-            if input_name not in self.values:
+            if input_name not in values:
                 raise GraphError(name, f"uses {input_name} before it is defined")
-        value = evaluate(name, expr, self.values)
+        value = evaluate(name, expr, values)
         if self.round_to is not None:
             value = round(value, self.round_to) + 0.0
         self._add(Node(name, expr, value, inputs))
@@ -342,8 +395,8 @@ def evaluate(name: str, expr: Expr, env: Mapping[str, float]) -> float:
         raise GraphError(name, "division by zero") from None
     except ValueError as error:
         raise GraphError(name, f"math domain error ({error})") from None
-    if math.isnan(value):
-        raise GraphError(name, "the value is not a number (NaN)")
-    if math.isinf(value):
+    if not math.isfinite(value):
+        if math.isnan(value):
+            raise GraphError(name, "the value is not a number (NaN)")
         raise GraphError(name, "overflow: the value is infinite")
     return value

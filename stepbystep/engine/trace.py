@@ -91,10 +91,11 @@ class TraceBuilder:
 
     def _record(self, name: str, kind: str, context: dict[str, Any], aliases: tuple[str, ...]) -> None:
         node = self.graph.nodes[name]
-        for alias in aliases:
-            self.aliases[alias] = name
+        if aliases:
+            for alias in aliases:
+                self.aliases[alias] = name
         self._steps.append(Step(name, kind, node.expr, node.value, node.inputs, aliases,
-                                self.notes.get(name), context))
+                                self.notes.get(name) if self.notes else None, context))
 
     def _close(self) -> None:
         if self._open is not None:

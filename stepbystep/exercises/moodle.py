@@ -122,7 +122,7 @@ def _name(variant: Variant) -> str:
 def question_html(view: Any, blanks: list[str]) -> str:
     from markupsafe import Markup
 
-    template = _environment().get_template("question.html.j2")
+    template = _question_template()
     return template.render(problem=view, blanks=[Markup(blank) for blank in blanks]).strip()
 
 
@@ -189,6 +189,12 @@ def tex_inline(text: Any) -> Any:
     from markupsafe import escape as markup_escape
 
     return Markup(_INLINE_TEX.sub(r"\\(\1\\)", str(markup_escape(str(text)))))
+
+
+@lru_cache(maxsize=1)
+def _question_template() -> Any:
+    """Loaded once a process (Jinja would look at the file's time on every question)."""
+    return _environment().get_template("question.html.j2")
 
 
 @lru_cache(maxsize=1)

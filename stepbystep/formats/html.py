@@ -139,8 +139,10 @@ def _escaped(text: str) -> str:
     return escape(text, quote=False)
 
 
+@lru_cache(maxsize=16384)
 def math_html(latex: str, display: bool, math: str = "mathml") -> str:
-    """One formula for the chosen math mode (MathML, or LaTeX for a script)."""
+    """One formula for the chosen math mode (MathML, or LaTeX for a script);
+    the symbols and sentences of a walkthrough recur in every document: kept."""
     if math == "mathml":
         return latex_to_mathml(latex, display)
     if display:

@@ -163,6 +163,8 @@ class _Parser:
             return Group(())
         if name == "\\":
             raise self.fail("a line break outside an environment")
+        if name == "sqrt":   # an optimizer's sqrt(v-hat) + eps (engine/ops/optimizers.py)
+            return Call("sqrt", (self.argument(),))
         if name in SYMBOLS:
             return Atom(SYMBOLS[name])
         if name in TEXT_COMMANDS:

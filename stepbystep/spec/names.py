@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 E_TOTAL = "E_total"
 UPDATED = "+"                 # w5+ : the value after the update
@@ -17,6 +18,7 @@ TIME = "@"                    # out_h1@2 : at time step 2 (SPEC §8)
 
 
 # -- neurons ----------------------------------------------------------------------------
+@lru_cache(maxsize=65536)
 def neuron(layer: str, index: int) -> str:
     """A neuron of a layer, 0-based index in: `h1`, or `h2_3` when the layer name ends in a digit."""
     joiner = "_" if layer[-1].isdigit() else ""

@@ -82,8 +82,10 @@ class SamplePass:
 
     def define(self, name: str, expr: Expr, kind: str, aliases: tuple[str, ...] = (), **context: Any) -> Ref:
         """A node of this sample: its prefix and context added."""
-        return self.trace.define(self.prefix + name, expr, kind, aliases=tuple(self.prefix + a for a in aliases),
-                                 **context, **self.context)
+        prefix = self.prefix
+        if aliases:
+            aliases = tuple(prefix + a for a in aliases)
+        return self.trace.define(prefix + name, expr, kind, aliases, **context, **self.context)
 
     def gradient(self, name: str, expr: Expr, kind: str, **context: Any) -> Ref:
         """dE_total/d<name> of this sample's parameter, kept for the conventions that read it."""
