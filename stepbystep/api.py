@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["GraphError", "GraphSpec", "NetworkSpec", "Spec", "SpecError", "UserTemplateError", "Walkthrough", "build",
            "from_dict", "load", "load_spec", "loads", "parse_spec", "check", "check_report", "grading_policy",
-           "variants", "variant", "export_variants"]
+           "variants", "variant", "export_variants", "with_compare"]
 
 _Result = TypeVar("_Result")
 
