@@ -160,3 +160,18 @@ def test_the_command_line_prints_the_one_line(case: str, tmp_path: Path, run_cli
     path.write_text(toml_text(changed(example, change)), encoding="utf-8")
     result = run_cli("render", path)
     assert_one_clean_error(result.code, result.out, result.err, str(path), field)
+
+
+def test_every_layer_kind_is_a_complete_registry_record() -> None:
+    """Both halves name the same kinds (spec/choices.py and engine/layers/), and
+    every record's forms exist; a kind unknown to the registry raises, naming the known ones."""
+    from stepbystep.engine.ops import LAYERS, UnknownOperation
+    from stepbystep.spec.choices import LAYER_KINDS
+
+    assert set(LAYERS.names()) == set(LAYER_KINDS)
+    for record in LAYERS:
+        assert record.choice is LAYER_KINDS[record.name]
+        assert all(callable(form) for form in (record.forward, record.backward, record.send_back, record.input_terms))
+    assert {record.name for record in LAYERS if record.in_sequences} == {"dense", "rnn"}
+    with pytest.raises(UnknownOperation, match="conv2d"):
+        LAYERS.get("conv3d")

@@ -137,3 +137,29 @@ def test_matrix_form_holds_the_identities_it_writes(conv: stepbystep.Walkthrough
                                           [rnn.value("dE_total/dw3"), rnn.value("dE_total/dw4")]], rtol=1e-12)
     assert np.allclose(delta @ before.T, [[rnn.value("dE_total/dw5"), rnn.value("dE_total/dw6")],
                                           [rnn.value("dE_total/dw7"), rnn.value("dE_total/dw8")]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", [{"mode": "batch", "epochs": 3, "record": [1, 3]},
+                                  {"mode": "online", "epochs": 2, "record": [2, 4]}], ids=["batch", "online"])
+@pytest.mark.parametrize("example", ["conv-4x4.toml", "rnn-3-steps.toml"])
+def test_several_samples_and_steps_render_in_every_form(example: str, mode: dict) -> None:
+    import copy
+    import tomllib
+
+    data = tomllib.loads((EXAMPLES / example).read_text(encoding="utf-8"))
+    second = copy.deepcopy(data["samples"][0])
+    if "shape" in data["layers"][0]:
+        second["inputs"][0][0][0] = 0.5
+    else:
+        second["inputs"][0][0] = -1.0
+    data["samples"].append(second)
+    data["training"] = mode
+    data["reduction"] = "mean"
+    for round_to in (None, 4):
+        walk = stepbystep.from_dict(data, round_to=round_to)
+        text = walk.markdown()
+        assert "## After" in text and "sample" in text.lower()
+        assert "<svg" in walk.html() and walk.markdown(notation="matrix").count("$$") > 10
+    sections = [block.title_text for block in walk.document().sections()]
+    if "rnn" in example:
+        assert "The sum over time" in sections and "The sum over time and the update" not in sections

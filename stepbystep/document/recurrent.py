@@ -57,7 +57,8 @@ class RecurrentWriter:
         else:
             self.outline.add(paragraph(
                 "Every weight was used at every time step, so its gradient is the sum of its contributions over the "
-                "steps; then the update."))
+                "steps" + ("; then the update." if self.facts.bare else " (the step combines the samples' gradients "
+                                                                         "and updates after the last sample).")))
         self.equations(section)
 
     def equations(self, section: TraceSection) -> None:

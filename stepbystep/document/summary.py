@@ -147,13 +147,15 @@ def _output_rows(trace: "Trace", formatter: "Formatter") -> list[tuple[str, ...]
     spec, steps = facts.spec, facts.steps
     values = trace.graph.values
     several = len(spec.samples) > 1
-    output = spec.layers[-1]
     rows = []
     for index, sample in enumerate(spec.samples):
         prefix = names.after_prefix(steps, index + 1 if several else None)
-        for k, target in enumerate(sample.targets):
-            out = values[prefix + names.out(output.neuron(k))]
-            rows.append((str(index + 1), f"${formatter.symbol(names.out(output.neuron(k)))}$", formatter.text(out),
+        for name, target, role in spec.sample_values(sample):   # a sequence's targets carry their step: target_o1@3
+            if role != "target":
+                continue
+            output_name = names.out(name[len(names.target("")):])
+            out = values[prefix + output_name]
+            rows.append((str(index + 1), f"${formatter.symbol(output_name)}$", formatter.text(out),
                          formatter.text(target), formatter.text(out - target)))
     return rows
 

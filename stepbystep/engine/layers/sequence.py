@@ -191,8 +191,8 @@ class _Backward:
     def sums(self) -> None:
         """Each weight's gradient: its contributions summed over time; each bias's: its deltas."""
         run = self.run
-        run.trace.section("time_sum", "The sum over time and the update", run.depth(), steps=self.steps,
-                          **run.context)
+        title = "The sum over time and the update" if run.builder.bare else "The sum over time"
+        run.trace.section("time_sum", title, run.depth(), steps=self.steps, **run.context)
         for weight in run.names.weight_names():
             found = self.contributions[weight]
             if run.mistakes.no_sum_over_time:
