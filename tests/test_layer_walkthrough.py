@@ -163,3 +163,20 @@ def test_several_samples_and_steps_render_in_every_form(example: str, mode: dict
     sections = [block.title_text for block in walk.document().sections()]
     if "rnn" in example:
         assert "The sum over time" in sections and "The sum over time and the update" not in sections
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_stacks_render(seed: int) -> None:
+    """Channels, stride, padding, both poolings, shared and per-channel biases,
+    targets per step or last only: every drawn spec renders in every form."""
+    import random
+
+    from layer_nets import random_conv_spec, random_rnn_spec
+
+    rng = random.Random(f"render-{seed}")
+    for data in (random_conv_spec(rng), random_rnn_spec(rng)):
+        walk = stepbystep.from_dict(data)
+        assert walk.markdown().count("$$") > 10
+        assert walk.html().count("<svg") >= 1
+        assert walk.markdown(notation="matrix").count("$$") > 3
+        assert "\\begin{document}" in walk.latex()

@@ -13,6 +13,7 @@ computed from it `carried` (right from the author's own earlier values).
 2. Convolution, ReLU and max pooling forward (primelearnpoint.com, "CNN
    Fully Solved Numericals", Numerical 1): a 5x5 image, the 3x3 vertical
    edge kernel [1 0 −1] in every row, no padding, stride 1.
+   examples/conv-edge-5x5.toml.
 3. A convolution's backward pass (prof.lexailabs.com, "Conv2D backward
    (dx, dW)", Example 1): x = 0…15 as a 4x4 image, W = [[1, 2], [3, 4]], an
    upstream gradient of 1 at output (0, 0) only: dW = [[0, 1], [4, 5]], dx is
@@ -105,17 +106,8 @@ def test_bptt_sum_over_time_by_hand(bptt: stepbystep.Walkthrough) -> None:
     assert math.isclose(bptt.value("dE_total/dw3"), (y1 - 1) * h1 + (y2 - 2) * h2, rel_tol=1e-13)
 
 
-def edge_spec() -> dict[str, Any]:
-    image = [[1, 2, 3, 0, 1], [4, 5, 6, 1, 2], [7, 8, 9, 0, 3], [2, 1, 0, 4, 5], [6, 3, 2, 1, 0]]
-    return {"learning_rate": 0.1, "loss": "half_sse", "samples": [{"inputs": [image], "targets": [0.0]}], "layers": [
-        {"name": "x", "shape": [1, 5, 5]},
-        {"name": "c", "type": "conv2d", "activation": "relu", "kernels": [[[[1, 0, -1]] * 3]]},
-        {"name": "p", "type": "maxpool2d", "size": 2, "stride": 1},
-        {"name": "o", "activation": "linear", "weights": [[0.25, 0.25, 0.25, 0.25]]}]}
-
-
 def test_convolution_relu_and_pooling_forward_as_published() -> None:
-    answers = build_trace(parse_spec(edge_spec(), "edge.toml")).answers()
+    answers = stepbystep.load(EXAMPLES / "conv-edge-5x5.toml").answers()
     feature_map = [[-6, 14, 12], [-2, 9, 5], [4, 7, 3]]               # FM[r, c] as printed
     for r, row in enumerate(feature_map):
         for c, value in enumerate(row):
