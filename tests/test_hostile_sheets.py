@@ -55,9 +55,9 @@ def count_draws(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     drawn: list[int] = []
     original = variants_module._make
 
-    def counted(spec: Any, rules: Any, asked: Any, seed: int, index: int, seen: Any) -> Any:
+    def counted(spec: Any, rules: Any, asked: Any, seed: int, index: int, *rest: Any) -> Any:
         drawn.append(index)
-        return original(spec, rules, asked, seed, index, seen)
+        return original(spec, rules, asked, seed, index, *rest)
     monkeypatch.setattr(variants_module, "_make", counted)
     return drawn
 

@@ -116,10 +116,26 @@ def _path_symbols(trace: Trace) -> dict[str, str]:
     return found
 
 
-@lru_cache(maxsize=16384)
 def symbolic_latex(expr: Expr, precision: int) -> str:
     """An expression with symbols (its constants at `precision`). The same
-    expressions recur in every variant of a spec and in every step: kept."""
+    expressions recur in every variant of a spec and in every step: kept,
+    first by the expression object itself (replayed variants share theirs,
+    engine/replay.py), then by its value."""
+    kept = _BY_OBJECT.get(id(expr))
+    if kept is not None and kept[0] is expr and kept[1] == precision:
+        return kept[2]
+    text = _symbolic_latex(expr, precision)
+    if len(_BY_OBJECT) >= 16384:
+        _BY_OBJECT.clear()
+    _BY_OBJECT[id(expr)] = (expr, precision, text)   # the entry holds the expression: its id stays its own
+    return text
+
+
+_BY_OBJECT: dict[int, tuple[Expr, int, str]] = {}
+
+
+@lru_cache(maxsize=16384)
+def _symbolic_latex(expr: Expr, precision: int) -> str:
     return expr.latex(_symbolic_printer(precision))
 
 

@@ -83,6 +83,16 @@ def build_trace(spec: NetworkSpec, round_to: int | None = None, mistakes: Mistak
     return _NetworkBuilder(spec, round_to, mistakes).build()
 
 
+def trace_title(spec: NetworkSpec) -> str:
+    return spec.title or "A step by step backpropagation example"
+
+
+def run_facts(spec: NetworkSpec, round_to: int | None = None, mistakes: Mistakes = NO_MISTAKES) -> NetworkFacts:
+    """The facts of a run, as its build records them, without building its
+    trace (replay.py evaluates an already built one with this spec's numbers)."""
+    return _NetworkBuilder(spec, round_to, mistakes)._facts()
+
+
 class _NetworkBuilder:
     def __init__(self, spec: NetworkSpec, round_to: int | None, mistakes: Mistakes) -> None:
         self.spec = spec
@@ -130,7 +140,7 @@ class _NetworkBuilder:
             params = None
             number = end
         self.steps.after(self.trace, total, values, params)
-        return self.trace.finish(spec.title or "A step by step backpropagation example", self._facts())
+        return self.trace.finish(trace_title(spec), self._facts())
 
     # -- the fast path -------------------------------------------------------------
     def _fast_loss(self, number: int, values: dict[str, float]) -> float:

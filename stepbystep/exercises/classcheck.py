@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from ..engine.build import build_trace
+from ..engine.replay import TraceCache
 from ..grading.answerfile import AnswerSheet, parse_sheet, read_sheet
 from ..grading.check import Grader, grader_for
 from ..grading.guard import DEFAULT_TIME_LIMIT, Deadline, failure_message
@@ -144,6 +145,7 @@ class _ClassOfVariants:
         self.time_limit = time_limit
         self.diagnose = diagnose
         self.rules = read_rules(spec)
+        self.traces = TraceCache()   # every variant's mistaken re-runs: one shape per mistake
         asked_names(spec, self.rules)  # an unknown `ask` name is the spec's error, raised before any sheet
 
     def grade(self, sheets: list[tuple[str, Loader]]) -> ClassReport:
@@ -192,7 +194,7 @@ class _ClassOfVariants:
             if mark.index not in graders:
                 variant = stream.upto(mark.index, deadline)
                 graders[mark.index] = grader_for(variant.trace, policy=self.base.policy, diagnose=self.diagnose,
-                                                 names=self.base.names)
+                                                 names=self.base.names, traces=self.traces)
             return graders[mark.index].grade(sheet, deadline, variant=mark.id)
         except ValueError as error:
             return self.base.hold(sheet, f"{mark.where}: {error}")

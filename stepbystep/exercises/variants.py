@@ -23,6 +23,7 @@ from ..engine.build import build_trace
 from ..engine.facts import NetworkFacts
 from ..engine.graph import GraphError
 from ..engine.ops import ACTIVATIONS
+from ..engine.replay import TraceCache
 from ..engine.trace import Trace
 from ..spec.load import parse_spec
 from ..spec.model import GraphSpec, NetworkSpec, Spec, SpecError
@@ -97,8 +98,9 @@ def iter_variants(spec: Spec, count: int, seed: int) -> Iterator[Variant]:
     rules = read_rules(spec)
     asked = asked_names(spec, rules)
     seen: set[str] = set()
+    traces = TraceCache()   # the variants share one shape: its nodes are built once (engine/replay.py)
     for index in range(1, count + 1):
-        yield _make(spec, rules, asked, seed, index, seen)
+        yield _make(spec, rules, asked, seed, index, seen, traces)
 
 
 def make_variant(spec: Spec, seed: int, index: int) -> Variant:
@@ -136,7 +138,8 @@ def missing_variant(spec: Spec, seed: int, index: int, rules: Rules | None = Non
     return None
 
 
-def _make(spec: Spec, rules: Rules, asked: tuple[str, ...], seed: int, index: int, seen: set[str]) -> Variant:
+def _make(spec: Spec, rules: Rules, asked: tuple[str, ...], seed: int, index: int, seen: set[str],
+          traces: TraceCache) -> Variant:
     """Draw until the variant is a good exercise and unlike every earlier one
     (`seen`: the drawn numbers of variants 1..index-1, updated here)."""
     ident = variant_id(seed, index)
@@ -154,7 +157,7 @@ def _make(spec: Spec, rules: Rules, asked: tuple[str, ...], seed: int, index: in
             raise spec_error(spec, "variants", f"variant {ident}: the drawn values are refused ({error.path}: {error.message}); "
                                           "narrow the ranges in [variants]") from None
         try:
-            trace = build_trace(drawn)
+            trace = traces.build(drawn)
         except (GraphError, ArithmeticError) as error:
             reasons[f"the arithmetic failed ({error})"] += 1
             continue

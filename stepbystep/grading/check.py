@@ -41,6 +41,7 @@ from .records import (  # noqa: F401
 from .working import working_values
 
 if TYPE_CHECKING:
+    from ..engine.replay import TraceCache
     from .diagnose import Diagnoser, Diagnosis
 
 Tolerance = GradingPolicy  # the older name: Tolerance(rtol, atol) is the tolerance policy
@@ -342,12 +343,14 @@ def check_files(trace: Trace, paths: Iterable[str | Path], rtol: float | None = 
 
 
 def grader_for(trace: Trace, rtol: float | None = None, atol: float | None = None, *, diagnose: bool = True,
-               policy: GradingPolicy | None = None, names: NameIndex | None = None) -> Grader:
-    """A grader with the policy and the mistakes of the trace's own spec."""
+               policy: GradingPolicy | None = None, names: NameIndex | None = None,
+               traces: TraceCache | None = None) -> Grader:
+    """A grader with the policy and the mistakes of the trace's own spec
+    (`traces`: shared by the graders of one spec's variants, diagnose.py)."""
     from .diagnose import diagnoser_for, hand_values
 
     spec = trace.facts.spec
     chosen = policy_for(spec, rtol, atol, policy)
-    diagnoser = diagnoser_for(spec, chosen.decimals) if diagnose else None
+    diagnoser = diagnoser_for(spec, chosen.decimals, traces) if diagnose else None
     hand = hand_values(spec, chosen.decimals) if chosen.hand_rounding and chosen.decimals is not None else None
     return Grader(trace, chosen, diagnoser, hand=hand, names=names)

@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 
 from ..engine.graph import GraphError
 from ..engine.ops import ACTIVATIONS
+from ..engine.replay import TraceCache
 from ..engine.trace import Trace
 from ..numbers import format_number
 from ..spec.model import GraphSpec, NetworkSpec, Spec
@@ -61,12 +62,14 @@ class Diagnoser:
                 yield mistake.diagnosis, trace
 
 
-def diagnoser_for(spec: Spec | None, decimals: int | None = None) -> Diagnoser | None:
+def diagnoser_for(spec: Spec | None, decimals: int | None = None, traces: TraceCache | None = None) -> Diagnoser | None:
     """Every mistake that can happen in this spec (None: no spec known);
-    `decimals`, the precision the policy asks for, is one more rounding to try."""
+    `decimals`, the precision the policy asks for, is one more rounding to try.
+    `traces`: shared by the graders of a spec's variants, whose mistaken
+    re-runs have one shape per mistake (engine/replay.py)."""
     rounding = tuple(dict.fromkeys(((decimals,) if decimals is not None and decimals <= 8 else ()) + ROUNDING_DECIMALS))
     if isinstance(spec, NetworkSpec):
-        return Diagnoser(network_mistakes(spec) + _optimizer(spec) + _rounding(_network_builder(spec), rounding))
+        return Diagnoser(network_mistakes(spec, traces) + _optimizer(spec) + _rounding(_network_builder(spec, traces), rounding))
     if isinstance(spec, GraphSpec):
         return Diagnoser(_optimizer(spec) + _rounding(_graph_builder(spec), rounding))
     return None
@@ -110,17 +113,18 @@ def too_few_digits_diagnosis(advice: str) -> Diagnosis:
     return Diagnosis("too_few_digits", f"Right as far as it goes, but too few digits: {advice}.")
 
 
-def network_mistakes(spec: NetworkSpec) -> list[Mistake]:
+def network_mistakes(spec: NetworkSpec, traces: TraceCache | None = None) -> list[Mistake]:
     """The conceptual mistakes that apply to this network (a mistake that
     changes nothing here, like dropping a learning rate of 1, is left out)."""
-    from ..engine.nn import build_trace
     from ..engine.parameters import Mistakes
 
+    build = (traces or TraceCache()).build
+
     def flagged(**flags: bool) -> Callable[[], Trace]:
-        return lambda: build_trace(spec, mistakes=Mistakes(**flags))
+        return lambda: build(spec, mistakes=Mistakes(**flags))
 
     def changed(**changes: object) -> Callable[[], Trace]:
-        return lambda: build_trace(replace(spec, **changes))  # type: ignore[arg-type]
+        return lambda: build(replace(spec, **changes))  # type: ignore[arg-type]
 
     activations = {layer.activation for layer in spec.layers[1:] if layer.activation is not None}
     dense = all(layer.kind == "dense" for layer in spec.layers[1:])
@@ -196,10 +200,9 @@ def _bind(build: Callable[[int], Trace], decimals: int) -> Callable[[], Trace]:
     return lambda: build(decimals)
 
 
-def _network_builder(spec: NetworkSpec) -> Callable[[int], Trace]:
-    from ..engine.nn import build_trace
-
-    return lambda decimals: build_trace(spec, round_to=decimals)
+def _network_builder(spec: NetworkSpec, traces: TraceCache | None = None) -> Callable[[int], Trace]:
+    build = (traces or TraceCache()).build
+    return lambda decimals: build(spec, round_to=decimals)
 
 
 def _graph_builder(spec: GraphSpec) -> Callable[[int], Trace]:
