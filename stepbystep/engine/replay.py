@@ -102,7 +102,7 @@ class _Template:
             if node.expr is None:
                 graph.given(node.name, numbers[self.positions[node.name]])
             else:
-                graph.define(node.name, node.expr)
+                graph.define_again(node)
         nodes, notes = graph.nodes, spec.notes
         sections = tuple(
             Section(section.kind, section.title, section.level,
