@@ -252,3 +252,36 @@ def test_three_steps_on_the_fast_path_equal_torch(kind: str, seed: int) -> None:
     for name, (key, index) in net.names().items():
         leaf = net.params[key]
         assert agree(answers[f"after3.{name}"], leaf[index].item() if index else leaf.item()), name
+
+
+@pytest.mark.parametrize(("kind", "optimizer", "options", "make"), [
+    ("conv", "momentum", {"momentum": 0.9}, lambda params, eta: torch.optim.SGD(params, lr=eta, momentum=0.9)),
+    ("rnn", "adam", {"weight_decay": 0.01},
+     lambda params, eta: torch.optim.Adam(params, lr=eta, weight_decay=0.01)),
+], ids=["conv-momentum", "rnn-adam"])
+def test_optimizers_over_layer_kinds_equal_torch_optim(kind: str, optimizer: str, options: dict, make: Any) -> None:
+    """Five steps with an optimizer (SPEC §6) over a conv stack and a recurrent net: every
+    parameter after the run equals torch.optim's (weight decay on weights only)."""
+    rng = random.Random(f"torch-optim-{kind}")
+    spec = random_conv_spec(rng) if kind == "conv" else random_rnn_spec(rng)
+    spec["learning_rate"] = 0.05
+    spec["training"] = {"epochs": 5, "record": [1, 5], "optimizer": optimizer, **options}
+    answers = build_trace(parse_spec(spec, "optim.toml")).answers()
+    net = TorchNet(spec)
+    weights = [leaf for key, leaf in net.params.items() if not key.endswith(".bias")]
+    biases = [leaf for key, leaf in net.params.items() if key.endswith(".bias")]
+    groups = [{"params": weights}] + ([{"params": biases, "weight_decay": 0.0}] if biases else [])
+    step = make(groups, spec["learning_rate"])
+    sample = spec["samples"][0]
+    for _ in range(5):
+        step.zero_grad()
+        if kind == "conv":
+            loss = net.conv_loss(torch.tensor([sample["inputs"]], dtype=torch.float64),
+                                 torch.tensor(sample["targets"], dtype=torch.float64))
+        else:
+            loss = net.rnn_loss(torch.tensor(sample["inputs"], dtype=torch.float64), sample)
+        loss.backward()
+        step.step()
+    for name, (key, index) in net.names().items():
+        leaf = net.params[key]
+        assert agree(answers[f"after5.{name}"], leaf[index].item() if index else leaf.item()), name
