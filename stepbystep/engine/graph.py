@@ -364,11 +364,21 @@ class Graph:
         for input_name in inputs:
             if input_name not in values:
                 raise GraphError(name, f"uses {input_name} before it is defined")
-        value = evaluate(name, expr, values)
+        self._add(Node(name, expr, self._value(name, expr), inputs))
+        return Ref(name)
+
+    def define_again(self, node: Node) -> None:
+        """A defined node of a graph of the same shape, evaluated here with this
+        graph's values (engine/replay.py, which goes in that graph's order, so
+        the node's inputs are defined here before it as they were there)."""
+        assert node.expr is not None
+        self._add(Node(node.name, node.expr, self._value(node.name, node.expr), node.inputs))
+
+    def _value(self, name: str, expr: Expr) -> float:
+        value = evaluate(name, expr, self.values)
         if self.round_to is not None:
             value = round(value, self.round_to) + 0.0
-        self._add(Node(name, expr, value, inputs))
-        return Ref(name)
+        return value
 
     def _add(self, node: Node) -> None:
         if node.name in self.nodes:
