@@ -10,7 +10,7 @@ samples of the step, in the step's order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..engine.facts import NetworkFacts
 from ..engine.ops import ACTIVATIONS
@@ -19,8 +19,6 @@ from ..spec.model import NetworkSpec
 
 if TYPE_CHECKING:
     from ..engine.trace import Trace
-    from .formatter import Formatter
-
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ class LayerView:
     d_weights: Matrix           # dW (reduced over the step's samples)
     d_bias: Matrix | None       # db (1 x 1 when shared)
     d_below: Matrix             # dA^[l-1] (for l = 1: dE/dX, the inputs' gradient)
-    updated_weights: Matrix | None
+    updated_weights: Matrix
     updated_bias: Matrix | None
 
 
@@ -146,83 +144,3 @@ def _step_view(trace: "Trace", spec: NetworkSpec, number: int, samples: tuple[in
     losses = by_sample(1, lambda r: names.E_TOTAL)
     loss_name = step + names.E_TOTAL
     return StepView(number, samples, tuple(layers), losses, values[loss_name], loss_name)
-
-
-def matrix_context(trace: "Trace", formatter: "Formatter") -> list[dict[str, Any]]:
-    """The steps as display equations (LaTeX), for document/matrixdoc.py."""
-    facts = trace.facts
-    assert isinstance(facts, NetworkFacts)
-    spec = facts.spec
-    number = formatter.number
-    shown = formatter.shown if formatter.noise else None
-    mean = spec.reduction == "mean"
-    eta = number(spec.learning_rate)
-    settings = spec.training.optimizer
-    optimized = settings.name != "sgd" or bool(settings.weight_decay)
-    out = []
-    for view in matrix_steps(trace):
-        m = len(view.samples)
-        scale = rf"\frac{{1}}{{{m}}}" if mean and m > 1 else ""
-        count = len(view.layers)
-        layers = []
-        for layer in view.layers:
-            l = layer.index
-            act = ACTIVATIONS.get(layer.activation).symbol
-            b_symbol = formatter.symbol(str(facts.parameters.biases[l])) if layer.bias_shared else f"b^{{[{l}]}}"
-            forward = [rf"Z^{{[{l}]}} = W^{{[{l}]}} A^{{[{l - 1}]}}" + (f" + {b_symbol}" if layer.bias else "")
-                       + f" = {layer.weights.latex(number, shown)} {layer.below.latex(number, shown)}"
-                       + (f" + {_bias_latex(layer, number, shown)}" if layer.bias else "")
-                       + f" = {layer.net.latex(number, shown)}",
-                       rf"A^{{[{l}]}} = {act}\left(Z^{{[{l}]}}\right) = {layer.out.latex(number, shown)}"]
-            backward = []
-            if l == count:
-                backward.append(rf"\mathrm{{d}}A^{{[{l}]}} = \frac{{\partial E_{{total}}}}{{\partial A^{{[{l}]}}}} = "
-                                + layer.d_out.latex(number, shown))
-            if layer.slope is not None:
-                backward.append(rf"\mathrm{{d}}Z^{{[{l}]}} = \mathrm{{d}}A^{{[{l}]}} \odot {act}'\left(Z^{{[{l}]}}\right) = "
-                                + f"{layer.d_out.latex(number, shown)} \\odot {layer.slope.latex(number, shown)} = {layer.d_net.latex(number, shown)}")
-            else:
-                backward.append(rf"\mathrm{{d}}Z^{{[{l}]}} = J_{{{layer.activation}}}^{{\top}} \mathrm{{d}}A^{{[{l}]}} "
-                                r"\text{ (column by column)} = " + layer.d_net.latex(number, shown))
-            backward.append(rf"\mathrm{{d}}W^{{[{l}]}} = {scale} \mathrm{{d}}Z^{{[{l}]}} A^{{[{l - 1}]\top}} = {scale} "
-                            + f"{layer.d_net.latex(number, shown)} {layer.below.transposed().latex(number, shown)} = {layer.d_weights.latex(number, shown)}")
-            if layer.d_bias is not None:
-                if layer.bias_shared:
-                    backward.append(rf"\frac{{\partial E_{{total}}}}{{\partial {b_symbol}}} = {scale} \textstyle\sum "
-                                    + rf"\mathrm{{d}}Z^{{[{l}]}} = {layer.d_bias.latex(number, shown)}")
-                else:
-                    backward.append(rf"\mathrm{{d}}b^{{[{l}]}} = {scale} \mathrm{{d}}Z^{{[{l}]}} \mathbf{{1}} = "
-                                    + layer.d_bias.latex(number, shown))
-            through = "original" if l == 1 or spec.hidden_deltas_use == "original_weights" else "updated"
-            lhs = r"\frac{\partial E_{total}}{\partial X}" if l == 1 else rf"\mathrm{{d}}A^{{[{l - 1}]}}"
-            if through == "original":
-                backward.append(rf"{lhs} = W^{{[{l}]\top}} \mathrm{{d}}Z^{{[{l}]}} = "
-                                + f"{layer.weights.transposed().latex(number, shown)} {layer.d_net.latex(number, shown)} = {layer.d_below.latex(number, shown)}")
-            else:
-                backward.append(rf"{lhs} = \left(W^{{[{l}]}} - \eta\, \mathrm{{d}}W^{{[{l}]}}_{{(n)}}\right)^{{\top}} "
-                                + rf"\mathrm{{d}}Z^{{[{l}]}}_{{(n)}} \text{{ per sample }} n = {layer.d_below.latex(number, shown)}")
-            if optimized:   # an optimizer's buffers, one matrix each (matrix_optimizer.py)
-                from .matrix_optimizer import optimizer_updates
-
-                prefix = "" if facts.bare else names.step_prefix(view.number)
-                values = trace.graph.values
-                update = optimizer_updates(layer, prefix, values, spec.training.optimizer, number, shown,
-                                           lambda grid: Matrix(grid, tuple(tuple(values[n] for n in row) for row in grid)))
-            else:
-                update = [rf"W^{{[{l}]+}} = W^{{[{l}]}} - \eta\, \mathrm{{d}}W^{{[{l}]}} = {layer.weights.latex(number, shown)} - {eta} "
-                          + f"{layer.d_weights.latex(number, shown)} = {layer.updated_weights.latex(number, shown)}"]
-                if layer.updated_bias is not None and layer.d_bias is not None:
-                    update.append(rf"b^{{[{l}]+}} = b^{{[{l}]}} - \eta\, \mathrm{{d}}b^{{[{l}]}} = {layer.updated_bias.latex(number, shown)}")
-            layers.append({"index": l, "name": layer.name, "activation": layer.activation, "forward": forward,
-                           "backward": backward, "updates": update, "through": through})
-        out.append({"number": view.number, "samples": list(view.samples), "m": m, "layers": layers,
-                    "losses": view.losses.latex(number, shown), "loss": formatter.value(view.loss_name), "mean": mean,
-                    "count": count})
-    return out
-
-
-def _bias_latex(layer: LayerView, number: Callable[[float], str], shown: Callable[[str], float] | None) -> str:
-    assert layer.bias is not None
-    if layer.bias_shared:
-        return number(layer.bias.values[0][0] if shown is None else shown(layer.bias.names[0][0])) + r" \cdot \mathbf{1}"
-    return layer.bias.latex(number, shown)

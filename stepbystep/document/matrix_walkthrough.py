@@ -8,7 +8,8 @@ from ..numbers import format_number
 from .blocks import Equation, Note
 from .formatter import Formatter
 from .mathwords import words_set_apart
-from .matrix import matrix_context
+from .matrix_equations import matrix_equations
+from .matrix_layers import layer_matrix_steps
 from .network import convention_list, parameter_rows, parameter_table
 from .optimizer_prose import explanation, plain
 from .outline import Outline, paragraph, prose
@@ -50,34 +51,32 @@ def matrix_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None:
         outline.section("Warnings", 2)
         outline.add(warnings)
     if layered:
-        from .matrix_layers import layer_matrix_steps
-
         layer_matrix_steps(outline, trace, formatter)
         summary(outline, trace, formatter)
         return
     explained = plain(facts.spec.training.optimizer)   # the optimizer, explained at its first updates
-    for step in matrix_context(trace, formatter):
-        samples = ", ".join(str(sample) for sample in step["samples"])
-        several = step["m"] > 1
-        outline.section(f"{'The step' if facts.bare else 'Step ' + str(step['number'])}: "
+    for step in matrix_equations(trace, formatter):
+        samples = ", ".join(str(sample) for sample in step.samples)
+        several = len(step.samples) > 1
+        outline.section(f"{'The step' if facts.bare else 'Step ' + str(step.number)}: "
                         f"sample{'s' if several else ''} {samples}", 2)
         if several:
-            averaged = ("the gradients are averaged over them (divided by $m$)." if step["mean"]
+            averaged = ("the gradients are averaged over them (divided by $m$)." if step.mean
                         else "the gradients are summed over them.")
-            outline.add(paragraph(f"The columns are samples {samples} ($m = {step['m']}$);\n{averaged}"))
+            outline.add(paragraph(f"The columns are samples {samples} ($m = {len(step.samples)}$);\n{averaged}"))
         outline.section("The forward pass", 3)
-        for layer in step["layers"]:
-            outline.add(paragraph(f"Layer {layer['name']} ({layer['activation']}):"),
-                        *(display(equation) for equation in layer["forward"]))
+        for layer in step.layers:
+            outline.add(paragraph(f"Layer {layer.name} ({layer.activation}):"),
+                        *(display(equation) for equation in layer.forward))
         # two equations, not one line with two "=": wrapped on a phone, a value
         # landed under the other's label
         outline.add(paragraph("The loss of each sample (one column each), and of the step:"),
-                    display(f"E_{{total}} = {step['losses']}"),
-                    display(f"E_{{total}}^{{\\text{{step}}}} = {step['loss']}"))
+                    display(f"E_{{total}} = {step.losses}"),
+                    display(f"E_{{total}}^{{\\text{{step}}}} = {step.loss}"))
         outline.section("The backward pass", 3)
-        for layer in reversed(step["layers"]):
-            outline.add(paragraph(f"Layer {layer['name']}:"), *(display(equation) for equation in layer["backward"]))
-            if layer["through"] == "updated":
+        for layer in reversed(step.layers):
+            outline.add(paragraph(f"Layer {layer.name}:"), *(display(equation) for equation in layer.backward))
+            if layer.through_updated:
                 outline.add(paragraph(
                     "Here each sample's $\\mathrm{d}Z$ goes back through the weights already moved by that sample's "
                     "own gradient\n(the updated-weights convention of this spec), so the product is not plain "
@@ -88,8 +87,8 @@ def matrix_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None:
             outline.add(*explanation(facts.spec.training.optimizer),
                         paragraph("In matrix form each buffer is a matrix the shape of the weights (and of the bias), "
                                   "and the\nrule applies entry by entry:"))
-        for layer in step["layers"]:
-            outline.add(*(display(equation) for equation in layer["updates"]))
+        for layer in step.layers:
+            outline.add(*(display(equation) for equation in layer.updates))
     if formatter.noise:
         listed = ", ".join(f"`{name}` (computed as {format_number(trace.graph.values[name])})" for name in formatter.noise)
         outline.add(Note(prose(f"Printed as 0: {listed}; each is below the rounding error of the numbers it is made "

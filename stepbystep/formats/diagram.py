@@ -63,8 +63,30 @@ def labelled(drawing: NetworkDrawing) -> bool:
     return sum(len(row) for layer in drawing.layers for row in layer.weights) <= MAX_LABELLED_WEIGHTS
 
 
-def _draw(drawing: NetworkDrawing, values: Mapping[str, str], sample: tuple[list[str], list[str]] | None,
-          spread: float, labels: bool = True) -> tuple[str, bool]:
+@dataclass(frozen=True)
+class _Layout:
+    """Where things go: the picture's size and the columns and rows of the neurons."""
+
+    neurons: tuple[int, ...]   # per layer
+    tallest: int
+    row_gap: float
+    gap: float                 # between the columns
+    left: float
+    width: float
+    height: float
+
+    def centre(self, l: int, j: int) -> Point:
+        offset = (self.tallest - self.neurons[l]) * self.row_gap / 2
+        return Point(self.left + l * self.gap, TOP + offset + self.row_gap * (j + 0.5))
+
+    def bias_point(self, l: int) -> Point:
+        return Point(self.left + (l - 1) * self.gap, TOP + self.tallest * self.row_gap + self.row_gap * 0.45)
+
+
+def _layout(drawing: NetworkDrawing, values: Mapping[str, str], sample: tuple[list[str], list[str]] | None,
+            spread: float, labels: bool) -> _Layout:
+    """Room for every label: a weight's between the two circles it sits between,
+    a bias's under its node, the sample's beside the first and last layers."""
     layers = drawing.layers
     row_gap = ROW_GAP * spread if labels else UNLABELLED_ROW_GAP
     tallest = max(len(layer.neurons) for layer in layers)
@@ -86,21 +108,20 @@ def _draw(drawing: NetworkDrawing, values: Mapping[str, str], sample: tuple[list
         left = max(left, RADIUS + 16 + max(len(text) for text in sample[0]) * CHAR_WIDTH)
         right = max(right, RADIUS + 16 + (7 + max(len(text) for text in sample[1])) * CHAR_WIDTH)
     width = left + gap * (len(layers) - 1) + right
+    return _Layout(tuple(len(layer.neurons) for layer in layers), tallest, row_gap, gap, left, width, height)
 
-    def centre(l: int, j: int) -> Point:
-        size = len(layers[l].neurons)
-        offset = (tallest - size) * row_gap / 2
-        return Point(left + l * gap, TOP + offset + row_gap * (j + 0.5))
 
-    def bias_point(l: int) -> Point:
-        return Point(left + (l - 1) * gap, TOP + tallest * row_gap + row_gap * 0.45)
-
+def _draw(drawing: NetworkDrawing, values: Mapping[str, str], sample: tuple[list[str], list[str]] | None,
+          spread: float, labels: bool = True) -> tuple[str, bool]:
+    """The picture at one spread, and whether every label found a place of its own."""
+    layers = drawing.layers
+    layout = _layout(drawing, values, sample, spread, labels)
+    centre = layout.centre
     mark = "⁺" if drawing.updated else ""
     bias_mark = mark if drawing.biases_updated else ""
     edges: list[str] = []
     wanted: list[tuple[Point, Point, float, str]] = []   # weight labels, placed last
     fixed: list[tuple[float, float, str]] = []            # per-neuron bias labels
-    circles: list[Point] = []
     nodes: list[str] = []
     for l, layer in enumerate(layers):
         caption = "input" if l == 0 else ("output" if l == len(layers) - 1 else "hidden")
@@ -122,7 +143,7 @@ def _draw(drawing: NetworkDrawing, values: Mapping[str, str], sample: tuple[list
                 wanted.append((centre(l - 1, i), centre(l, j), at, f"{weight}{mark} = {values[weight]}"))
         bias = layer.bias
         if isinstance(bias, str):
-            point = bias_point(l)
+            point = layout.bias_point(l)
             for j in range(len(layer.neurons)):
                 edges.append(_line(point, centre(l, j), "sbs-edge sbs-bias-edge", dashed=True))
             nodes.append(_bias_node(point, bias))
@@ -132,17 +153,10 @@ def _draw(drawing: NetworkDrawing, values: Mapping[str, str], sample: tuple[list
                 point = centre(l, j)
                 fixed.append((point.x, point.y - RADIUS - 12, f"{name}{bias_mark} = {values[name]}"))
     if sample is not None:
-        inputs, targets = sample
-        for i, value in enumerate(inputs):
-            point = centre(0, i)
-            nodes.append(_text(point.x - RADIUS - 8, point.y + 4, value, "sbs-value", anchor="end"))
-        last = len(layers) - 1
-        for k, value in enumerate(targets):
-            point = centre(last, k)
-            nodes.append(_text(point.x + RADIUS + 8, point.y + 4, f"target {value}", "sbs-value", anchor="start"))
-    for l, layer in enumerate(layers):
-        circles.extend(centre(l, j) for j in range(len(layer.neurons)))
+        nodes += _sample_labels(layout, sample)
+    circles = [centre(l, j) for l, layer in enumerate(layers) for j in range(len(layer.neurons))]
     placed, tidy = _place_labels(wanted, fixed, circles)
+    width, height = layout.width, layout.height
     if not labels:
         nodes.append(_text(width / 2, height - 12, UNLABELLED_NOTE, "sbs-caption"))
     body = "".join(edges + nodes + placed)
@@ -150,6 +164,20 @@ def _draw(drawing: NetworkDrawing, values: Mapping[str, str], sample: tuple[list
             f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
             f'font-family="system-ui, sans-serif" font-size="12" fill="currentColor">'
             f"<title>{escape(drawing.title)}</title>{body}</svg>"), tidy
+
+
+def _sample_labels(layout: _Layout, sample: tuple[list[str], list[str]]) -> list[str]:
+    """The inputs left of the first layer, the targets right of the last."""
+    inputs, targets = sample
+    labels = []
+    for i, value in enumerate(inputs):
+        point = layout.centre(0, i)
+        labels.append(_text(point.x - RADIUS - 8, point.y + 4, value, "sbs-value", anchor="end"))
+    last = len(layout.neurons) - 1
+    for k, value in enumerate(targets):
+        point = layout.centre(last, k)
+        labels.append(_text(point.x + RADIUS + 8, point.y + 4, f"target {value}", "sbs-value", anchor="start"))
+    return labels
 
 
 def _neuron(point: Point, name: str) -> str:
