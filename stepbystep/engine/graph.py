@@ -380,8 +380,19 @@ class Graph:
         for input_name in inputs:
             if input_name not in values:
                 raise GraphError(name, f"uses {input_name} before it is defined")
+        self._add(Node(name, expr, self._value(name, expr), inputs))
+        return Ref(name)
+
+    def define_again(self, node: Node) -> None:
+        """A defined node of a graph of the same shape, evaluated here with this
+        graph's values (engine/replay.py, which goes in that graph's order, so
+        the node's inputs are defined here before it as they were there)."""
+        assert node.expr is not None
+        self._add(Node(node.name, node.expr, self._value(node.name, node.expr), node.inputs))
+
+    def _value(self, name: str, expr: Expr) -> float:
         try:
-            value = evaluate(name, expr, values)
+            value = evaluate(name, expr, self.values)
         except GraphError as error:
             if self.round_to is None:
                 raise
@@ -391,8 +402,7 @@ class Graph:
             if expr.divisions:
                 self._check_hand_divisions(name, expr)
             value = round(value, self.round_to) + 0.0
-        self._add(Node(name, expr, value, inputs))
-        return Ref(name)
+        return value
 
     def _check_hand_divisions(self, name: str, expr: Expr) -> None:
         """Hand-calculation mode: a divisor made of computed values that is 0

@@ -102,7 +102,7 @@ class _Template:
             if node.expr is None:
                 graph.given(node.name, numbers[self.positions[node.name]])
             else:
-                graph.define(node.name, node.expr)
+                graph.define_again(node)
         nodes, notes = graph.nodes, spec.notes
         sections = tuple(
             Section(section.kind, section.title, section.level,
@@ -153,11 +153,13 @@ def _without_value(step: Step) -> tuple[Any, ...]:
 
 
 class TraceCache:
-    """Network traces by shape: the first spec of a shape is built in full and
-    checked against a probe build; the others of that shape are replayed.
-    Any other spec is built as always."""
+    """Network traces by shape: the first spec of a shape is built in full;
+    when a second one comes, the probe build is checked against the first
+    and, passing, replayed for it and every later one (a shape asked for once
+    costs one build, as without the cache). Any other spec is built as always."""
 
     def __init__(self) -> None:
+        self._first: dict[str, tuple[NetworkSpec, Trace]] = {}
         self._templates: dict[str, _Template | None] = {}
 
     def build(self, spec: Spec, round_to: int | None = None, mistakes: Mistakes = NO_MISTAKES) -> Trace:
@@ -166,9 +168,12 @@ class TraceCache:
         assert isinstance(spec, NetworkSpec)
         key = shape_key(spec, round_to, mistakes)
         if key not in self._templates:
-            built = build_trace(spec, round_to, mistakes)
-            self._templates[key] = _template(spec, built, round_to, mistakes)
-            return built
+            if key not in self._first:
+                built = build_trace(spec, round_to, mistakes)
+                self._first[key] = (spec, built)
+                return built
+            first, built = self._first.pop(key)
+            self._templates[key] = _template(first, built, round_to, mistakes)
         template = self._templates[key]
         if template is None:
             return build_trace(spec, round_to, mistakes)

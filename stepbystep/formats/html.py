@@ -95,9 +95,10 @@ class HtmlRenderer(Renderer):
         return shown if note is None else shown + "\n" + self.block(note)
 
     def table(self, block: Table) -> str:
-        head = "".join(f"<th>{self.inline(cell)}</th>" for cell in block.header)
-        rows = "\n".join("<tr>" + "".join(f"<td>{self.inline(cell)}</td>" for cell in row) + "</tr>"
-                         for row in block.rows)
+        inline = self.inline
+        head = "".join([f"<th>{inline(cell)}</th>" for cell in block.header])
+        rows = "\n".join(["<tr>" + "".join([f"<td>{inline(cell)}</td>" for cell in row]) + "</tr>"
+                           for row in block.rows])
         return f"<table>\n<thead>\n<tr>{head}</tr>\n</thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
 
     def figure(self, block: Figure) -> str:

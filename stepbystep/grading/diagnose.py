@@ -13,7 +13,9 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 from ..engine.graph import GraphError
+from ..engine.nn import build_trace
 from ..engine.ops import ACTIVATIONS
+from ..engine.parameters import NO_MISTAKES, Mistakes
 from ..engine.replay import TraceCache
 from ..engine.trace import Trace
 from ..numbers import format_number
@@ -116,9 +118,7 @@ def too_few_digits_diagnosis(advice: str) -> Diagnosis:
 def network_mistakes(spec: NetworkSpec, traces: TraceCache | None = None) -> list[Mistake]:
     """The conceptual mistakes that apply to this network (a mistake that
     changes nothing here, like dropping a learning rate of 1, is left out)."""
-    from ..engine.parameters import Mistakes
-
-    build = (traces or TraceCache()).build
+    build = traces.build if traces is not None else _built
 
     def flagged(**flags: bool) -> Callable[[], Trace]:
         return lambda: build(spec, mistakes=Mistakes(**flags))
@@ -201,8 +201,13 @@ def _bind(build: Callable[[int], Trace], decimals: int) -> Callable[[], Trace]:
 
 
 def _network_builder(spec: NetworkSpec, traces: TraceCache | None = None) -> Callable[[int], Trace]:
-    build = (traces or TraceCache()).build
+    build = traces.build if traces is not None else _built
     return lambda decimals: build(spec, round_to=decimals)
+
+
+def _built(spec: NetworkSpec, round_to: int | None = None, mistakes: Mistakes = NO_MISTAKES) -> Trace:
+    """A run built in full (one spec's grader: each mistake is run once)."""
+    return build_trace(spec, round_to, mistakes)
 
 
 def _graph_builder(spec: GraphSpec) -> Callable[[int], Trace]:
