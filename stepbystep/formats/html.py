@@ -78,6 +78,8 @@ class HtmlRenderer(Renderer):
         and symbols are the same objects in every document (prose() keeps
         them), so a bank of variants renders each once. The entry holds the
         runs, so an id is never mistaken for another's."""
+        if len(runs) == 1 and type(runs[0]) is Text:   # a cell or a number: nothing worth keeping
+            return self.text(runs[0])
         key = (id(runs), type(self), self.math_mode)
         kept = _INLINE.get(key)
         if kept is not None and kept[0] is runs:
