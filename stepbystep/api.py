@@ -10,214 +10,28 @@ and the answer key are views of the same trace.
 """
 from __future__ import annotations
 
-import gc
-from dataclasses import dataclass
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from .engine.graph import GraphError
-from .engine.trace import Trace
 from .formats.errors import UserTemplateError
-from .numbers import DEFAULT_PRECISION
+from .formats.pdf import PdfUnavailable
 from .spec.load import load_spec, parse_spec
 from .spec.model import GraphSpec, NetworkSpec, Spec, SpecError
+from .walkthrough import Walkthrough, gc_paused
 
 if TYPE_CHECKING:
-    from .document.blocks import Document
     from .exercises.variants import Variant
-    from .formats.figures import DrawnFigure
-    from .formats.templates import Templates
     from .grading.policy import GradingPolicy
     from .grading.records import ClassReport
 
-__all__ = ["GraphError", "GraphSpec", "NetworkSpec", "Spec", "SpecError", "UserTemplateError", "Walkthrough", "build",
-           "from_dict", "load", "load_spec", "loads", "parse_spec", "check", "check_report", "grading_policy",
-           "variants", "variant", "export_variants", "with_compare"]
-
-_Result = TypeVar("_Result")
-
-
-def _gc_paused(function: Callable[..., _Result]) -> Callable[..., _Result]:
-    """Building and rendering allocate many small acyclic objects; the cyclic
-    collector's repeated passes over the growing trace made their cost grow
-    faster than the network (12-24-24-12 to 24-48-48-24, 4x the weights:
-    5-5.7x the time; ~4x with it paused). Reference counting still frees
-    everything; the collector runs again afterwards."""
-    @wraps(function)
-    def paused(*args: Any, **kwargs: Any) -> _Result:
-        if not gc.isenabled():
-            return function(*args, **kwargs)
-        gc.disable()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            gc.enable()
-    return paused
+__all__ = ["GraphError", "GraphSpec", "NetworkSpec", "PdfUnavailable", "Spec", "SpecError", "UserTemplateError",
+           "Walkthrough", "build", "from_dict", "load", "load_spec", "loads", "parse_spec", "check", "check_report",
+           "grading_policy", "variants", "variant", "export_variants", "variant_files", "variant_format_is_binary",
+           "with_compare"]
 
 
-@dataclass(frozen=True)
-class Walkthrough:
-    """A spec and its trace, built once: every method is a view of the same
-    numbers, so the document, the answer key and the figures cannot disagree."""
-
-    spec: Spec
-    trace: Trace
-    round_to: int | None = None
-
-    @property
-    def is_graph(self) -> bool:
-        """A computation graph (inputs and nodes), not a network."""
-        return isinstance(self.spec, GraphSpec)
-
-    def value(self, name: str) -> float:
-        """One named value (SPEC.md §2; aliases such as delta_o1 work too)."""
-        try:
-            return self.trace.value(name)
-        except KeyError:
-            import difflib
-
-            close = difflib.get_close_matches(name, self.trace.graph.values, n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise KeyError(f"no value named {name!r}{hint}") from None
-
-    def answers(self) -> dict[str, float]:
-        """Every named value in trace order, at full precision."""
-        return self.trace.answers()
-
-    @_gc_paused
-    def markdown(self, precision: int | None = None, notation: str = "scalar",
-                 figure_files: dict[str, str] | None = None, templates: str | Path | None = None) -> str:
-        """notation: "scalar" (Mazur's one number at a time) or "matrix" (vectorized);
-        figure_files: figure id -> image file beside the document, to link;
-        templates: your template folder (`md/equation.md.j2` lays out every equation)."""
-        from .formats.markdown import render_markdown
-
-        return render_markdown(self.document(precision, notation), figure_files, _templates(templates))
-
-    def document(self, precision: int | None = None, notation: str = "scalar") -> "Document":
-        """The walkthrough as a tree of typed blocks (document/blocks.py), the
-        one source of every format."""
-        from .document.build import build_document
-
-        return build_document(self.trace, self._precision(precision), _notation(notation))
-
-    def figures(self, precision: int | None = None, notation: str = "scalar") -> list["DrawnFigure"]:
-        """The pictures of the walkthrough, drawn: id, title, svg (inline SVG)
-        and the figure block with its data (what is drawn)."""
-        from .formats.figures import drawn
-
-        return [drawn(figure) for figure in self.document(precision, notation).figures()]
-
-    @_gc_paused
-    def html(self, fragment: bool = False, math: str = "mathml", precision: int | None = None,
-             notation: str = "scalar", theme: str | None = None, templates: str | Path | None = None) -> str:
-        """A standalone HTML page, or with `fragment` an embeddable piece whose
-        CSS is scoped under `.stepbystep`; `math`: mathml, mathjax or katex;
-        `theme`: host (the host page's colours and font; a fragment's default),
-        auto (light or dark as the reader's system says; a page's default),
-        light or dark; `templates`: your template folder (`html/note.html.j2`)."""
-        from .formats.html import render_html
-
-        return render_html(self.document(precision, notation), fragment=fragment, math=math, theme=theme,
-                           templates=_templates(templates))
-
-    @_gc_paused
-    def latex(self, fragment: bool = False, precision: int | None = None, notation: str = "scalar",
-              paper: str = "a4") -> str:
-        """A standalone LaTeX document (needs amsmath only; pdflatex or lualatex),
-        or with `fragment` a piece to `\\input`; `paper`: a4 or letter."""
-        from .formats.latex import render_latex
-
-        return render_latex(self.document(precision, notation), fragment=fragment, paper=paper)
-
-    @_gc_paused
-    def pdf(self, precision: int | None = None, notation: str = "scalar", paper: str = "a4") -> bytes:
-        """The walkthrough printed as PDF (Typst; needs the `pdf` extra)."""
-        from .formats.pdf import compile_pdf
-        from .formats.typst_walkthrough import typst_document
-
-        return compile_pdf(typst_document(self.document(precision, notation), paper))
-
-    @_gc_paused
-    def notebook(self, precision: int | None = None, notation: str = "scalar") -> str:
-        """A Jupyter notebook (nbformat 4, JSON): a Markdown cell per section, then
-        a code cell that rebuilds this walkthrough from its spec and prints a value."""
-        from .formats.notebook import notebook
-
-        return notebook(self.document(precision, notation), self.spec.raw, self.shown_value())
-
-    def shown_value(self) -> str:
-        """The value a notebook's code cell prints: Mazur's w5+ where there is
-        one, else the first updated parameter, else a graph's output."""
-        answers = self.trace.answers()
-        if "w5+" in answers:
-            return "w5+"
-        updated = next((name for name in answers if name.endswith("+")), None)
-        if updated is not None:
-            return updated
-        return str(getattr(self.spec, "output", None) or next(reversed(answers)))
-
-    def render_template(self, path: str | Path, math: str = "mathml", precision: int | None = None,
-                        includes: tuple[str | Path, ...] = ()) -> str:
-        """Your own Jinja template, sandboxed and bounded, with the walkthrough as
-        context (also `answers`, name -> number, and `facts`, what the walkthrough
-        is about); `includes`: the other files it may include, import or extend."""
-        from .formats.html import render_user_template
-
-        return render_user_template(self.document(precision), path, math,
-                                    {"answers": self.trace.answers(), "facts": self.trace.facts}, includes)
-
-    def _precision(self, precision: int | None) -> int:
-        if precision is not None:
-            if not isinstance(precision, int) or not 0 <= precision <= 15:  # the CLI's range
-                raise ValueError(f"precision must be a whole number from 0 to 15, not {precision!r}")
-            return precision
-        if self.round_to is None:
-            return DEFAULT_PRECISION
-        # hand mode: K decimals, or more where the spec's own numbers have more (w1 = 0.15 at
-        # --round 1 was printed 0.1 while 0.15 was used, so the substituted sums did not add up)
-        return max(self.round_to, given_decimals(self.spec))
-
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
-
-    def _repr_html_(self) -> str:
-        return self.html(fragment=True)
-
-
-def _templates(folder: str | Path | None) -> "Templates | None":
-    """A user's template folder, searched before the built-in templates."""
-    if folder is None:
-        return None
-    from .formats.templates import Templates
-
-    return Templates(folder)
-
-
-def _notation(notation: str) -> str:
-    """Refuse a misspelt notation (it used to give the scalar walkthrough without a word)."""
-    if notation not in ("scalar", "matrix"):
-        raise ValueError(f"notation must be 'scalar' or 'matrix', not {notation!r}")
-    return notation
-
-
-def given_decimals(spec: Spec) -> int:
-    """The most decimals (at most DEFAULT_PRECISION) any number written in the spec has."""
-    if isinstance(spec, NetworkSpec):
-        numbers = [spec.learning_rate]
-        for layer in spec.layers:
-            numbers += [weight for row in layer.weights for weight in row]
-            numbers += [] if layer.bias is None else [layer.bias] if isinstance(layer.bias, float) else list(layer.bias)
-        for sample in spec.samples:
-            numbers += list(sample.inputs) + list(sample.targets)
-    else:
-        numbers = [value for _, value in spec.inputs]
-    return max((next((d for d in range(DEFAULT_PRECISION) if round(number, d) == number), DEFAULT_PRECISION)
-                for number in numbers), default=0)
-
-
-@_gc_paused
+@gc_paused
 def build(spec: Spec, round_to: int | None = None, *, mode: str = "reverse", wrt: str | None = None,
           gradient_check: bool = False) -> Walkthrough:
     """The walkthrough of an already-validated spec. For a computation graph:
@@ -294,50 +108,15 @@ def check(spec: str | Path | Spec | Walkthrough, answers: Iterable[str | Path] =
     Returns a ClassReport (`.files`, `.exit_code`); format it with `check_report`.
     Raises SpecError for a bad spec (or answer files given in its place) and
     ValueError for a `variant` that does not exist."""
-    from .exercises.classcheck import grade_class, sheet_loaders
+    from .exercises.classcheck import grade_class, load_check_spec, sheet_loaders
     from .grading.guard import DEFAULT_TIME_LIMIT
 
     answers = list(answers)
     loaded = spec.spec if isinstance(spec, Walkthrough) else spec if not isinstance(spec, (str, Path)) \
-        else _load_check_spec(spec, answers)
+        else load_check_spec(spec, answers)
     return grade_class(loaded, sheet_loaders(answers, texts), rtol=rtol, atol=atol, policy=policy, variant=variant,
                        seed=seed, time_limit=DEFAULT_TIME_LIMIT if time_limit is None else time_limit,
                        diagnose=diagnose)
-
-
-def _load_check_spec(path: str | Path, answers: list[str | Path]) -> Spec:
-    """The spec of `check`; when it cannot be read but looks like an answer
-    file while an answer file reads as a spec, say the arguments are swapped."""
-    from .spec.model import SpecError
-
-    try:
-        return load_spec(path)
-    except SpecError as error:
-        swapped = _spec_among(answers) if _looks_like_answers(path) else None
-        if swapped is None:
-            raise
-        raise SpecError(str(path), "", f"this is an answer file, and {swapped} is a spec: the spec comes first "
-                                       f"(stepbystep check {swapped} {path} …)") from error
-
-
-def _looks_like_answers(path: str | Path) -> bool:
-    from .grading.answerfile import read_sheet
-
-    sheet = read_sheet(path)
-    return sheet.error is None and any(entry.value is not None for entry in sheet.entries) or sheet.variant is not None
-
-
-def _spec_among(paths: list[str | Path]) -> str | None:
-    from .spec.model import SpecError
-
-    for candidate in paths[:20]:
-        if str(candidate).endswith((".toml", ".json")):
-            try:
-                load_spec(candidate)
-            except (SpecError, OSError):
-                continue
-            return str(candidate)
-    return None
 
 
 def check_report(report: "ClassReport", *, as_json: bool = False, hide_expected: bool = False) -> str:
@@ -366,7 +145,7 @@ def variants(spec: str | Path | Spec, count: int | None = None, seed: int | None
     `count` and `seed` when it records them."""
     from .exercises.variants import iter_variants
 
-    loaded = load_spec(spec) if isinstance(spec, (str, Path)) else spec
+    loaded = _spec_of(spec)
     count, seed = _count_and_seed(loaded, count, seed)
     return iter_variants(loaded, count, seed)
 
@@ -376,7 +155,7 @@ def variant(spec: str | Path | Spec, variant_id: str, seed: int | None = None) -
     why an id does not exist (refused at once, never drawn towards)."""
     from .exercises.variants import make_variant, resolve_variant
 
-    loaded = load_spec(spec) if isinstance(spec, (str, Path)) else spec
+    loaded = _spec_of(spec)
     found_seed, index = resolve_variant(variant_id, seed)
     return make_variant(loaded, found_seed, index)
 
@@ -392,12 +171,31 @@ def export_variants(spec: str | Path | Spec, count: int | None = None, seed: int
     from .exercises.export import export, refuse_oversized
     from .exercises.variants import iter_variants
 
-    loaded = load_spec(spec) if isinstance(spec, (str, Path)) else spec
+    loaded = _spec_of(spec)
     count, seed = _count_and_seed(loaded, count, seed)
     drawn = iter_variants(loaded, count, seed)
     first = next(drawn)
     refuse_oversized(first, count, fmt, loaded.source, solutions=solutions, paper=paper)  # before the other variants
     return export(chain([first], drawn), fmt, output, solutions=solutions, paper=paper)
+
+
+def variant_format_is_binary(fmt: str) -> bool:
+    """A format export_variants writes as bytes (qti, pdf): to a file only, never standard output."""
+    from .exercises.export import BINARY_FORMATS
+
+    return fmt in BINARY_FORMATS
+
+
+def variant_files(fmt: str, output: str) -> list[str]:
+    """The files export_variants(..., fmt, output) writes, to check before any
+    work: the sheet, and beside a Markdown sheet its solutions."""
+    from .exercises.export import solutions_path
+
+    return [output] + ([solutions_path(output)] if fmt == "md" else [])
+
+
+def _spec_of(spec: str | Path | Spec) -> Spec:
+    return load_spec(spec) if isinstance(spec, (str, Path)) else spec
 
 
 def _count_and_seed(spec: Spec, count: int | None, seed: int | None) -> tuple[int, int]:

@@ -25,6 +25,7 @@ from ..grading.check import Grader, grader_for
 from ..grading.guard import DEFAULT_TIME_LIMIT, Deadline, failure_message
 from ..grading.policy import GradingPolicy, policy_for
 from ..grading.records import ClassReport, FileReport
+from ..spec.load import load_spec
 from ..spec.model import Spec, SpecError
 from .variant_rules import Rules, read_rules
 from .variants import Variant, asked_names, iter_variants, missing_variant, resolve_variant
@@ -46,6 +47,35 @@ def _file_loader(path: str | Path) -> Loader:
 
 def _text_loader(text: str | bytes, source: str) -> Loader:
     return lambda deadline: parse_sheet(text, source, deadline)
+
+
+def load_check_spec(path: str | Path, answers: list[str | Path]) -> Spec:
+    """The spec of `check`; when it cannot be read but looks like an answer
+    file while an answer file reads as a spec, say the arguments are swapped."""
+    try:
+        return load_spec(path)
+    except SpecError as error:
+        swapped = _spec_among(answers) if _looks_like_answers(path) else None
+        if swapped is None:
+            raise
+        raise SpecError(str(path), "", f"this is an answer file, and {swapped} is a spec: the spec comes first "
+                                       f"(stepbystep check {swapped} {path} …)") from error
+
+
+def _looks_like_answers(path: str | Path) -> bool:
+    sheet = read_sheet(path)
+    return sheet.error is None and any(entry.value is not None for entry in sheet.entries) or sheet.variant is not None
+
+
+def _spec_among(paths: list[str | Path]) -> str | None:
+    for candidate in paths[:20]:
+        if str(candidate).endswith((".toml", ".json")):
+            try:
+                load_spec(candidate)
+            except (SpecError, OSError):
+                continue
+            return str(candidate)
+    return None
 
 
 def grade_class(spec: Spec, sheets: list[tuple[str, Loader]], *, rtol: float | None = None,
