@@ -58,3 +58,66 @@ def test_mixed_bias_kinds_name_each_layers_biases() -> None:
     line = conventions_line(text, "- Biases:")
     assert "h: one bias per neuron (b_h1, b_h2)" in line
     assert "o: one bias shared by the layer (b2)" in line
+
+
+# -- the parameters of an activation or a loss are stated where the conventions name it -------------
+# An elu layer with alpha = 0.5, a Huber loss with loss_delta = 0.5 or a margin of 2 was stated
+# as "elu" and "H_delta" / "Delta" only: the reader could not tell which value the numbers used.
+
+def test_activation_parameters_are_stated() -> None:
+    spec = net()
+    spec["layers"][1].update(activation="elu", alpha=0.5)
+    spec["layers"][2].update(activation="leaky_relu", negative_slope=0.2)
+    line = conventions_line(stepbystep.from_dict(spec).markdown(), "- Activations:")
+    assert "h: elu (`alpha = 0.5`)" in line and "o: leaky_relu (`negative_slope = 0.2`)" in line
+
+
+def test_default_parameters_are_stated_too() -> None:
+    spec = net()
+    spec["layers"][1]["activation"] = "elu"
+    line = conventions_line(stepbystep.from_dict(spec).markdown(), "- Activations:")
+    assert "h: elu (`alpha = 1`)" in line
+
+
+def test_loss_parameters_are_stated() -> None:
+    spec = net()
+    spec.update(loss="huber", loss_delta=0.5)
+    line = conventions_line(stepbystep.from_dict(spec).markdown(), "- Loss:")
+    assert "`loss_delta = 0.5`" in line
+
+
+def test_layer_kinds_state_them_as_well() -> None:
+    spec = {"learning_rate": 0.1, "loss": "half_sse",
+            "layers": [{"name": "x", "shape": [1, 3, 3]},
+                       {"name": "c", "type": "conv2d", "activation": "leaky_relu", "negative_slope": 0.1,
+                        "kernels": [[[[0.1, 0.2], [0.3, 0.4]]]]},
+                       {"name": "o", "activation": "sigmoid", "weights": [[0.1, 0.2, 0.3, 0.4]]}],
+            "samples": [{"inputs": [[[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]]], "targets": [0.5]}]}
+    line = conventions_line(stepbystep.from_dict(spec).markdown(), "- Layers:")
+    assert "leaky_relu (`negative_slope = 0.1`)" in line
+
+
+def test_a_convolution_without_a_bias_is_not_said_to_add_one() -> None:
+    spec = {"learning_rate": 0.1, "loss": "half_sse",
+            "layers": [{"name": "x", "shape": [1, 3, 3]},
+                       {"name": "c", "type": "conv2d", "activation": "relu", "kernels": [[[[0.1, 0.2], [0.3, 0.4]]]]},
+                       {"name": "o", "activation": "sigmoid", "weights": [[0.1, 0.2, 0.3, 0.4]]}],
+            "samples": [{"inputs": [[[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]]], "targets": [0.5]}]}
+    text = stepbystep.from_dict(spec).markdown()
+    slide = next(paragraph for paragraph in text.split("\n\n") if paragraph.startswith("The convolution slides"))
+    assert "bias" not in slide
+    spec["layers"][1]["bias"] = [0.1]
+    text = stepbystep.from_dict(spec).markdown()
+    slide = next(paragraph for paragraph in text.split("\n\n") if paragraph.startswith("The convolution slides"))
+    assert "bias" in slide
+
+
+def test_a_recurrent_layer_without_a_bias_is_not_said_to_add_one() -> None:
+    spec = {"learning_rate": 0.1, "loss": "half_sse",
+            "layers": [{"name": "x", "size": 1},
+                       {"name": "h", "type": "rnn", "activation": "tanh", "weights": [[0.5]], "recurrent": [[0.3]]},
+                       {"name": "o", "activation": "linear", "weights": [[1.0]]}],
+            "samples": [{"inputs": [[1.0], [0.5]], "targets": [[0.2], [0.4]]}]}
+    text = stepbystep.from_dict(spec).markdown()
+    intro = next(paragraph for paragraph in text.split("\n\n") if paragraph.startswith("We feed the sequence"))
+    assert "bias" not in intro
