@@ -121,3 +121,22 @@ def test_a_recurrent_layer_without_a_bias_is_not_said_to_add_one() -> None:
     text = stepbystep.from_dict(spec).markdown()
     intro = next(paragraph for paragraph in text.split("\n\n") if paragraph.startswith("We feed the sequence"))
     assert "bias" not in intro
+
+
+# -- a descent on a computation graph has no E_total and no weights ---------------------------------
+
+def descent(optimizer: str) -> dict:
+    return {"inputs": {"x": 1.5, "y": -0.5}, "nodes": {"f": "x**2 + x * y"},
+            "training": {"parameters": ["x", "y"], "learning_rate": 0.1, "optimizer": optimizer,
+                         "weight_decay": 0.1, "epochs": 2}}
+
+
+def test_descent_weight_decay_names_the_graphs_output() -> None:
+    line = conventions_line(stepbystep.from_dict(descent("adam")).markdown(), "- Learning rate:")
+    assert "E_{\\mathrm{total}}" not in line and "E_{\\mathrm{reg}}" not in line
+    assert "f + \\frac{\\lambda}{2} \\sum \\theta^2" in line
+
+
+def test_descent_adamw_decays_parameters_not_weights() -> None:
+    line = conventions_line(stepbystep.from_dict(descent("adamw")).markdown(), "- Learning rate:")
+    assert "weight" not in line.replace("Weight decay", "")
