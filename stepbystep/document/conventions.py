@@ -52,8 +52,9 @@ def conventions(facts: NetworkFacts, worked: bool = True) -> list[str]:
     else:  # the layers differ: say which has which
         short = {"shared": "one bias shared by the layer", "per-neuron": "one bias per neuron", "none": "no bias",
                  "per-channel": "one bias per output channel"}
-        lines.append("Biases: " + "; ".join(f"{name}: {short[kind]}" for name, kind in layer_kinds.items())
-                     + f" ({examples}); Mazur's post shares one bias per layer.")
+        lines.append("Biases: " + "; ".join(f"{name}: {short[kind]}{_bias_names(facts, name)}"
+                                            for name, kind in layer_kinds.items())
+                     + "; Mazur's post shares one bias per layer.")
     if any(kind != "none" for kind in kinds):
         lines.append("Biases are updated like the weights (Mazur's post keeps them fixed)." if spec.update_biases
                      else "Biases are not updated, as in Mazur's post"
@@ -81,6 +82,16 @@ def conventions(facts: NetworkFacts, worked: bool = True) -> list[str]:
 
 
 POOLING = ("maxpool2d", "avgpool2d")
+
+
+def _bias_names(facts: NetworkFacts, layer_name: str) -> str:
+    """' (b_h1, b_h2)': the bias names of one layer (up to two, then …), '' for none."""
+    index = next(l for l, layer in enumerate(facts.spec.layers) if layer.name == layer_name)
+    bias = facts.parameters.biases[index]
+    found = [] if bias is None else [bias] if isinstance(bias, str) else list(bias)
+    if not found:
+        return ""
+    return " (" + ", ".join(found[:2]) + (", …" if len(found) > 2 else "") + ")"
 
 
 def layer_conventions(facts: NetworkFacts) -> list[str]:
