@@ -24,7 +24,7 @@ def conventions(facts: NetworkFacts, worked: bool = True) -> list[str]:
     spec = facts.spec
     lines = []
     loss_text = LOSSES.get(spec.loss).prose.convention
-    lines.append(words_set_apart_in_text(f"Loss: {loss_text}."))
+    lines.append(words_set_apart_in_text(f"Loss: {loss_text}{_parameters(spec.loss_options, ', with ')}."))
     training = spec.training
     if training.given or training.epochs > 1:
         lines.append(training_convention(training, len(spec.samples), facts.steps))
@@ -34,7 +34,7 @@ def conventions(facts: NetworkFacts, worked: bool = True) -> list[str]:
     if any(layer.kind != "dense" for layer in spec.layers[1:]):
         lines.extend(layer_conventions(facts))
     else:
-        activations = ", ".join(f"{layer.name}: {layer.activation}" for layer in spec.layers[1:])
+        activations = ", ".join(f"{layer.name}: {_activation(layer)}" for layer in spec.layers[1:])
         lines.append(f"Activations: {activations}" + ("" if all(layer.activation == "sigmoid" for layer in spec.layers[1:])
                                                        else " (Mazur's post uses sigmoid everywhere)") + ".")
     layer_kinds = {layer.name: "none" if layer.bias is None else "per-channel" if isinstance(layer.bias, tuple)
@@ -52,8 +52,9 @@ def conventions(facts: NetworkFacts, worked: bool = True) -> list[str]:
     else:  # the layers differ: say which has which
         short = {"shared": "one bias shared by the layer", "per-neuron": "one bias per neuron", "none": "no bias",
                  "per-channel": "one bias per output channel"}
-        lines.append("Biases: " + "; ".join(f"{name}: {short[kind]}" for name, kind in layer_kinds.items())
-                     + f" ({examples}); Mazur's post shares one bias per layer.")
+        lines.append("Biases: " + "; ".join(f"{name}: {short[kind]}{_bias_names(facts, name)}"
+                                            for name, kind in layer_kinds.items())
+                     + "; Mazur's post shares one bias per layer.")
     if any(kind != "none" for kind in kinds):
         lines.append("Biases are updated like the weights (Mazur's post keeps them fixed)." if spec.update_biases
                      else "Biases are not updated, as in Mazur's post"
@@ -83,6 +84,16 @@ def conventions(facts: NetworkFacts, worked: bool = True) -> list[str]:
 POOLING = ("maxpool2d", "avgpool2d")
 
 
+def _bias_names(facts: NetworkFacts, layer_name: str) -> str:
+    """' (b_h1, b_h2)': the bias names of one layer (up to two, then …), '' for none."""
+    index = next(l for l, layer in enumerate(facts.spec.layers) if layer.name == layer_name)
+    bias = facts.parameters.biases[index]
+    found = [] if bias is None else [bias] if isinstance(bias, str) else list(bias)
+    if not found:
+        return ""
+    return " (" + ", ".join(found[:2]) + (", …" if len(found) > 2 else "") + ")"
+
+
 def layer_conventions(facts: NetworkFacts) -> list[str]:
     """What a network of images or sequences assumes (SPEC §8), one sentence a layer and a rule."""
     spec = facts.spec
@@ -98,7 +109,7 @@ def layer_conventions(facts: NetworkFacts) -> list[str]:
             padding = f"padding {layer.padding}" if layer.padding else "no padding"
             described.append(f"{layer.name}: convolution, {layer.shape[0]} kernel{'s' if layer.shape[0] > 1 else ''} of "
                              f"{layer.window[0]} × {layer.window[1]} over {below.channels} channel"
-                             f"{'s' if below.channels > 1 else ''}, stride {layer.stride}, {padding}, {layer.activation}"
+                             f"{'s' if below.channels > 1 else ''}, stride {layer.stride}, {padding}, {_activation(layer)}"
                              f" → {_shape(layer.shape)}")
         elif layer.kind in POOLING:
             assert layer.shape is not None
@@ -106,11 +117,11 @@ def layer_conventions(facts: NetworkFacts) -> list[str]:
                              f"{layer.window[0]} × {layer.window[1]}, stride {layer.stride} → {_shape(layer.shape)}")
         elif layer.kind == "rnn":
             described.append(f"{layer.name}: recurrent (Elman), {layer.size} unit{'s' if layer.size > 1 else ''}, "
-                             f"{layer.activation}, reading its own outputs of the step before")
+                             f"{_activation(layer)}, reading its own outputs of the step before")
         else:
             reads = " flattened in (channel, row, column) order, as PyTorch's flatten" if below.shape is not None \
                 else " at every time step, with the same weights" if spec.sequence else ""
-            described.append(f"{layer.name}: dense, {layer.activation}, reading {below.name}{reads}")
+            described.append(f"{layer.name}: dense, {_activation(layer)}, reading {below.name}{reads}")
     lines = ["Layers: " + "; ".join(described) + "."]
     if any(layer.kind == "conv2d" for layer in spec.layers):
         lines.append("Convolution is cross-correlation, as in PyTorch's conv2d: the kernel slides over the image "
@@ -129,6 +140,18 @@ def layer_conventions(facts: NetworkFacts) -> list[str]:
         lines.append("Backpropagation through time: the backward pass starts at the last step, and a weight's gradient "
                      "is the sum of its contributions at every step.")
     return lines
+
+
+def _activation(layer: Any) -> str:
+    """`elu (alpha = 0.5)`: the activation with the values of its parameters."""
+    return f"{layer.activation}{_parameters(layer.options, ' (', ')')}"
+
+
+def _parameters(options: Any, before: str, after: str = "") -> str:
+    """The spec's keys and values of an operation's parameters, defaults included ('' for none)."""
+    if not options:
+        return ""
+    return before + ", ".join(f"`{key} = {format_number(value)}`" for key, value in options) + after
 
 
 def _shape(shape: tuple[int, int, int]) -> str:

@@ -52,7 +52,7 @@ def descent_conventions(facts: DescentFacts, formatter: Formatter) -> list[str]:
              "backward pass; a\nlocal gradient $\\frac{\\partial q}{\\partial x}$ is how much one node changes with one "
              "of its arguments.",
              optimizer_convention(training.optimizer, training.learning_rate, parameter=r"\theta",
-                                  gradient=f"\\frac{{\\partial {symbol(out)}}}{{\\partial \\theta}}"),
+                                  gradient=f"\\frac{{\\partial {symbol(out)}}}{{\\partial \\theta}}", objective=symbol(out)),
              f"{training.epochs:,} step{'s' if training.epochs != 1 else ''} in all; shown in full: "
              f"step{'s' if len(training.record) != 1 else ''} {', '.join(map(str, training.record)) or 'none'}. "
              f"Values of step $t$ are named `step{{t}}.`, the output after $N$ steps `after{{N}}.{out}`."]

@@ -12,7 +12,7 @@ from .conventions import conventions
 from .figures import NetworkDrawing, network_drawings
 from .formatter import Formatter
 from .optimizer_prose import OPTIMIZER_KINDS, explanation, plain
-from .outline import Outline, paragraph, prose, user_text
+from .outline import Outline, number_runs, paragraph, prose, user_text
 from .prose import before_step, section_intro
 from .recurrent import RecurrentWriter
 from .recurrent import handles as recurrent_handles
@@ -97,7 +97,7 @@ class _StepWriter:
             self._network(section, drawing)
         elif kind == "sample":
             outline.add(Table(tuple(prose(cell) for cell in ("", "value", "role")),
-                              tuple((self._symbol_cell(step), prose(self.formatter.text(step.value)),
+                              tuple((self._symbol_cell(step), number_runs(self.formatter.text(step.value)),
                                      prose(ROLES.get(str(step.context.get("role")), "target")))
                                     for step in section.steps if step.kind in ("given", "initial_state"))))
         elif kind == "losses":
@@ -136,7 +136,7 @@ class _StepWriter:
             self.outline.add(Figure("network", drawing.title, drawing))
         givens = [step for step in section.steps if step.kind == "given"]
         self.outline.add(Table(tuple(prose(cell) for cell in ("parameter", "value", "connects")),
-                               tuple((self._symbol_cell(step), prose(self.formatter.text(self.formatter.shown(step.name))),
+                               tuple((self._symbol_cell(step), number_runs(self.formatter.text(self.formatter.shown(step.name))),
                                       prose(self._describe(step))) for step in givens)
                                + carried_rows(self.trace, section, self.formatter)))
         for step in section.steps:
@@ -197,7 +197,7 @@ def carried_rows(trace: Trace, section: TraceSection, formatter: Formatter) -> t
     for name in section.context.get("carried", ()):
         step, _, bare = name.partition(".")
         buffer, _, parameter = bare.partition("_")   # m_w5: m of w5 (SPEC.md §6)
-        rows.append((prose(f"${formatter.symbol(name)}$"), prose(formatter.text(trace.graph.values[name])),
+        rows.append((prose(f"${formatter.symbol(name)}$"), number_runs(formatter.text(trace.graph.values[name])),
                      prose(f"{buffer} of {parameter} after step {step.removeprefix('step')}, carried over")))
     return tuple(rows)
 
@@ -205,7 +205,7 @@ def carried_rows(trace: Trace, section: TraceSection, formatter: Formatter) -> t
 def parameter_table(rows: list[tuple[str, str, str, str, str]]) -> Table:
     """Each parameter before and after the run."""
     return Table(tuple(prose(cell) for cell in ("parameter", "connects", "before", "after")),
-                 tuple((prose(f"${symbol}$"), prose(path), prose(before), prose(after))
+                 tuple((prose(f"${symbol}$"), prose(path), number_runs(before), number_runs(after))
                        for _, symbol, path, before, after in rows))
 
 

@@ -34,8 +34,9 @@ def hyperparameters(settings: OptimizerSettings) -> str:
 
 
 def optimizer_convention(settings: OptimizerSettings, learning_rate: float, parameter: str = "w",
-                         gradient: str = r"\frac{\partial E_{\mathrm{total}}}{\partial w}") -> str:
-    """The learning-rate line of the conventions, with the optimizer and weight decay."""
+                         gradient: str = r"\frac{\partial E_{\mathrm{total}}}{\partial w}", objective: str | None = None) -> str:
+    """The learning-rate line of the conventions, with the optimizer and weight decay.
+    `objective`: what a graph's descent minimizes (its output's symbol); None for a network (E_total)."""
     eta = f"Learning rate: $\\eta = {format_number(learning_rate)}$"
     if plain(settings):
         return f"{eta}; every update is ${parameter}^{{+}} = {parameter} - \\eta \\cdot {gradient}$."
@@ -46,14 +47,15 @@ def optimizer_convention(settings: OptimizerSettings, learning_rate: float, para
             + ("; Mazur's post uses plain gradient descent." if parameter == "w" else "."))
     decay = settings.weight_decay
     if decay:
-        where = "biases never decay" if parameter == "w" else "every parameter decays"
+        where = "biases never decay" if objective is None else "every parameter decays"
         if record.decoupled_decay:
-            line += (f" Weight decay $\\lambda = {format_number(decay)}$, decoupled (AdamW): each weight first shrinks "
-                     f"by $1 - \\eta\\lambda$; {where}.")
+            line += (f" Weight decay $\\lambda = {format_number(decay)}$, decoupled (AdamW): each "
+                     f"{'weight' if objective is None else 'parameter'} first shrinks by $1 - \\eta\\lambda$; {where}.")
         else:
+            regularized = (r"E_{\mathrm{reg}} = E_{\mathrm{total}}" if objective is None else objective) \
+                + f" + \\frac{{\\lambda}}{{2}} \\sum {parameter}^2"
             line += (f" Weight decay $\\lambda = {format_number(decay)}$: $\\lambda {parameter}$ is added to each "
-                     f"gradient ({where}), the gradient of $E_{{\\mathrm{{reg}}}} = E_{{\\mathrm{{total}}}} + "
-                     f"\\frac{{\\lambda}}{{2}} \\sum {parameter}^2$.")
+                     f"gradient ({where}), the gradient of ${regularized}$.")
     return line
 
 

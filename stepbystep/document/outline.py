@@ -37,6 +37,12 @@ def prose(text: str) -> Runs:
     return tuple(runs)
 
 
+def number_runs(text: str) -> Runs:
+    """A number as format_number printed it, as runs: one text run (it holds
+    no markup, and is new in every document: not worth keeping in prose())."""
+    return (Text(text),)
+
+
 def paragraph(text: str) -> Paragraph:
     return Paragraph(prose(text))
 

@@ -35,7 +35,7 @@ def section_intro(section: Section, facts: NetworkFacts, example: Equation | Non
         return [paragraph("With the updated weights we run the forward pass once more and see whether the error went down.")]
     if section.kind == "forward" and c.get("first"):
         return [paragraph("We feed the inputs forward, one layer at a time. A neuron's net input is the weighted sum of "
-                          "the outputs\nof the layer below plus its bias (times 1); its output is the net input squashed "
+                          f"the outputs\nof the layer below{_bias_clause(facts)}; its output is the net input squashed "
                           "by the layer's activation function.")]
     if section.kind == "error" and not c.get("after"):
         return [paragraph(loss_prose(c["loss"]).error)]
@@ -60,6 +60,16 @@ def section_intro(section: Section, facts: NetworkFacts, example: Equation | Non
                           "respect to each\nof them: the sum over the first layer's neurons of delta times weight "
                           "(the original weights).")]
     return []
+
+
+def _bias_clause(facts: NetworkFacts) -> str:
+    """'plus its bias (times 1)' where every layer has one, and only then."""
+    without = [layer.name for layer in facts.spec.layers[1:] if layer.bias is None and layer.activation is not None]
+    if not without:
+        return " plus its bias (times 1)"
+    if len(without) == len([layer for layer in facts.spec.layers[1:] if layer.activation is not None]):
+        return " (this network has no biases)"
+    return f" plus its bias (times 1), where its layer has one ({', '.join(without)} {'has' if len(without) == 1 else 'have'} none)"
 
 
 def example_neuron(section: Section) -> str:

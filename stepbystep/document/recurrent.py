@@ -78,10 +78,11 @@ class RecurrentWriter:
     def forward_intro(self, after: bool) -> str:
         if after:
             return "With the updated weights we run the sequence through once more and see whether the error went down."
+        biased = any(layer.bias is not None for layer in self.facts.spec.layers if layer.kind == "rnn")
         return ("We feed the sequence in one time step at a time. At every step a recurrent unit's net input is the "
                 "weighted sum of this step's inputs, plus the weighted outputs of its own layer at the step before "
-                "(at the first step: the initial state), plus its bias; the layers after it act at every step with "
-                "the same weights.")
+                f"(at the first step: the initial state){', plus its bias' if biased else ''}; the layers after it "
+                "act at every step with the same weights.")
 
     def backward_intro(self, time: int, steps: int, last: bool) -> str:
         if last:

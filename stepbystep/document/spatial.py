@@ -103,7 +103,8 @@ class SpatialWriter:
             self.outline.add(paragraph(
                 f"The convolution slides each {layer.window[0]}×{layer.window[1]} kernel over {below.name} (stride "
                 f"{layer.stride}, {padding}). At each position the net input is the sum of every kernel weight times "
-                "the input under it, over all input channels, plus the channel's bias times 1 — a cross-correlation, "
+                "the input under it, over all input channels"
+                + (", plus the channel's bias times 1" if layer.bias is not None else "") + " — a cross-correlation, "
                 "as PyTorch's conv2d computes it: the kernel is not flipped. The output squashes the net input with "
                 f"the layer's activation, {layer.activation}."))
         if "conv_forward" not in self.drawn:

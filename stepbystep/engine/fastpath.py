@@ -35,8 +35,9 @@ from .graph import (
     Pow,
     Ref,
     Sub,
+    hand_divide,
 )
-from .fastpath_update import CompiledOptimizer
+from .fastpath_update import CompiledOptimizer, HandDivision
 from .ops import FUNCTIONS
 
 if TYPE_CHECKING:
@@ -279,6 +280,7 @@ def compile_sample(template: SampleTemplate, round_to: int | None, loss_only: bo
     wanted = [template.loss] + ([] if loss_only else list(template.gradients))
     needed = _needed(graph, wanted)
     variables: dict[str, str] = {}
+    hand = None if round_to is None else HandDivision(round_to, lambda name: graph.nodes[name].expr is not None)
     lines = ["def sample(P, X, T):"]
     sources = [(template.parameters, "P"), (template.inputs, "X"), (template.targets, "T")]
     for names, holder in sources:
@@ -293,7 +295,7 @@ def compile_sample(template: SampleTemplate, round_to: int | None, loss_only: bo
             variables[name] = variables[node.expr.name]   # a copy: no code
             continue
         variables[name] = f"v{len(variables)}"
-        source = _python(node.expr, variables)
+        source = _python(node.expr, variables, hand)
         if round_to is not None:
             source = f"round({source}, {round_to}) + 0.0"
         lines.append(f"    {variables[name]} = {source}")
@@ -328,42 +330,46 @@ def _needed(graph: Graph, wanted: list[str]) -> set[str]:
     return needed
 
 
-def _python(expr: Expr, variables: dict[str, str]) -> str:
+def _python(expr: Expr, variables: dict[str, str], hand: HandDivision | None = None) -> str:
     """The expression as Python source doing the same float operations in the
-    same order as Expr.evaluate (graph.py)."""
+    same order as Expr.evaluate (graph.py); in hand-calculation mode (`hand`)
+    a divisor that reads computed values is checked as Graph checks it."""
     if isinstance(expr, Ref):
         return variables[expr.name]
     if isinstance(expr, Num):
         return f"({float(expr.value)!r})"
     if isinstance(expr, Add):
-        terms = [_python(term, variables) for term in expr.terms]
+        terms = [_python(term, variables, hand) for term in expr.terms]
         if len(terms) == 1:
             return f"fsum(({terms[0]},))"
         if len(terms) == 2:   # one IEEE addition is already the correctly rounded sum fsum gives
             return f"({terms[0]} + {terms[1]})"
         return "fsum((" + ", ".join(terms) + "))"
     if isinstance(expr, Sub):
-        return f"({_python(expr.left, variables)} - {_python(expr.right, variables)})"
+        return f"({_python(expr.left, variables, hand)} - {_python(expr.right, variables, hand)})"
     if isinstance(expr, Mul):
         # x * 1.0 is x exactly (also -0.0 and inf): the bias's "b * 1" costs nothing
         factors = [factor for factor in expr.factors if not (isinstance(factor, Num) and factor.value == 1.0)]
         factors = factors or [Num(1.0)]
-        return "(" + " * ".join(_python(factor, variables) for factor in factors) + ")"
+        return "(" + " * ".join(_python(factor, variables, hand) for factor in factors) + ")"
     if isinstance(expr, Div):
-        return f"({_python(expr.numerator, variables)} / {_python(expr.denominator, variables)})"
+        numerator, denominator = _python(expr.numerator, variables, hand), _python(expr.denominator, variables, hand)
+        if hand is not None and any(hand.computed(name) for name in expr.denominator.names):
+            return f"_hand_divide({numerator}, {denominator}, {hand.decimals})"
+        return f"({numerator} / {denominator})"
     if isinstance(expr, Neg):
-        return f"(-{_python(expr.arg, variables)})"
+        return f"(-{_python(expr.arg, variables, hand)})"
     if isinstance(expr, Pow):
-        return f"({_python(expr.base, variables)} ** {_python(expr.exponent, variables)})"
+        return f"({_python(expr.base, variables, hand)} ** {_python(expr.exponent, variables, hand)})"
     if isinstance(expr, Call):
-        return _call(expr, variables)
+        return _call(expr, variables, hand)
     raise TypeError(f"no fast path for {type(expr).__name__}")
 
 
-def _call(expr: Call, variables: dict[str, str]) -> str:
+def _call(expr: Call, variables: dict[str, str], hand: HandDivision | None) -> str:
     """The function record's own Python form where it has one (inlined, the same
     float operations as its `evaluate`), else a call of `evaluate` itself."""
-    args = [_python(arg, variables) for arg in expr.args]
+    args = [_python(arg, variables, hand) for arg in expr.args]
     record = expr.record
     simple = isinstance(expr.args[0], Ref)  # inlined forms read their argument more than once
     if record.python is not None:
@@ -378,6 +384,6 @@ def _call(expr: Call, variables: dict[str, str]) -> str:
 def _namespace() -> dict[str, Any]:
     """What compiled code may call: math's exp and tanh, fsum, and every
     function's `evaluate` as `_<name>`."""
-    namespace: dict[str, Any] = {"fsum": math.fsum, "exp": math.exp, "tanh": math.tanh}
+    namespace: dict[str, Any] = {"fsum": math.fsum, "exp": math.exp, "tanh": math.tanh, "_hand_divide": hand_divide}
     namespace.update({f"_{record.name}": record.evaluate for record in FUNCTIONS})
     return namespace

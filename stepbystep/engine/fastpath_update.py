@@ -11,12 +11,28 @@ the values dict under their bare names (`m_w5`), as the trace names them.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from .graph import Ref
 from .update import UPDATED, UpdateRule, node_name
 
 Step = Callable[..., tuple[list[float], list[float]]]
+
+
+@dataclass(frozen=True)
+class HandDivision:
+    """Hand-calculation mode in compiled code: a division whose divisor reads a
+    computed (rounded) variable is written as `_hand_divide(a, b, decimals)`,
+    which refuses a divisor that is 0 at those decimals, as Graph does."""
+
+    decimals: int
+    computed: Callable[[str], bool]   # does this variable hold a computed, rounded value?
+
+
+def _own_or_carried(variable: str) -> bool:
+    """The optimizer's computed variables: its plan's entries (n0_m) and the carried buffers (s0_v)."""
+    return variable[0] in "ns"
 
 
 class _Same(dict):  # type: ignore[type-arg]
@@ -30,10 +46,11 @@ class CompiledOptimizer:
     """`step(params, gradients, state, t)` -> (params after, state after)."""
 
     def __init__(self, rule: UpdateRule, names: Sequence[str], updated: Sequence[bool], round_to: int | None,
-                 python: Callable[[Any, dict[str, str]], str], namespace: dict[str, Any],
+                 python: Callable[..., str], namespace: dict[str, Any],
                  weights: Sequence[bool] | None = None) -> None:
         """`python(expr, variables)` writes an expression as Python source and
-        `namespace` is what that source may call (fastpath.py's, passed in).
+        `namespace` is what that source may call (fastpath.py's, passed in;
+        `python(expr, variables, hand)` checks divisions in hand-calculation mode).
         `weights`: which parameters weight decay applies to (default: the
         network's weights, w1, w2, …; a graph's descent decays every parameter)."""
         self.rule = rule
@@ -68,6 +85,7 @@ class CompiledOptimizer:
         if not first:
             lines.append(f"    {', '.join(self._state_variables('s'))}, = S")
         variables = _Same()
+        hand = None if self.round_to is None else HandDivision(self.round_to, _own_or_carried)
         results = []
         for i, moves in enumerate(self.updated):
             if not moves:
@@ -78,7 +96,7 @@ class CompiledOptimizer:
             plan = self.rule.plan(Ref(f"p{i}"), Ref(f"g{i}"), previous, Ref("t"), decays,
                                   lambda label, i=i: Ref(f"n{i}_{label}"))
             for label, expr in plan:
-                source = self.python(expr, variables)
+                source = self.python(expr, variables, hand)
                 if self.round_to is not None:
                     source = f"round({source}, {self.round_to}) + 0.0"
                 target = f"q{i}" if label == UPDATED else f"n{i}_{label}"

@@ -75,6 +75,18 @@ class Expr:
                     found |= item.names
         return frozenset(found)
 
+    @cached_property
+    def divisions(self) -> tuple["Div", ...]:
+        """Every division inside this expression (hand-calculation mode checks
+        their divisors), built once from its parts' own, as `names`."""
+        found: list[Div] = []
+        for part in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, part.name)
+            for item in value if isinstance(value, tuple) else (value,):
+                if isinstance(item, Expr):
+                    found.extend(item.divisions)
+        return tuple(found)
+
     def latex(self, printer: Printer) -> str:
         raise NotImplementedError
 
@@ -227,6 +239,10 @@ class Div(Expr):
     def evaluate(self, env: Mapping[str, float]) -> float:
         return self.numerator.evaluate(env) / self.denominator.evaluate(env)
 
+    @cached_property
+    def divisions(self) -> tuple["Div", ...]:
+        return (self, *self.numerator.divisions, *self.denominator.divisions)
+
     def refs(self) -> Iterable[str]:
         yield from self.numerator.refs()
         yield from self.denominator.refs()
@@ -375,10 +391,37 @@ class Graph:
         self._add(Node(node.name, node.expr, self._value(node.name, node.expr), node.inputs))
 
     def _value(self, name: str, expr: Expr) -> float:
-        value = evaluate(name, expr, self.values)
+        try:
+            value = evaluate(name, expr, self.values)
+        except GraphError as error:
+            if self.round_to is None:
+                raise
+            raise GraphError(name, f"{error.message} (every value was rounded to {self.round_to} decimals as it "
+                                   "was computed; more decimals may avoid this)") from None
         if self.round_to is not None:
+            if expr.divisions:
+                self._check_hand_divisions(name, expr)
             value = round(value, self.round_to) + 0.0
         return value
+
+    def _check_hand_divisions(self, name: str, expr: Expr) -> None:
+        """Hand-calculation mode: a divisor made of computed values that is 0
+        at the rounding's decimals (Adam's sqrt(vhat) + eps with vhat rounded
+        to 0) cannot be divided by a person; the run says so instead of
+        dividing by eps alone. A given value (a graph's input) is divided by as written."""
+        assert self.round_to is not None
+        for division in expr.divisions:
+            divisor = division.denominator
+            if not any(self.nodes[ref].expr is not None for ref in divisor.names):
+                continue
+            try:
+                hand_divide(division.numerator.evaluate(self.values), divisor.evaluate(self.values), self.round_to)
+            except ZeroDivisionError:
+                zeros = [ref for ref in sorted(divisor.names) if self.values[ref] == 0]
+                rounded = f" ({', '.join(zeros)} rounded to 0)" if zeros else ""
+                raise GraphError(name, f"divides by {divisor.evaluate(self.values):.3g}, which is 0 at "
+                                       f"{self.round_to} decimals{rounded}: rounding every value to {self.round_to} "
+                                       "decimals cannot take this step; round to more decimals") from None
 
     def _add(self, node: Node) -> None:
         if node.name in self.nodes:
@@ -393,6 +436,15 @@ class Graph:
             return node.value
         env = {key: overrides.get(key, self.values[key]) for key in node.inputs}
         return evaluate(name, node.expr, env)
+
+
+def hand_divide(numerator: float, denominator: float, decimals: int) -> float:
+    """numerator / denominator, refused (ZeroDivisionError) where the divisor is
+    0 at `decimals` but the division is not 0 / 0: the compiled fast path's
+    form of Graph's check in hand-calculation mode."""
+    if numerator != 0 and denominator != 0 and round(denominator, decimals) == 0:
+        raise ZeroDivisionError("a divisor that is 0 at the rounding's decimals")
+    return numerator / denominator
 
 
 def evaluate(name: str, expr: Expr, env: Mapping[str, float]) -> float:

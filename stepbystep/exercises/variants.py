@@ -254,7 +254,7 @@ def _layer_of_weight(spec: NetworkSpec) -> dict[str, str]:
 # -- what the exercise asks for ----------------------------------------------------------------
 def asked_names(spec: Spec, rules: Rules) -> tuple[str, ...]:
     """`variants.ask`, checked against the spec's own trace, or the default:
-    the loss, every update of the first step and the loss after training
+    the loss, every update of the first step shown in full and the loss after training
     (a graph: its output and its gradient for every input)."""
     trace = build_trace(spec)
     known = trace.graph.values
@@ -283,7 +283,7 @@ def default_questions(trace: Trace, spec: Spec) -> tuple[str, ...]:
         return tuple(name for name in wanted if name in names) or tuple(names)
     facts = trace.facts
     assert isinstance(facts, NetworkFacts)  # a network spec has network facts
-    prefix = "" if facts.bare else "step1."
+    prefix = "" if facts.bare else f"step{min(spec.training.record)}."   # the first step shown in full
     first_step = [step for step in trace.steps() if step.name.startswith(prefix) and (prefix or "." not in step.name)]
     updates = [step.name for step in first_step if step.kind == "update"]
     # an optimizer's buffers are asked for one weight, the first into the output layer (Mazur's w5)

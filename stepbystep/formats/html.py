@@ -21,6 +21,7 @@ from ..document.blocks import (
     Math,
     Note,
     Paragraph,
+    Runs,
     Section,
     Strong,
     Table,
@@ -71,6 +72,23 @@ class HtmlRenderer(Renderer):
 
     def document(self, document: Document) -> str:
         return "\n".join(self.blocks(document.blocks))
+
+    def inline(self, runs: Runs) -> str:
+        """Runs as HTML, kept by the runs object itself: a document's sentences
+        and symbols are the same objects in every document (prose() keeps
+        them), so a bank of variants renders each once. The entry holds the
+        runs, so an id is never mistaken for another's."""
+        if len(runs) == 1 and type(runs[0]) is Text:   # a cell or a number: nothing worth keeping
+            return self.text(runs[0])
+        key = (id(runs), type(self), self.math_mode)
+        kept = _INLINE.get(key)
+        if kept is not None and kept[0] is runs:
+            return kept[1]
+        text = super().inline(runs)
+        if len(_INLINE) >= 8192:
+            _INLINE.clear()
+        _INLINE[key] = (runs, text)
+        return text
 
     def trusted(self, text: str) -> Any:
         from markupsafe import Markup
@@ -132,6 +150,9 @@ class HtmlRenderer(Renderer):
 
     def code(self, run: Code) -> str:
         return f"<code>{escape(run.text, quote=False)}</code>"
+
+
+_INLINE: dict[tuple[int, type, str], tuple[Runs, str]] = {}
 
 
 @lru_cache(maxsize=16384)
