@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 
-import pytest
 
 from stepbystep.api import build
 from stepbystep.grading.check import CARRIED, CORRECT, WRONG, grader_for

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from conftest import EXAMPLES
