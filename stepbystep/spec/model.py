@@ -6,7 +6,8 @@ person reading it is an instructor fixing a hand-written file, not a
 programmer reading a traceback.
 
 This module holds the records and the limits; reading a file is load.py,
-the field-by-field checks validate.py.
+the field-by-field checks validate.py (with fields.py, validate_training.py and
+validate_layers.py).
 """
 from __future__ import annotations
 

@@ -7,43 +7,30 @@ person reading it is an instructor fixing a hand-written file.
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import Any, Iterable, Mapping
 
 from . import choices
 from .choices import Options, Parameter
 from .descent import descent
-from .optimizers import HYPERPARAMETER_KEYS, optimizer_settings
-from .validate_layers import LayerChecks
+from .fields import join_path, kind
 from .model import (
     ACTIVATIONS,
     HIDDEN_DELTAS,
     LOSSES,
-    MAX_DETAIL_WEIGHTS,
-    MAX_EPOCHS,
-    MAX_FINAL_PASS,
-    MAX_NAME_CHARS,
-    MAX_NOTE_CHARS,
-    MAX_NOTES,
-    MAX_STEPS,
-    MAX_TITLE_CHARS,
     MAX_LAYER_SIZE,
     MAX_LAYERS,
-    MAX_RECORDED_STEPS,
+    MAX_NAME_CHARS,
     MAX_SAMPLES,
-    MAX_TRAINING_WORK,
-    MODES,
     REDUCTIONS,
     GraphSpec,
     Layer,
     NetworkSpec,
     Sample,
     Spec,
-    SpecError,
-    Training,
-    steps_per_epoch,
 )
+from .validate_layers import LayerChecks
+from .validate_training import TrainingChecks
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _RESERVED = {"w", "b", "E", "step", "sample", "after", "target", "net", "out", "delta", "eta"}
@@ -57,80 +44,9 @@ def validate(data: dict[str, Any], source: str) -> Spec:
     return check.network_spec(data)
 
 
-class _Checker(LayerChecks):
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, path: str, message: str) -> SpecError:
-        return SpecError(self.source, path, message)
-
-    # -- primitives -------------------------------------------------------
-    def keys(self, table: dict[str, Any], path: str, known: tuple[str, ...]) -> None:
-        for key in table:
-            if key not in known:
-                hint = ", ".join(known)
-                raise self.fail(_join(path, key), f"unknown key (known keys: {hint})")
-
-    def table(self, value: Any, path: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(path, f"expected a table, got {_kind(value)}")
-        return value
-
-    def number(self, value: Any, path: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(path, f"expected a number, got {_kind(value)}")
-        number = float(value) if not isinstance(value, int) or abs(value) < 2**63 else math.inf
-        if not math.isfinite(number):
-            shown = repr(value) if isinstance(value, float) else "a whole number too large for a float"
-            raise self.fail(path, f"expected a finite number, got {shown}")
-        return number
-
-    def integer(self, value: Any, path: str, low: int, high: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            shown = repr(value) if isinstance(value, float) else _kind(value)
-            raise self.fail(path, f"expected a whole number, got {shown}")
-        if not low <= value <= high:
-            shown = value if abs(value) < 10**15 else "a far larger number" if value > 0 else "a far smaller number"
-            raise self.fail(path, f"expected a whole number from {low} to {high}, got {shown}")
-        return value
-
-    def vector(self, value: Any, path: str, length: int) -> tuple[float, ...]:
-        if not isinstance(value, list):
-            raise self.fail(path, f"expected a list of {_numbers(length)}, got {_kind(value)}")
-        if len(value) != length:
-            raise self.fail(path, f"expected {_numbers(length)}, got {len(value)}")
-        return tuple(self.number(item, f"{path}[{index}]") for index, item in enumerate(value))
-
-    def choice(self, value: Any, path: str, options: tuple[str, ...]) -> str:
-        if not isinstance(value, str) or value not in options:
-            shown = repr(value) if isinstance(value, str) else _kind(value)
-            raise self.fail(path, f"unknown value {shown} (expected one of: {', '.join(options)})")
-        return value
-
-    def boolean(self, value: Any, path: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(path, f"expected true or false, got {_kind(value)}")
-        return value
-
-    def text(self, value: Any, path: str, limit: int | None = None, what: str = "text") -> str:
-        if not isinstance(value, str):
-            raise self.fail(path, f"expected text, got {_kind(value)}")
-        if limit is not None and len(value) > limit:
-            raise self.fail(path, f"{len(value):,} characters; at most {limit:,} (the {what} size limit)")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:  # JSON's "\ud800": no file or page could hold it
-            raise self.fail(path, "contains a lone surrogate code point (\\ud800-\\udfff), which is not text") from None
-        return value
-
-    def title(self, data: dict[str, Any]) -> str | None:
-        return self.text(data["title"], "title", MAX_TITLE_CHARS, "title") if "title" in data else None
-
-    def text_table(self, data: dict[str, Any], key: str) -> dict[str, str]:
-        table = self.table(data.get(key, {}), key)
-        if len(table) > MAX_NOTES:
-            raise self.fail(key, f"{len(table):,} notes; at most {MAX_NOTES:,} (the notes limit)")
-        return {name: self.text(note, _join(key, name), MAX_NOTE_CHARS, "note") for name, note in table.items()}
+class _Checker(TrainingChecks, LayerChecks):
+    """Network and graph specs; the field primitives are fields.py's, the
+    training checks validate_training.py's, the layer kinds' validate_layers.py's."""
 
     # -- networks ---------------------------------------------------------
     def network_spec(self, data: dict[str, Any]) -> NetworkSpec:
@@ -188,7 +104,7 @@ class _Checker(LayerChecks):
 
     def layers(self, value: Any) -> tuple[Layer, ...]:
         if not isinstance(value, list):
-            raise self.fail("layers", f"expected a list of layer tables, got {_kind(value)}")
+            raise self.fail("layers", f"expected a list of layer tables, got {kind(value)}")
         if len(value) < 2:
             raise self.fail("layers", f"expected an input layer and at least one more, got {len(value)} layer(s)")
         if len(value) > MAX_LAYERS:
@@ -274,7 +190,7 @@ class _Checker(LayerChecks):
             raise self.fail(f"{path}.weights", "missing (required: one row of weights per neuron)")
         rows = table["weights"]
         if not isinstance(rows, list) or not rows:
-            raise self.fail(f"{path}.weights", f"expected a list of rows (one per neuron), got {_kind(rows)}")
+            raise self.fail(f"{path}.weights", f"expected a list of rows (one per neuron), got {kind(rows)}")
         if "size" in table:
             size = self.integer(table["size"], f"{path}.size", 1, MAX_LAYER_SIZE)
             if len(rows) != size:
@@ -301,7 +217,7 @@ class _Checker(LayerChecks):
         for key in _parameter_keys(catalogue.values()):
             if key not in table:
                 continue
-            where = _join(path, key)
+            where = join_path(path, key)
             if key not in own:
                 takers = [choice.name for choice in catalogue.values() if key in _parameter_keys([choice])]
                 raise self.fail(where, f"only {' and '.join(takers)} take{'s' if len(takers) == 1 else ''} "
@@ -317,7 +233,7 @@ class _Checker(LayerChecks):
 
     def samples(self, value: Any, layers: tuple[Layer, ...]) -> tuple[Sample, ...]:
         if not isinstance(value, list) or not value:
-            raise self.fail("samples", f"expected a list of at least one sample, got {_kind(value) if not isinstance(value, list) else 'an empty list'}")
+            raise self.fail("samples", f"expected a list of at least one sample, got {kind(value) if not isinstance(value, list) else 'an empty list'}")
         if len(value) > MAX_SAMPLES:
             raise self.fail("samples", f"at most {MAX_SAMPLES} samples are supported, got {len(value)}")
         samples: list[Sample] = []
@@ -355,79 +271,6 @@ class _Checker(LayerChecks):
                 if found is not None:
                     target, message = found
                     raise self.fail(f"samples[{index}].{where}" + ("" if target is None else f"[{target}]"), message)
-
-    def training(self, value: Any, sample_count: int) -> Training:
-        if value is None:
-            return Training()
-        table = self.table(value, "training")
-        self.keys(table, "training", ("mode", "batch_size", "epochs", "record", "shuffle_seed", "optimizer",
-                                      "compare") + HYPERPARAMETER_KEYS)
-        mode = self.choice(table.get("mode", "batch"), "training.mode", MODES)
-        batch_size = None
-        if mode == "minibatch":
-            if "batch_size" not in table:
-                raise self.fail("training.batch_size", "missing (required for minibatch)")
-            batch_size = self.integer(table["batch_size"], "training.batch_size", 1, MAX_SAMPLES)
-        elif "batch_size" in table:
-            raise self.fail("training.batch_size", f"only minibatch mode takes a batch_size (mode is {mode})")
-        epochs = self.integer(table.get("epochs", 1), "training.epochs", 1, MAX_EPOCHS)
-        steps = epochs * steps_per_epoch(mode, batch_size, sample_count)
-        raw_record = table.get("record", [1])
-        if not isinstance(raw_record, list):
-            raise self.fail("training.record", f"expected a list of step numbers, got {_kind(raw_record)}")
-        if len(raw_record) > MAX_RECORDED_STEPS:
-            raise self.fail("training.record", f"at most {MAX_RECORDED_STEPS} steps can be shown in full, got {len(raw_record)}")
-        record = tuple(self.integer(step, f"training.record[{index}]", 1, steps) for index, step in enumerate(raw_record))
-        if len(set(record)) != len(record):
-            raise self.fail("training.record", "a step is listed twice")
-        seed = None
-        if "shuffle_seed" in table:
-            if mode != "minibatch":
-                raise self.fail("training.shuffle_seed", f"only minibatch mode shuffles (mode is {mode})")
-            seed = self.integer(table["shuffle_seed"], "training.shuffle_seed", 0, 2**32 - 1)
-        return Training(mode, batch_size, epochs, tuple(sorted(record)), seed, True,
-                        optimizer_settings(self, table, "training"))
-
-    def updates_limit(self, data: dict[str, Any]) -> None:
-        """The number of updates, from the raw table, before 100,000 samples are
-        checked one by one: a run that is too long is refused at once.
-        (Malformed fields are left to the checks that follow.)"""
-        samples, training = data.get("samples"), data.get("training")
-        if not isinstance(samples, list) or not isinstance(training, dict):
-            return
-        mode, epochs, size = training.get("mode", "batch"), training.get("epochs", 1), training.get("batch_size")
-        if mode not in MODES or not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
-            return
-        if mode == "minibatch" and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
-            return
-        self.updates(epochs, steps_per_epoch(mode, size if mode == "minibatch" else None, max(1, len(samples))))
-
-    def updates(self, epochs: int, per_epoch: int) -> None:
-        if epochs * per_epoch > MAX_STEPS:
-            shown = f"{epochs:,}" if epochs < 10**15 else "far too many"
-            raise self.fail("training.epochs", f"{shown} epochs x {per_epoch:,} updates an epoch = "
-                                               f"{epochs * per_epoch:,} updates; at most {MAX_STEPS:,} "
-                                               "(the updates limit: every update has its after{N}.E_total)")
-
-    def limits(self, spec: NetworkSpec) -> None:
-        weights = spec.weight_count
-        training = spec.training
-        per_step = spec.samples_per_step
-        detail = weights * per_step * len(training.record)
-        if detail > MAX_DETAIL_WEIGHTS:
-            raise self.fail("layers", f"{weights} weights x {per_step} sample(s) x {len(training.record)} recorded step(s) "
-                                      f"= {detail} is above the full-detail limit of {MAX_DETAIL_WEIGHTS}; "
-                                      + _detail_advice(len(training.record), per_step))
-        self.updates(training.epochs, steps_per_epoch(training.mode, training.batch_size, len(spec.samples)))
-        final = weights * len(spec.samples)
-        if final > MAX_FINAL_PASS:
-            raise self.fail("samples", f"{weights:,} weights x {len(spec.samples):,} samples = {final:,}; at most "
-                                       f"{MAX_FINAL_PASS:,} (the final-pass limit: the answer key names every value "
-                                       "of the forward pass over every sample after the last update)")
-        work = weights * len(spec.samples) * training.epochs
-        if work > MAX_TRAINING_WORK:
-            raise self.fail("training.epochs", f"{weights} weights x {len(spec.samples)} samples x {training.epochs} epochs "
-                                               f"is above the limit of {MAX_TRAINING_WORK}")
 
     # -- computation graphs ------------------------------------------------
     def graph_spec(self, data: dict[str, Any]) -> GraphSpec:
@@ -481,35 +324,3 @@ def _default_layer_names(count: int) -> list[str]:
     hidden = count - 2
     middle = ["h"] if hidden == 1 else [f"h{index + 1}" for index in range(hidden)]
     return ["i", *middle, "o"]
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _numbers(count: int) -> str:
-    return f"{count} number" + ("" if count == 1 else "s")
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return f"text {value[:40]!r}"
-    if isinstance(value, list):
-        return "a list" if value else "an empty list"
-    if isinstance(value, dict):
-        return "a table"
-    if value is None:
-        return "nothing (null)"
-    return type(value).__name__
-
-
-def _detail_advice(recorded: int, per_step: int) -> str:
-    """Only the ways out that apply (with one recorded step, 'record fewer steps' is no help)."""
-    ways = (["record fewer steps"] if recorded > 1 else []) \
-        + (["use smaller batches (training.mode = \"minibatch\")"] if per_step > 1 else []) \
-        + ["use a smaller network"]
-    return ", ".join(ways[:-1]) + (" or " if len(ways) > 1 else "") + ways[-1]

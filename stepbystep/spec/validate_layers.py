@@ -1,6 +1,6 @@
 """Checking the layers of SPEC §8: images, convolution, pooling, recurrence, sequences.
 
-A mixin of validate._Checker (its primitives `fail`, `keys`, `integer`,
+A mixin of validate._Checker (its primitives, fields.py: `fail`, `keys`, `integer`,
 `number`, `vector`…), apart because the dense network's checks are most
 readers' concern and these are many. Every refusal names its field:
 `layers[1].kernels[0][0][1]: expected 2 numbers, got 3`,

@@ -8,7 +8,7 @@
 - rnn.py      rnn; sequence.py: a sequence network unrolled in time (forward, BPTT)
 
 Adding a kind: its name and keys in spec/choices.py (LAYER_KINDS) and its
-checks in spec/validate.py; a module here writing its forward and backward
+checks in spec/validate_layers.py; a module here writing its forward and backward
 nodes, adding one LayerRecord with LAYERS.add(...), imported below.
 """
 from . import conv, dense, pool, rnn  # noqa: F401  (fill the layer registry)
