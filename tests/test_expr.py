@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from stepbystep import api
-from stepbystep.engine.graph import Call, GraphError, Num, Ref
+from stepbystep.engine.expressions import Call, Num, Ref
+from stepbystep.engine.graph import GraphError
 from stepbystep.spec.load import parse_spec
 from stepbystep.spec.model import SpecError
 

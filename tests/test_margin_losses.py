@@ -19,7 +19,7 @@ import pytest
 from conftest import EXAMPLES
 
 import stepbystep
-from stepbystep.engine.graph import Ref
+from stepbystep.engine.expressions import Ref
 from stepbystep.engine.ops import LOSSES
 from stepbystep.spec.load import parse_spec
 from stepbystep.spec.model import SpecError

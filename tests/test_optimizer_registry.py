@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from stepbystep.engine.fastpath import compile_optimizer
-from stepbystep.engine.graph import Graph, Ref
+from stepbystep.engine.expressions import Ref
+from stepbystep.engine.graph import Graph
 from stepbystep.engine.ops import OPTIMIZERS, UnknownOperation
 from stepbystep.engine.update import UPDATED, UpdateRule
 from stepbystep.spec import optimizers as choices

@@ -19,7 +19,7 @@ import oracles
 import pytest
 
 from stepbystep.engine.fastpath import compile_expression
-from stepbystep.engine.graph import Call, Mul, Num, Printer, Ref
+from stepbystep.engine.expressions import Call, Mul, Num, Printer, Ref
 from stepbystep.engine.ops import ACTIVATIONS, FUNCTIONS, LOSSES, UnknownOperation
 from stepbystep.spec import choices
 

@@ -11,7 +11,7 @@ import pytest
 
 from stepbystep.document.formatter import _numbers_visible_length, _visible_length
 from stepbystep.engine.build import build_trace
-from stepbystep.engine.graph import Expr, Printer, Ref, unique
+from stepbystep.engine.expressions import Expr, Printer, Ref, unique
 from stepbystep.numbers import format_number, number_latex, text_as_latex
 from stepbystep.spec.load import load_spec
 

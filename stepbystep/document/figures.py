@@ -13,7 +13,7 @@ from typing import Mapping, Union
 
 from ..engine.autodiff import tangent_name
 from ..engine.facts import GraphFacts, NetworkFacts
-from ..engine.graph import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Ref, Sub
+from ..engine.expressions import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Ref, Sub
 from ..engine.trace import Trace
 from ..numbers import format_number
 from ..spec import names

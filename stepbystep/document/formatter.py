@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from ..engine.autodiff import TANGENT_PREFIX
 from ..engine.facts import NetworkFacts
-from ..engine.graph import Expr, Printer
+from ..engine.expressions import Expr, Printer
 from ..engine.ops import ACTIVATIONS
 from ..engine.trace import Step, Trace
 from ..numbers import DEFAULT_PRECISION, format_number, number_latex, text_as_latex

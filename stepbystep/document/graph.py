@@ -4,7 +4,8 @@ forward-mode tangents), the gradients, and optionally a gradient check."""
 from __future__ import annotations
 
 from ..engine.facts import GraphFacts
-from ..engine.graph import Call, Expr, GraphError, Num
+from ..engine.expressions import Call, Expr, Num
+from ..engine.graph import GraphError
 from ..engine.ops import ACTIVATIONS, FUNCTIONS
 from ..engine.trace import Section as TraceSection
 from ..engine.trace import Step, Trace

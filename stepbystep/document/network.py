@@ -215,7 +215,6 @@ def parameter_rows(trace: Trace, formatter: Formatter) -> list[tuple[str, str, s
     facts = trace.facts
     assert isinstance(facts, NetworkFacts)
     spec, names = facts.spec, facts.parameters
-    values = trace.graph.values
     rows = []
 
     def row(name: str, path: str) -> tuple[str, str, str, str, str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..engine.graph import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Ref, Sub
+from ..engine.expressions import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Ref, Sub
 from ..engine.trace import Trace
 
 ULPS = 16

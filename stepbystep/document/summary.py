@@ -13,7 +13,7 @@ import math
 from typing import TYPE_CHECKING
 
 from ..engine.facts import NetworkFacts
-from ..engine.graph import Ref
+from ..engine.expressions import Ref
 from ..engine.ops import ACTIVATIONS
 from ..numbers import format_number
 from ..spec import names

@@ -1,6 +1,6 @@
 """Derivatives on the named graph: symbolic rules, reverse and forward mode.
 
-graph.py holds the values (expressions and nodes); this module turns a graph
+graph.py holds the values (nodes of expressions.py's expressions); this module turns a graph
 into the plan of its derivative pass. Kept apart because only computation-
 graph walkthroughs (expr.py) and their renderers need it: the dense
 networks (nn.py) write their chain-rule factors out by hand, as Mazur does.
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ..spec import names
-from .graph import Add, Call, Div, Expr, Graph, Mul, Neg, Num, Pow, Ref, Sub, sum_of
+from .expressions import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Ref, Sub, sum_of
+from .graph import Graph
 
 ZERO, ONE = Num(0.0), Num(1.0)
 

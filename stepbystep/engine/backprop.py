@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from ..spec import names
 from ..spec.model import Layer, NetworkSpec
-from .graph import Add, Div, Expr, Mul, Num, Ref, Sub, sum_of
+from .expressions import Add, Div, Expr, Mul, Num, Ref, Sub, sum_of
 from .layers import sequence
 from .layers.record import SamplePass
 from .ops import LAYERS, LOSSES

@@ -22,7 +22,8 @@ from ..spec import names
 from ..spec.model import GraphSpec
 from .autodiff import Planned, reverse_mode
 from .facts import DescentFacts, frozen_mapping
-from .graph import Expr, Graph, GraphError, Ref
+from .expressions import Expr, Ref
+from .graph import Graph, GraphError
 from .parameters import NO_MISTAKES, Mistakes
 from .trace import Trace, TraceBuilder
 from .update import UpdateRule, node_name

@@ -19,21 +19,8 @@ from typing import Any, Iterator
 from ..spec.model import GraphSpec, SpecError
 from ..spec import names
 from .autodiff import Planned, forward_mode, reverse_mode, tangent_name
-from .graph import (
-    Add,
-    Call,
-    Div,
-    Expr,
-    Graph,
-    GraphError,
-    Mul,
-    Neg,
-    Num,
-    Pow,
-    Ref,
-    Sub,
-    evaluate,
-)
+from .expressions import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Ref, Sub
+from .graph import Graph, GraphError, evaluate
 from .facts import GradientCheck, GraphFacts
 from .ops import FUNCTIONS as GRAPH_FUNCTIONS
 from .trace import Trace, TraceBuilder

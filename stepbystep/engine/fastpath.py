@@ -23,20 +23,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
-from .graph import (
-    Add,
-    Call,
-    Div,
-    Expr,
-    Graph,
-    Mul,
-    Neg,
-    Num,
-    Pow,
-    Ref,
-    Sub,
-    hand_divide,
-)
+from .expressions import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Ref, Sub
+from .graph import Graph, hand_divide
 from .fastpath_update import CompiledOptimizer, HandDivision
 from .ops import FUNCTIONS
 
@@ -332,7 +320,7 @@ def _needed(graph: Graph, wanted: list[str]) -> set[str]:
 
 def _python(expr: Expr, variables: dict[str, str], hand: HandDivision | None = None) -> str:
     """The expression as Python source doing the same float operations in the
-    same order as Expr.evaluate (graph.py); in hand-calculation mode (`hand`)
+    same order as Expr.evaluate (expressions.py); in hand-calculation mode (`hand`)
     a divisor that reads computed values is checked as Graph checks it."""
     if isinstance(expr, Ref):
         return variables[expr.name]

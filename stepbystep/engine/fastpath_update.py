@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from .graph import Ref
+from .expressions import Ref
 from .update import UPDATED, UpdateRule, node_name
 
 Step = Callable[..., tuple[list[float], list[float]]]

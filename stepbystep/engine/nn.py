@@ -16,7 +16,8 @@ from ..spec import names
 from ..spec.model import MAX_DETAIL_WEIGHTS, NetworkSpec, steps_per_epoch
 from .backprop import StepBuilder, updates_text
 from .facts import ExactRun, NetworkFacts, frozen_mapping
-from .graph import Graph, GraphError, Ref
+from .expressions import Ref
+from .graph import Graph, GraphError
 from .ops import LOSSES
 from .parameters import NO_MISTAKES, Mistakes, initial_values, parameter_names
 from .trace import Trace, TraceBuilder

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from .facts import Facts
-from .graph import Expr, Graph, Node, Ref
+from .expressions import Expr, Ref
+from .graph import Graph, Node
 
 
 @dataclass(frozen=True)

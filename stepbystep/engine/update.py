@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from ..spec.optimizers import OptimizerSettings
-from .graph import Add, Expr, Mul, Num, Pow, Ref, Sub, sum_of
+from .expressions import Add, Expr, Mul, Num, Pow, Ref, Sub, sum_of
 from .ops import OPTIMIZERS, OptimizerRecord, UpdateInputs
 
 if TYPE_CHECKING:

@@ -81,7 +81,7 @@ class TypstRenderer(Renderer):
         items = []
         for item in block.items:
             nested = self.join(self.blocks(item.blocks))
-            items.append(f"- {self.inline(item.runs)}" + (f"\n\n  " + nested.replace("\n", "\n  ") if nested else ""))
+            items.append(f"- {self.inline(item.runs)}" + ("\n\n  " + nested.replace("\n", "\n  ") if nested else ""))
         return "\n".join(items)
 
     def text(self, run: Text) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Iterable, Mapping
 
-from ..engine.graph import Add, Div, Expr, Graph, Mul, Neg, Num, Pow, Ref, Sub
+from ..engine.expressions import Add, Div, Expr, Mul, Neg, Num, Pow, Ref, Sub
+from ..engine.graph import Graph
 
 MASK_LIMIT = 5000  # above this many nodes, ancestor bitsets would cost too much memory
 Evaluator = Callable[[Mapping[str, float]], float]

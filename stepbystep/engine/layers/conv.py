@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ...spec import names
 from ...spec.choices import LAYER_KINDS
-from ..graph import Add, Expr, Mul, Num, Ref, sum_of
+from ..expressions import Add, Expr, Mul, Num, Ref, sum_of
 from ..ops.registry import LAYERS
 from .neurons import UnitNames, activation, activation_gradients, delta
 from .record import GradientSource, LayerRecord, SamplePass

@@ -9,7 +9,7 @@ Moved here unchanged from backprop.py when layer kinds became records.
 """
 from __future__ import annotations
 
-from ..graph import Add, Expr, Mul, Num, Ref, sum_of
+from ..expressions import Add, Expr, Mul, Num, Ref, sum_of
 from ..ops.registry import LAYERS
 from ...spec import names
 from ...spec.choices import LAYER_KINDS

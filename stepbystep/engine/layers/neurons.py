@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ...spec import names
 from ...spec.model import Layer
-from ..graph import Add, Expr, Mul, Num, Ref
+from ..expressions import Add, Expr, Mul, Num, Ref
 from ..ops.registry import ACTIVATIONS
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ...spec import names
 from ...spec.choices import LAYER_KINDS
 from ...spec.model import Layer
-from ..graph import Add, Call, Div, Expr, Mul, Num, Ref, sum_of
+from ..expressions import Add, Call, Div, Expr, Mul, Num, Ref, sum_of
 from ..ops.registry import LAYERS
 from .record import GradientSource, LayerRecord, SamplePass
 from .windows import windows

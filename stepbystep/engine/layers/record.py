@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from ...spec import names
 from ...spec.choices import LayerChoice
-from ..graph import Expr, Ref
+from ..expressions import Expr, Ref
 from ..trace import TraceBuilder
 
 if TYPE_CHECKING:

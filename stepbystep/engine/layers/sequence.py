@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ...spec import names
 from ...spec.model import Sample
-from ..graph import Add, Expr, Mul, Num, Ref, sum_of
+from ..expressions import Add, Expr, Mul, Num, Ref, sum_of
 from .neurons import UnitNames, activation, activation_gradients, delta, is_elementwise
 from .record import SamplePass
 

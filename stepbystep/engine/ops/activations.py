@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from ...spec import choices
 from ...spec.choices import ActivationChoice
-from ..graph import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Sub
+from ..expressions import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Sub
 from .registry import ACTIVATIONS
 
 ONE = Num(1.0)

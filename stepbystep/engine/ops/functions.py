@@ -1,4 +1,4 @@
-"""Graph functions: what a Call node (graph.py) computes, prints and differentiates.
+"""Graph functions: what a Call node (expressions.py) computes, prints and differentiates.
 
 One record per function a graph node may call: the computation-graph specs'
 functions (exp, log, tanh, sigmoid, relu, abs, max, min), the activations'
@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from ..graph import _ATOM, _PRODUCT, Add, Call, Div, Expr, Mul, Num, Pow, Printer, Sub
+from ..expressions import _ATOM, _PRODUCT, Add, Call, Div, Expr, Mul, Num, Pow, Printer, Sub
 from .registry import FUNCTIONS
 
 ONE = Num(1.0)

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from ...spec import choices
 from ...spec.choices import LossChoice
-from ..graph import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Sub, sum_of
+from ..expressions import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Sub, sum_of
 from .registry import LOSSES
 
 ONE, TWO = Num(1.0), Num(2.0)

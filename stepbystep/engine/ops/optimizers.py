@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 from ...spec import optimizers as choices
 from ...spec.optimizers import OptimizerChoice
-from ..graph import Add, Call, Div, Expr, Mul, Num, Pow, Sub
+from ..expressions import Add, Call, Div, Expr, Mul, Num, Pow, Sub
 from .registry import OPTIMIZERS
 
 ONE, TWO = Num(1.0), Num(2.0)

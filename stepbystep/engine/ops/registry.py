@@ -1,8 +1,8 @@
 """The registries: one per family of operations, each a name -> frozen record map.
 
 The instances live here, in a module that imports nothing of the engine,
-because graph.py's Call must find a function's record while the records'
-derivatives are themselves graph expressions (functions.py imports graph.py).
+because expressions.py's Call must find a function's record while the records'
+derivatives are themselves graph expressions (functions.py imports expressions.py).
 Each family module (functions.py, activations.py, losses.py, …) defines its
 record class and adds its records to its registry; engine/ops/__init__.py
 imports every family, and engine/__init__.py imports ops, so the registries
@@ -67,7 +67,7 @@ class Registry(Generic[R]):
 
 
 # The record classes are named, not imported (even for type checkers): an
-# import would close the cycle graph.py -> registry -> functions -> graph.py.
+# import would close the cycle expressions.py -> registry -> functions -> expressions.py.
 FUNCTIONS: Registry["FunctionRecord"] = Registry("graph function")
 ACTIVATIONS: Registry["ActivationRecord"] = Registry("activation")
 LOSSES: Registry["LossRecord"] = Registry("loss")
