@@ -1,0 +1,107 @@
+"""The bundled optimizer examples against oracles written here.
+
+`examples/mazur-adam.toml`: Mazur's network with Adam. Step 1's gradient of
+w5 is the post's published 0.082167041; Adam's first step moves every weight
+by the learning rate (m̂ = g, v̂ = g², so η·g/(|g| + ε)); 200 steps equal a
+plain-Python Adam over the network's own forward and backward pass (written
+out below, Mazur's formulas) and, where installed, torch.optim.Adam.
+`examples/descent-adam.toml`: f(θ) = θ² from 5, the textbook first Adam step
+5 → 4.9, and 60 steps of the same hand-written Adam on the derivative 2θ.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+from conftest import EXAMPLES
+
+import stepbystep
+
+MAZUR_DW5 = 0.082167041          # ../shared/mazur-2015.md: dE_total/dw5
+
+
+def adam(parameters: list[float], gradient, steps: int, lr: float,
+         beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> list[float]:
+    """Kingma & Ba's Adam with PyTorch's placement of ε (outside the root), from m = v = 0."""
+    m = [0.0] * len(parameters)
+    v = [0.0] * len(parameters)
+    p = list(parameters)
+    for t in range(1, steps + 1):
+        g = gradient(p)
+        for k in range(len(p)):
+            m[k] = beta1 * m[k] + (1 - beta1) * g[k]
+            v[k] = beta2 * v[k] + (1 - beta2) * g[k] ** 2
+            mhat, vhat = m[k] / (1 - beta1**t), v[k] / (1 - beta2**t)
+            p[k] -= lr * mhat / (math.sqrt(vhat) + eps)
+    return p
+
+
+def sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def mazur_gradient(w: list[float]) -> list[float]:
+    """dE/dw1…w8 of Mazur's net (biases 0.35 and 0.60 fixed), by the post's chain rule."""
+    i1, i2, t1, t2, b1, b2 = 0.05, 0.10, 0.01, 0.99, 0.35, 0.60
+    h1 = sigmoid(w[0] * i1 + w[1] * i2 + b1)
+    h2 = sigmoid(w[2] * i1 + w[3] * i2 + b1)
+    o1 = sigmoid(w[4] * h1 + w[5] * h2 + b2)
+    o2 = sigmoid(w[6] * h1 + w[7] * h2 + b2)
+    d1 = (o1 - t1) * o1 * (1 - o1)
+    d2 = (o2 - t2) * o2 * (1 - o2)
+    e1 = (d1 * w[4] + d2 * w[6]) * h1 * (1 - h1)
+    e2 = (d1 * w[5] + d2 * w[7]) * h2 * (1 - h2)
+    return [e1 * i1, e1 * i2, e2 * i1, e2 * i2, d1 * h1, d1 * h2, d2 * h1, d2 * h2]
+
+
+MAZUR_START = [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]
+
+
+def test_mazur_adam_first_step_moves_each_weight_by_the_learning_rate() -> None:
+    answers = stepbystep.load(EXAMPLES / "mazur-adam.toml").answers()
+    g = answers["step1.dE_total/dw5"]
+    assert g == pytest.approx(MAZUR_DW5, abs=5e-10)
+    assert answers["step1.m_w5"] == pytest.approx(0.1 * g, rel=1e-12)
+    assert answers["step1.mhat_w5"] == pytest.approx(g, rel=1e-12)
+    assert answers["step1.vhat_w5"] == pytest.approx(g * g, rel=1e-12)
+    for k, start in enumerate(MAZUR_START, start=1):
+        grad = answers[f"step1.dE_total/dw{k}"]
+        assert answers[f"step1.w{k}+"] == pytest.approx(start - 0.05 * grad / (abs(grad) + 1e-8), rel=1e-12)
+
+
+def test_mazur_adam_200_steps_equal_a_hand_written_adam() -> None:
+    answers = stepbystep.load(EXAMPLES / "mazur-adam.toml").answers()
+    expected = adam(MAZUR_START, mazur_gradient, 200, lr=0.05)
+    for k, value in enumerate(expected, start=1):
+        assert answers[f"after200.w{k}"] == pytest.approx(value, rel=1e-9)
+
+
+def test_mazur_adam_200_steps_equal_torch_optim() -> None:
+    torch = pytest.importorskip("torch")
+    answers = stepbystep.load(EXAMPLES / "mazur-adam.toml").answers()
+    w = torch.tensor(MAZUR_START, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.Adam([w], lr=0.05, betas=(0.9, 0.999), eps=1e-8)
+    x = torch.tensor([0.05, 0.10], dtype=torch.float64)
+    target = torch.tensor([0.01, 0.99], dtype=torch.float64)
+    for _ in range(200):
+        optimizer.zero_grad()
+        hidden = torch.sigmoid(w[:4].reshape(2, 2) @ x + 0.35)
+        out = torch.sigmoid(w[4:].reshape(2, 2) @ hidden + 0.60)
+        (0.5 * ((target - out) ** 2).sum()).backward()
+        optimizer.step()
+    for k, value in enumerate(w.detach().tolist(), start=1):
+        assert answers[f"after200.w{k}"] == pytest.approx(value, rel=1e-9)
+
+
+def test_descent_adam_first_step_is_the_textbook_one() -> None:
+    answers = stepbystep.load(EXAMPLES / "descent-adam.toml").answers()
+    assert answers["step1.df/dtheta"] == 10.0                      # d(θ²)/dθ at 5
+    assert answers["step1.theta+"] == pytest.approx(4.9, abs=1e-8)  # 5 − 0.1 · 10/(10 + 1e-8)
+    theta = adam([5.0], lambda p: [2 * p[0]], 60, lr=0.1)[0]
+    assert answers["after60.f"] == pytest.approx(theta**2, rel=1e-9)
+
+
+def test_optimizer_examples_render_their_comparison() -> None:
+    for name in ("mazur-adam.toml", "descent-adam.toml"):
+        markdown = stepbystep.load(EXAMPLES / name).markdown()
+        assert "Adam" in markdown and "momentum" in markdown.lower()
