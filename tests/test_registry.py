@@ -18,7 +18,7 @@ import numpy as np
 import oracles
 import pytest
 
-from stepbystep.engine.fastpath import compile_expression
+from stepbystep.engine.straightline import compile_expression
 from stepbystep.engine.expressions import Call, Mul, Num, Printer, Ref
 from stepbystep.engine.ops import ACTIVATIONS, FUNCTIONS, LOSSES, UnknownOperation
 from stepbystep.spec import choices

@@ -7,7 +7,7 @@ it starts from, the forward pass, the backward pass (the same plan as
 expr.py's, written once and renamed per step) and each parameter's update
 with the optimizer's buffers (update.py: `step2.m_theta`, `step2.theta+`).
 Steps not recorded run on the fast path: the forward and backward nodes
-compiled to straight-line Python (fastpath.compile_sample) and the update
+compiled to straight-line Python (straightline.compile_sample) and the update
 compiled from the same expressions (fastpath_update.py), so their numbers
 are the traced graph's bit for bit, rounding included. `after{N}.f` is the
 output after N steps, for every N.
@@ -193,11 +193,12 @@ def _steps_text(number: int) -> str:
 
 
 class _FastDescent:
-    """Steps not recorded: the scratch graph compiled (fastpath.compile_sample),
+    """Steps not recorded: the scratch graph compiled (straightline.compile_sample),
     the update compiled from the same expressions (fastpath_update.py)."""
 
     def __init__(self, descender: _Descender) -> None:
-        from .fastpath import SampleTemplate, compile_optimizer, compile_sample
+        from .fastpath import compile_optimizer
+        from .straightline import SampleTemplate, compile_sample
 
         self.inputs = descender.inputs
         self.parameters = descender.parameters

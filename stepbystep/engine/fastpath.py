@@ -5,7 +5,7 @@ give the same numbers the traced graph would. Two engines, chosen by size:
 
 - small nets (and any run in hand-calculation mode or with a student mistake
   switched on): the graph of ONE sample, built by backprop.py exactly as for a
-  recorded step, is compiled into a straight-line Python function over plain
+  recorded step, is compiled into a straight-line Python function (straightline.py) over plain
   floats. Same expressions, same order of operations (`math.fsum` for sums,
   the same rounding after every node), so the numbers are bit-for-bit those
   of the graph; the reduction and the update follow backprop.py's formulas;
@@ -23,10 +23,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
-from .expressions import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Ref, Sub
-from .graph import Graph, hand_divide
-from .fastpath_update import CompiledOptimizer, HandDivision
-from .ops import FUNCTIONS
+from .fastpath_update import CompiledOptimizer
+from .straightline import SampleTemplate, compile_sample, namespace_for_compiled, python_source
 
 if TYPE_CHECKING:
     from .update import UpdateRule
@@ -45,18 +43,6 @@ class FastPathFailure(Exception):
         super().__init__(f"step {offset + 1} of the run is not finite")
         self.offset = offset      # index into the batches given to run()
         self.values = values      # the parameters at the start of that step
-
-
-@dataclass(frozen=True)
-class SampleTemplate:
-    """The graph of one sample's forward and backward pass (built by nn.py)."""
-
-    graph: Graph
-    parameters: tuple[str, ...]   # given nodes: the parameters, in order
-    inputs: tuple[str, ...]       # given nodes: the inputs
-    targets: tuple[str, ...]      # given nodes: the targets
-    loss: str                     # the sample's E_total
-    gradients: tuple[str, ...]    # dE_total/d<parameter>, in parameter order
 
 
 @dataclass(frozen=True)
@@ -235,7 +221,7 @@ def _by_targets(spec: Any, template_for: Callable[[int], SampleTemplate],
 def compile_optimizer(rule: "UpdateRule", names: Sequence[str], updated: Sequence[bool],
                       round_to: int | None, weights: Sequence[bool] | None = None) -> CompiledOptimizer:
     """The optimizer's step over plain floats, written by this module's compiler (fastpath_update.py)."""
-    return CompiledOptimizer(rule, names, updated, round_to, _python, _namespace(), weights)
+    return CompiledOptimizer(rule, names, updated, round_to, python_source, namespace_for_compiled(), weights)
 
 
 def compile_update(conventions: Conventions) -> Callable[[list[float], Sequence[float]], list[float]]:
@@ -259,119 +245,3 @@ def _rounder(round_to: int | None) -> Callable[[float], float]:
     if round_to is None:
         return lambda value: value
     return lambda value: round(value, round_to) + 0.0
-
-
-def compile_sample(template: SampleTemplate, round_to: int | None, loss_only: bool = False) -> Callable[..., Any]:
-    """Straight-line Python for the template's nodes that the loss (and the
-    gradients) need: `f(params, inputs, targets) -> (loss, gradients)`."""
-    graph = template.graph
-    wanted = [template.loss] + ([] if loss_only else list(template.gradients))
-    needed = _needed(graph, wanted)
-    variables: dict[str, str] = {}
-    hand = None if round_to is None else HandDivision(round_to, lambda name: graph.nodes[name].expr is not None)
-    lines = ["def sample(P, X, T):"]
-    sources = [(template.parameters, "P"), (template.inputs, "X"), (template.targets, "T")]
-    for names, holder in sources:
-        for name in names:
-            variables[name] = f"v{len(variables)}"
-        if names:   # unpacking a whole tuple is faster than indexing
-            lines.append(f"    {', '.join(variables[name] for name in names)}, = {holder}")
-    for name, node in graph.nodes.items():
-        if name not in needed or node.expr is None:
-            continue
-        if isinstance(node.expr, Ref) and round_to is None:
-            variables[name] = variables[node.expr.name]   # a copy: no code
-            continue
-        variables[name] = f"v{len(variables)}"
-        source = _python(node.expr, variables, hand)
-        if round_to is not None:
-            source = f"round({source}, {round_to}) + 0.0"
-        lines.append(f"    {variables[name]} = {source}")
-    if loss_only:
-        lines.append(f"    return {variables[template.loss]}")
-    else:
-        gradients = ", ".join(variables[name] for name in template.gradients)
-        lines.append(f"    return {variables[template.loss]}, ({gradients},)")
-    namespace = _namespace()
-    exec(compile("\n".join(lines), "<stepbystep.fastpath>", "exec"), namespace)  # our own generated code
-    return namespace["sample"]
-
-
-def compile_expression(expr: Expr, names: Sequence[str]) -> Callable[..., float]:
-    """One expression compiled as the fast path compiles a node: `f(*values)`
-    with the values of `names` in order (for tests: compiled == evaluated)."""
-    variables = {name: f"v{index}" for index, name in enumerate(names)}
-    source = f"def f({', '.join(variables.values())}):\n    return {_python(expr, variables)}"
-    namespace = _namespace()
-    exec(compile(source, "<stepbystep.fastpath>", "exec"), namespace)  # our own generated code
-    return namespace["f"]  # type: ignore[no-any-return]
-
-
-def _needed(graph: Graph, wanted: list[str]) -> set[str]:
-    needed: set[str] = set()
-    stack = list(wanted)
-    while stack:
-        name = stack.pop()
-        if name not in needed:
-            needed.add(name)
-            stack.extend(graph.nodes[name].inputs)
-    return needed
-
-
-def _python(expr: Expr, variables: dict[str, str], hand: HandDivision | None = None) -> str:
-    """The expression as Python source doing the same float operations in the
-    same order as Expr.evaluate (expressions.py); in hand-calculation mode (`hand`)
-    a divisor that reads computed values is checked as Graph checks it."""
-    if isinstance(expr, Ref):
-        return variables[expr.name]
-    if isinstance(expr, Num):
-        return f"({float(expr.value)!r})"
-    if isinstance(expr, Add):
-        terms = [_python(term, variables, hand) for term in expr.terms]
-        if len(terms) == 1:
-            return f"fsum(({terms[0]},))"
-        if len(terms) == 2:   # one IEEE addition is already the correctly rounded sum fsum gives
-            return f"({terms[0]} + {terms[1]})"
-        return "fsum((" + ", ".join(terms) + "))"
-    if isinstance(expr, Sub):
-        return f"({_python(expr.left, variables, hand)} - {_python(expr.right, variables, hand)})"
-    if isinstance(expr, Mul):
-        # x * 1.0 is x exactly (also -0.0 and inf): the bias's "b * 1" costs nothing
-        factors = [factor for factor in expr.factors if not (isinstance(factor, Num) and factor.value == 1.0)]
-        factors = factors or [Num(1.0)]
-        return "(" + " * ".join(_python(factor, variables, hand) for factor in factors) + ")"
-    if isinstance(expr, Div):
-        numerator, denominator = _python(expr.numerator, variables, hand), _python(expr.denominator, variables, hand)
-        if hand is not None and any(hand.computed(name) for name in expr.denominator.names):
-            return f"_hand_divide({numerator}, {denominator}, {hand.decimals})"
-        return f"({numerator} / {denominator})"
-    if isinstance(expr, Neg):
-        return f"(-{_python(expr.arg, variables, hand)})"
-    if isinstance(expr, Pow):
-        return f"({_python(expr.base, variables, hand)} ** {_python(expr.exponent, variables, hand)})"
-    if isinstance(expr, Call):
-        return _call(expr, variables, hand)
-    raise TypeError(f"no fast path for {type(expr).__name__}")
-
-
-def _call(expr: Call, variables: dict[str, str], hand: HandDivision | None) -> str:
-    """The function record's own Python form where it has one (inlined, the same
-    float operations as its `evaluate`), else a call of `evaluate` itself."""
-    args = [_python(arg, variables, hand) for arg in expr.args]
-    record = expr.record
-    simple = isinstance(expr.args[0], Ref)  # inlined forms read their argument more than once
-    if record.python is not None:
-        inlined = record.python(args, simple, expr.param)
-        if inlined is not None:
-            return inlined
-    if record.takes_param:
-        args = [repr(float(expr.param))] + args
-    return f"_{record.name}(" + ", ".join(args) + ")"
-
-
-def _namespace() -> dict[str, Any]:
-    """What compiled code may call: math's exp and tanh, fsum, and every
-    function's `evaluate` as `_<name>`."""
-    namespace: dict[str, Any] = {"fsum": math.fsum, "exp": math.exp, "tanh": math.tanh, "_hand_divide": hand_divide}
-    namespace.update({f"_{record.name}": record.evaluate for record in FUNCTIONS})
-    return namespace

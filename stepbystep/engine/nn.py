@@ -23,7 +23,8 @@ from .parameters import NO_MISTAKES, Mistakes, initial_values, parameter_names
 from .trace import Trace, TraceBuilder
 
 if TYPE_CHECKING:
-    from .fastpath import Conventions, SampleTemplate, Trainer
+    from .fastpath import Conventions, Trainer
+    from .straightline import SampleTemplate
 
 # The loss over every sample after every update costs steps x samples sample passes: free in
 # batch mode (the next step's forward pass), quadratic in online and mini-batch mode. Up to
@@ -167,7 +168,7 @@ class _NetworkBuilder:
     def _sample_template(self, index: int = 0) -> "SampleTemplate":
         """One sample's graph, built exactly as in a recorded step, for compiling
         (sample `index`: a loss written for each sample's class needs its own)."""
-        from .fastpath import SampleTemplate
+        from .straightline import SampleTemplate
 
         steps = StepBuilder(self.spec, self.names, self.mistakes, bare=False)  # prefixes as in a step of a run
         trace = TraceBuilder(Graph(self.round_to))
