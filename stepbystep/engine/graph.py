@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from .expressions import Expr, Ref
 
@@ -32,6 +32,14 @@ class Node:
     expr: Expr | None  # None: a given value
     value: float
     inputs: tuple[str, ...]
+
+    def revalued(self, value: float) -> "Node":
+        """The same node with another value (engine/replay.py; made field by
+        field, as trace.Step.revalued, for speed)."""
+        copy = object.__new__(Node)
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__["value"] = value
+        return copy
 
 
 class Graph:
@@ -64,6 +72,15 @@ class Graph:
         the node's inputs are defined here before it as they were there)."""
         assert node.expr is not None
         self._add(Node(node.name, node.expr, self._value(node.name, node.expr), node.inputs))
+
+    def adopt(self, shape: "Graph", values: Sequence[float]) -> None:
+        """Every node of a graph of the same shape, with the values the compiled
+        form of that graph computed for this graph's numbers, one per node in
+        its order (engine/replay.py; the compiled arithmetic is
+        Expr.evaluate's, bit for bit)."""
+        assert not self.nodes and len(values) == len(shape.nodes)
+        self.nodes = {name: node.revalued(value) for (name, node), value in zip(shape.nodes.items(), values)}
+        self.values = dict(zip(shape.nodes, values))
 
     def _value(self, name: str, expr: Expr) -> float:
         try:

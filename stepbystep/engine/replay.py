@@ -6,9 +6,12 @@ each known mistake. In a run of one step on one batch of a dense network
 whose loss is written per output, the builder (nn.py, backprop.py) reads
 those numbers only to make given nodes: every other node is the same
 expression of earlier nodes whatever the numbers are. So its nodes are built
-once per shape, and each spec of that shape gets its own graph by the same
-`Graph.given` and `Graph.define`, node by node, in the same order: the same
-arithmetic, values and errors as a build of its own.
+once per shape, and each spec of that shape gets its own graph: the shape's
+nodes compiled once to straight-line Python (straightline.py, Expr.evaluate's
+float operations in the same order) and evaluated for the spec's numbers; in
+hand-rounding mode, or where a value fails, by `Graph.given` and
+`Graph.define` node by node, which round as a build does and name the value
+that fails. Either way the same values and errors as a build of its own.
 
 That is checked, not assumed, once per shape: the template is built from
 the spec with every number replaced by a distinct probe value (and another
@@ -19,14 +22,16 @@ in full every time. tests/test_replay.py compares replayed and built traces.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from ..spec.model import NetworkSpec, Spec
 from .graph import Graph
 from .nn import build_trace, run_facts, trace_title, training_plan
 from .ops import LOSSES
 from .parameters import NO_MISTAKES, Mistakes
+from .straightline import compile_graph
 from .trace import Section, Step, Trace
 
 PROBE_STEP = 2.0 ** -7   # probe numbers 1/128, 2/128, …: exact, distinct, and small
@@ -94,23 +99,47 @@ class _Template:
     def __init__(self, trace: Trace, positions: dict[str, int]) -> None:
         self.trace = trace
         self.positions = positions
+        self._compiled: Callable[[Sequence[float]], tuple[float, ...]] | None = None
 
     def replay(self, spec: NetworkSpec, round_to: int | None, mistakes: Mistakes) -> Trace:
         numbers = spec_numbers(spec)
+        graph = self._compiled_graph(numbers) if round_to is None else None
+        if graph is None:
+            graph = self._graph_node_by_node(numbers, round_to)
+        values, notes = graph.values, spec.notes
+        sections = tuple(
+            Section(section.kind, section.title, section.level,
+                    tuple(step.revalued(values[step.name], notes.get(step.name)) for step in section.steps),
+                    dict(section.context))
+            for section in self.trace.sections)
+        return Trace(trace_title(spec), graph, sections, run_facts(spec, round_to, mistakes), dict(self.trace.aliases))
+
+    def _compiled_graph(self, numbers: list[float]) -> Graph | None:
+        """The shape's nodes evaluated at once by their compiled form
+        (straightline.py); None where a value fails, for the node-by-node
+        build to name it."""
+        if self._compiled is None:
+            self._compiled = compile_graph(self.trace.graph, self.positions)
+        try:
+            values = self._compiled(numbers)
+        except (ArithmeticError, ValueError):
+            return None
+        if not all(map(math.isfinite, values)):
+            return None
+        graph = Graph()
+        graph.adopt(self.trace.graph, values)
+        return graph
+
+    def _graph_node_by_node(self, numbers: list[float], round_to: int | None) -> Graph:
+        """Graph.given and Graph.define_again in the shape's order: the same
+        arithmetic, rounding and errors as a build of its own."""
         graph = Graph(round_to)
         for node in self.trace.graph.nodes.values():
             if node.expr is None:
                 graph.given(node.name, numbers[self.positions[node.name]])
             else:
                 graph.define_again(node)
-        nodes, notes = graph.nodes, spec.notes
-        sections = tuple(
-            Section(section.kind, section.title, section.level,
-                    tuple(Step(step.name, step.kind, step.expr, nodes[step.name].value, step.inputs, step.aliases,
-                               notes.get(step.name), dict(step.context)) for step in section.steps),
-                    dict(section.context))
-            for section in self.trace.sections)
-        return Trace(trace_title(spec), graph, sections, run_facts(spec, round_to, mistakes), dict(self.trace.aliases))
+        return graph
 
 
 def _template(spec: NetworkSpec, built: Trace, round_to: int | None, mistakes: Mistakes) -> _Template | None:

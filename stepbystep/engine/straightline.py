@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .expressions import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Ref, Sub
 from .fastpath_update import HandDivision
@@ -66,6 +66,30 @@ def compile_sample(template: SampleTemplate, round_to: int | None, loss_only: bo
     namespace = namespace_for_compiled()
     exec(compile("\n".join(lines), "<stepbystep.fastpath>", "exec"), namespace)  # our own generated code
     return namespace["sample"]
+
+
+def compile_graph(graph: Graph, sources: Mapping[str, int]) -> Callable[[Sequence[float]], tuple[float, ...]]:
+    """A whole graph without rounding as one function: `f(numbers)` -> the value
+    of every node in the graph's order, a given node taking `numbers[sources[name]]`
+    (engine/replay.py: one shape's nodes for each spec of that shape). A value
+    that fails or is not finite is for the caller to find node by node in a
+    Graph, which names it."""
+    assert graph.round_to is None
+    variables: dict[str, str] = {}
+    lines = ["def graph(N):"]
+    for name, node in graph.nodes.items():
+        if node.expr is None:
+            variables[name] = f"v{len(variables)}"
+            lines.append(f"    {variables[name]} = N[{sources[name]}]")
+        elif isinstance(node.expr, Ref):
+            variables[name] = variables[node.expr.name]   # a copy: no code
+        else:
+            variables[name] = f"v{len(variables)}"
+            lines.append(f"    {variables[name]} = {python_source(node.expr, variables)}")
+    lines.append("    return (" + ", ".join(variables[name] for name in graph.nodes) + ",)")
+    namespace = namespace_for_compiled()
+    exec(compile("\n".join(lines), "<stepbystep.straightline>", "exec"), namespace)  # our own generated code
+    return namespace["graph"]  # type: ignore[no-any-return]
 
 
 def compile_expression(expr: Expr, names: Sequence[str]) -> Callable[..., float]:

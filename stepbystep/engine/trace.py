@@ -25,6 +25,18 @@ class Step:
     note: str | None = None
     context: dict[str, Any] = field(default_factory=dict, compare=False)
 
+    def revalued(self, value: float, note: str | None) -> "Step":
+        """The same step with another value and note, sharing the rest (a
+        context is never changed once made). engine/replay.py makes about 100
+        of these per variant; the frozen dataclass's own __init__ costs five
+        times as much, so the copy is made field by field."""
+        copy = object.__new__(Step)
+        fields = copy.__dict__
+        fields.update(self.__dict__)
+        fields["value"] = value
+        fields["note"] = note
+        return copy
+
 
 @dataclass(frozen=True)
 class Section:
