@@ -43,7 +43,8 @@ def _load_for_render(args: argparse.Namespace) -> api.Walkthrough:
 
 
 def _render(args: argparse.Namespace) -> int:
-    inputs = [args.spec, *([args.template] if args.template else []), *args.template_include]
+    inputs = [args.spec, *([args.template] if args.template else []), *args.template_include,
+              *([args.template_dir] if args.template_dir else [])]
     target = check_outputs([args.output], inputs)[0] if args.output else None  # before any work
     walkthrough = _load_for_render(args)
     refuse_render_combinations(args, walkthrough.is_graph)

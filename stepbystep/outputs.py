@@ -66,7 +66,14 @@ def resolve_target(given: str | Path, inputs: Sequence[str | Path] = ()) -> Targ
 
 
 def _unless_input(target: Target, inputs: Sequence[str | Path]) -> Target:
+    """An input file is never an output; nor is a template (`*.j2`) inside an
+    input folder (--template-dir: the run reads its templates from there)."""
     for source in inputs:
+        if Path(source).is_dir():
+            if target.path.suffix == ".j2" and target.path.is_relative_to(os.path.realpath(source)):
+                raise OutputError(f"{target.given}: is a template in {source}, a folder this run reads its "
+                                  "templates from; refusing to overwrite it — give another output file")
+            continue
         if _same_file(target.path, Path(source)):
             raise OutputError(f"{target.given}: is an input of this run ({source}); "
                               "refusing to overwrite it — give another output file")

@@ -132,6 +132,19 @@ def test_the_template_is_an_input_too(tmp_path: Path, run_cli) -> None:
     assert page.read_text(encoding="utf-8") == "<h1>{{ title }}</h1>"
 
 
+def test_a_template_in_the_template_folder_is_an_input_too(tmp_path: Path, run_cli) -> None:
+    own = tmp_path / "mine" / "html"
+    own.mkdir(parents=True)
+    equation = own / "equation.html.j2"
+    equation.write_text("<p>{{ block.name }}</p>", encoding="utf-8")
+    result = run_cli("render", MAZUR_TOML, "--format", "html", "--template-dir", tmp_path / "mine", "-o", equation)
+    assert result.code == 2 and "is a template in" in result.err and result.err.count("\n") == 1
+    assert equation.read_text(encoding="utf-8") == "<p>{{ block.name }}</p>"
+    beside = tmp_path / "mine" / "page.html"   # not a template: written
+    assert run_cli("render", MAZUR_TOML, "--format", "html", "--template-dir", tmp_path / "mine", "-o", beside).code == 0
+    assert "<p>w5+</p>" in beside.read_text(encoding="utf-8")
+
+
 def test_a_run_writes_all_its_files_or_none(tmp_path: Path, run_cli) -> None:
     (tmp_path / "run.loss-curve.svg").mkdir()  # the second file of the run cannot be written
     result = run_cli("render", TRAINING, "-o", tmp_path / "run.md")
