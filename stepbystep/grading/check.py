@@ -44,8 +44,6 @@ if TYPE_CHECKING:
     from ..engine.replay import TraceCache
     from .diagnose import Diagnoser, Diagnosis
 
-Tolerance = GradingPolicy  # the older name: Tolerance(rtol, atol) is the tolerance policy
-tolerance_for = policy_for
 HEADER_FIELDS = frozenset({"name", "student", "studentname", "id", "studentid", "email", "date", "class",
                            "course", "section", "group", "assignment", "homework", "variant"})
 
