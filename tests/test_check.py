@@ -19,7 +19,7 @@ from stepbystep.grading.check import (
     UNPARSED,
     WRONG,
     FileReport,
-    Tolerance,
+    GradingPolicy,
     grader_for,
 )
 
@@ -212,7 +212,7 @@ PLANTED = [
 def test_a_planted_mistake_gets_its_diagnosis(grader, code, lines):
     truth = hand()
     name = list(lines)[-1]
-    assert not Tolerance().allows(lines[name], truth[name]), "the mistake must change the planted value"
+    assert not GradingPolicy().allows(lines[name], truth[name]), "the mistake must change the planted value"
     report = grade(grader, "".join(f"{key} = {sig4(value)}\n" for key, value in lines.items()))
     answer = by_name(report)[name]
     assert answer.status == WRONG
@@ -225,7 +225,7 @@ def test_rounding_too_early_is_recognised(grader, decimals):
     truth = hand()
     rounded = hand(r=lambda x: round(x, decimals))
     wrong = [name for name in ("E_total", "dE_total/dw5", "dE_total/dout_h1", "dE_total/dw1", "w1+", "out_o2")
-             if not Tolerance().allows(rounded[name], truth[name])]
+             if not GradingPolicy().allows(rounded[name], truth[name])]
     assert wrong, "some value must be visibly off when rounded this early"
     early = [name for name in wrong if round(rounded[name], decimals) != round(truth[name], decimals)]
     assert early, "rounding as one goes must change some value's own digits"
@@ -275,7 +275,7 @@ def test_a_wrong_hidden_output_is_carried_into_both_layers(grader):
     found = by_name(report)
     assert found["out_h1"].status == WRONG
     for name in ("out_o1", "dE_total/dw5", "dE_total/dout_h1", "dout_h1/dnet_h1", "dE_total/dw1"):
-        assert not Tolerance().allows(mine[name], hand()[name])
+        assert not GradingPolicy().allows(mine[name], hand()[name])
         assert found[name].status == CARRIED, found[name]
         assert found[name].stems_from == ("out_h1",)
         assert found[name].recomputed == pytest.approx(mine[name], rel=1e-5)
@@ -306,7 +306,7 @@ def test_rounding_that_adds_up_is_right_from_the_students_own_values(grader):
     factors = ["dE_total/dout_o1", "dout_o1/dnet_o1", "dnet_o1/dw5"]
     mine = {name: truth[name] * (1 + 6e-4) for name in factors}
     product = math.prod(mine.values())
-    assert not Tolerance().allows(product, truth["dE_total/dw5"])
+    assert not GradingPolicy().allows(product, truth["dE_total/dw5"])
     report = grade(grader, "".join(f"{name} = {value!r}\n" for name, value in mine.items())
                    + f"dE_total/dw5 = {product!r}\n")
     assert [answer.status for answer in report.answers] == [CORRECT] * 4
@@ -365,7 +365,7 @@ def test_a_misread_given_value_is_carried(grader):
 @given(st.floats(min_value=1e-5, max_value=1e6), st.booleans())
 def test_four_significant_figures_pass_and_the_third_one_off_fails(magnitude, negative):
     value = -magnitude if negative else magnitude
-    tolerance = Tolerance()
+    tolerance = GradingPolicy()
     assert tolerance.allows(float(f"{value:.4g}"), value)
     unit = 10.0 ** (math.floor(math.log10(magnitude)) - 2)  # one unit in the third significant figure
     assert not tolerance.allows(value + unit, value) and not tolerance.allows(value - unit, value)

@@ -12,7 +12,7 @@ import oracles
 from conftest import EXAMPLES, layer_neurons, operation_options, random_network_spec
 
 from stepbystep.api import from_dict, load
-from stepbystep.grading.check import CARRIED, WRONG, Tolerance, grader_for
+from stepbystep.grading.check import CARRIED, WRONG, GradingPolicy, grader_for
 from stepbystep.grading.ecf import compile_expr
 
 # slopes the walkthrough writes with the output in them (so a slip in out carries into
@@ -121,7 +121,7 @@ def test_planted_mistakes_on_a_random_network_are_recognised(seed):
     for name, value in truth.items():  # the oracle agrees with the walkthrough
         assert trace.value(name) == pytest.approx(value, rel=1e-9, abs=1e-12)
     grader = grader_for(trace)
-    tolerance = Tolerance()
+    tolerance = GradingPolicy()
     recognised = 0
     for mistake in mistakes_for(spec):
         wrong = backprop(spec, mistake)
@@ -152,7 +152,7 @@ def test_a_slip_in_the_first_hidden_layer_is_carried_to_every_later_gradient(see
     neuron = layer_neurons(spec)[1][0]
     slip = trace.value(f"out_{neuron}") + 0.25
     truth, mine = backprop(spec), backprop(spec, override=(1, 0, slip))
-    changed = [name for name in mine if not Tolerance().allows(mine[name], truth[name])]
+    changed = [name for name in mine if not GradingPolicy().allows(mine[name], truth[name])]
     report = grader_for(trace).grade_text(
         f"out_{neuron} = {slip!r}\n" + "".join(f"{name} = {mine[name]:.6g}\n" for name in changed))
     first, *rest = report.answers

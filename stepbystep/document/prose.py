@@ -19,6 +19,7 @@ from .blocks import Block, Equation
 from .optimizer_prose import OPTIMIZER_KINDS, before_optimizer_step, plain, update_sentence
 from .outline import paragraph
 
+
 def activation_prose(activation: str) -> ActivationProse:
     return ACTIVATIONS.get(activation).prose
 

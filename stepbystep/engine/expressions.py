@@ -18,6 +18,7 @@ from .ops.registry import FUNCTIONS
 # Precedence for printing: higher binds tighter.
 _SUM, _PRODUCT, _POWER, _ATOM = 1, 2, 3, 4
 
+
 class Printer:
     """How refs and constants look: as symbols, or with numbers substituted."""
 

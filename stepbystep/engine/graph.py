@@ -17,6 +17,7 @@ from typing import Mapping, Sequence
 
 from .expressions import Expr, Ref
 
+
 class GraphError(ValueError):
     """A value that cannot be computed (overflow, log of 0, NaN), by name."""
 

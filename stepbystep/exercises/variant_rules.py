@@ -25,6 +25,7 @@ DEFAULT_MIN_ACTIVATION_DERIVATIVE = 1e-3
 # printed digits (Mazur's smallest is 4.4e-4).
 DEFAULT_MIN_GRADIENT = 1e-5
 
+
 @dataclass(frozen=True)
 class Draw:
     """Uniform on the numbers with `decimals` decimals from low to high."""

@@ -33,7 +33,6 @@ class NamedFilesLoader(jinja2.BaseLoader):
             f"{template!r} is not a template you named (named: {known}) nor one of the project's templates; "
             "a template may include only those (name more with --template-include FILE)"))
 
-
     def project_file(self, template: str) -> Path | None:
         """The project's template of that name, if it is a regular file inside the project's folder."""
         return None if self.project is None else inside(self.project, template)

@@ -275,6 +275,7 @@ FUNCTIONS.add(FunctionRecord(
                                  f"{_param_text(call, printer)}\\text{{, else }} 0\\right)"),
     derivative=flat, takes_param=True, kinks=_at_plus_minus))
 
+
 # -- the optimizers' functions (engine/ops/optimizers.py) ---------------------------
 def _sqrt(x: float) -> float:
     if x < 0:
