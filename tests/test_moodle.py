@@ -171,3 +171,31 @@ def test_question_html_is_balanced(bank: tuple[list[Any], str]) -> None:
             checker.feed(question.findtext(path) or "")
             checker.close()
             assert checker.stack == [], path
+
+
+def test_the_bank_leaves_the_collector_as_it_found_it() -> None:
+    """moodle_xml pauses the cyclic collector per variant (for speed): it is
+    running again afterwards, also when a variant fails, and stays off when
+    it was off."""
+    import gc
+
+    data = mazur_dict()
+    data["variants"] = {"inputs": True}
+    variants = make_variants(parse_spec(data, "mazur.toml"), 2, seed=3)
+    assert gc.isenabled()
+    moodle_xml(variants)
+    assert gc.isenabled()
+
+    def failing() -> Any:
+        yield variants[0]
+        raise RuntimeError("a variant failed")
+
+    with pytest.raises(RuntimeError):
+        moodle_xml(failing())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        moodle_xml(variants)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -14,6 +14,7 @@ from ..engine.autodiff import TANGENT_PREFIX
 from ..engine.facts import NetworkFacts
 from ..engine.expressions import Expr, Printer
 from ..engine.ops import ACTIVATIONS
+from ..engine.substituted import substituted_latex
 from ..engine.trace import Step, Trace
 from ..numbers import DEFAULT_PRECISION, format_number, number_latex, text_as_latex
 from ..spec.names import split_prefix
@@ -89,7 +90,7 @@ class Formatter:
         if step.expr is not None:
             formula = (step.expr.latex(self.symbolic) if self.overrides
                        else symbolic_latex(step.expr, self.precision))
-            substituted = step.expr.latex(self.substituting)
+            substituted = substituted_latex(step.expr, self.substituting)
             if substituted == value or substituted == formula:
                 substituted = ""
         aligned = _too_long(left, formula, substituted, value)
