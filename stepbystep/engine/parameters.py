@@ -27,6 +27,7 @@ class Mistakes:
     kernel_flipped: bool = False            # convolution with the kernel turned 180 degrees (true convolution)
     no_sum_over_positions: bool = False     # a kernel weight's gradient from one output position only
     pool_gradient_spread: bool = False      # max pooling's gradient shared evenly by its window
+    pool_gradient_copied: bool = False      # max pooling's whole gradient to every value of its window
     no_sum_over_time: bool = False          # a weight's gradient from the last time step only
     no_recurrent_path: bool = False         # dE/dout_h(t) without the path through h(t+1)
 
