@@ -103,3 +103,20 @@ def test_without_bias_correction_the_first_adam_step_is_too_large_and_both_texts
     assert "too small" not in diagnosis.message
     prose = stepbystep.from_dict(net_dict("adam")).markdown()
     assert "3.2 times the first" in prose and "tiny" not in prose
+
+
+def test_weight_decay_left_out() -> None:
+    """sgd, lambda 0.1, by hand: g' = 1.5 + 0.1 * 1 = 1.6 and w+ = 1 - 0.1 * 1.6 = 0.84; without
+    the decay g = 1.5 and w+ = 0.85."""
+    answers = grade(net("sgd", weight_decay=0.1), "step1.w1+ = 0.85\n")
+    assert answers["step1.w1+"].status == WRONG and code(answers["step1.w1+"]) == "weight_decay_forgotten"
+    answers = grade(net("sgd", weight_decay=0.1), "step1.g_w1 = 1.5\nstep1.w1+ = 0.85\n")
+    assert code(answers["step1.g_w1"]) == "weight_decay_forgotten" and answers["step1.w1+"].status == CARRIED
+
+
+def test_adamw_decay_left_out() -> None:
+    """adamw, lambda 0.1: the weight first shrinks to (1 - 0.1 * 0.1) * 1 = 0.99, then Adam's
+    first step of eta: 0.89; without the shrinking 0.9."""
+    assert grade(net("adamw", weight_decay=0.1), "step1.w1+ = 0.89\n")["step1.w1+"].status == CORRECT
+    answers = grade(net("adamw", weight_decay=0.1), "step1.w1+ = 0.9\n")
+    assert answers["step1.w1+"].status == WRONG and code(answers["step1.w1+"]) == "weight_decay_forgotten"
