@@ -7,18 +7,24 @@ from __future__ import annotations
 
 import math
 
+import pytest
 
+import stepbystep
 from stepbystep.api import build
 from stepbystep.grading.check import CARRIED, CORRECT, WRONG, grader_for
 from stepbystep.spec.load import parse_spec
 
 
 def net(optimizer: str, epochs: int = 2, **hyper: float) -> object:
-    return parse_spec({"learning_rate": 0.1, "loss": "half_sse",
+    return parse_spec(net_dict(optimizer, epochs, **hyper), "net.toml")
+
+
+def net_dict(optimizer: str, epochs: int = 2, **hyper: float) -> dict:
+    return {"learning_rate": 0.1, "loss": "half_sse",
                        "layers": [{"size": 1}, {"activation": "linear", "weights": [[1.0]], "bias": 0.5}],
                        "samples": [{"inputs": [1.0], "targets": [0.0]}],
                        "training": {"epochs": epochs, "record": list(range(1, epochs + 1)), "optimizer": optimizer,
-                                    **hyper}}, "net.toml")
+                                    **hyper}}
 
 
 def grade(spec: object, text: str) -> dict:
@@ -81,3 +87,36 @@ def test_a_descent_on_a_graph_is_graded_and_diagnosed() -> None:
     assert answers["step2.mhat_theta"].status == WRONG and code(answers["step2.mhat_theta"]) == "no_bias_correction"
     wrong = grade(spec, "step1.theta+ = 5.1\n")["step1.theta+"]
     assert wrong.status == WRONG and code(wrong) == "wrong_sign"
+
+
+def test_without_bias_correction_the_first_adam_step_is_too_large_and_both_texts_say_so() -> None:
+    """By hand on the one-weight net: the corrected first step is eta = 0.1; without the
+    correction it is 0.1 * 0.15 / sqrt(0.00225) = 0.316228, (1 - 0.9) / sqrt(1 - 0.999) = 3.16
+    times larger. The diagnosis and the walkthrough's explanation must not call it small."""
+    uncorrected, corrected = 0.1 * 0.15 / math.sqrt(0.00225), 0.1
+    assert uncorrected / corrected == pytest.approx((1 - 0.9) / math.sqrt(1 - 0.999))
+    assert round(uncorrected / corrected, 1) == 3.2
+    answers = grade(net("adam"), f"step1.w1+ = {1 - uncorrected:.6f}\n")
+    diagnosis = answers["step1.w1+"].diagnosis
+    assert diagnosis is not None and diagnosis.code == "no_bias_correction"
+    assert "too large" in diagnosis.message and "3.2 times" in diagnosis.message
+    assert "too small" not in diagnosis.message
+    prose = stepbystep.from_dict(net_dict("adam")).markdown()
+    assert "3.2 times the first" in prose and "tiny" not in prose
+
+
+def test_weight_decay_left_out() -> None:
+    """sgd, lambda 0.1, by hand: g' = 1.5 + 0.1 * 1 = 1.6 and w+ = 1 - 0.1 * 1.6 = 0.84; without
+    the decay g = 1.5 and w+ = 0.85."""
+    answers = grade(net("sgd", weight_decay=0.1), "step1.w1+ = 0.85\n")
+    assert answers["step1.w1+"].status == WRONG and code(answers["step1.w1+"]) == "weight_decay_forgotten"
+    answers = grade(net("sgd", weight_decay=0.1), "step1.g_w1 = 1.5\nstep1.w1+ = 0.85\n")
+    assert code(answers["step1.g_w1"]) == "weight_decay_forgotten" and answers["step1.w1+"].status == CARRIED
+
+
+def test_adamw_decay_left_out() -> None:
+    """adamw, lambda 0.1: the weight first shrinks to (1 - 0.1 * 0.1) * 1 = 0.99, then Adam's
+    first step of eta: 0.89; without the shrinking 0.9."""
+    assert grade(net("adamw", weight_decay=0.1), "step1.w1+ = 0.89\n")["step1.w1+"].status == CORRECT
+    answers = grade(net("adamw", weight_decay=0.1), "step1.w1+ = 0.9\n")
+    assert answers["step1.w1+"].status == WRONG and code(answers["step1.w1+"]) == "weight_decay_forgotten"

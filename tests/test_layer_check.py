@@ -52,6 +52,19 @@ def test_a_max_pool_gradient_spread_over_the_window_is_diagnosed(conv: stepbyste
     assert found["status"] == "wrong" and found["diagnosis"]["code"] == "max_pool_gradient_spread"
 
 
+def test_a_max_pool_gradient_copied_to_the_whole_window_is_diagnosed(conv: stepbystep.Walkthrough) -> None:
+    """By hand: out_c1_2_2 = 0.27 lies in all four 2x2 windows (stride 1) of
+    [[0.43, 0.14, 0], [0, 0.27, 0.24], [0.21, 0.59, 0.35]] and is the largest of window (1, 2)
+    only. Given each window's whole gradient, it gets the sum of all four windows'; the
+    gradients of the pooled outputs are delta_o1 times w5..w8 = 0.5, -0.4, 0.3, 0.6."""
+    delta_o1 = conv.value("dE_total/dnet_o1")
+    copied = delta_o1 * (0.5 - 0.4 + 0.3 + 0.6)
+    assert conv.value("dE_total/dout_c1_2_2") == pytest.approx(delta_o1 * -0.4, rel=1e-12)
+    found = graded(conv, {"dE_total/dout_c1_2_2": copied})["dE_total/dout_c1_2_2"]
+    assert found["status"] == "wrong" and found["diagnosis"]["code"] == "max_pool_gradient_spread"
+    assert "passed whole to every value of its window" in found["diagnosis"]["message"]
+
+
 def test_error_carried_forward_across_positions(conv: stepbystep.Walkthrough) -> None:
     """A slip at one position: the values computed from it are carried, the other positions right."""
     slip = 0.45                                                  # net_c1_1_1 is 0.43

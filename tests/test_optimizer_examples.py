@@ -105,3 +105,38 @@ def test_optimizer_examples_render_their_comparison() -> None:
     for name in ("mazur-adam.toml", "descent-adam.toml"):
         markdown = stepbystep.load(EXAMPLES / name).markdown()
         assert "Adam" in markdown and "momentum" in markdown.lower()
+
+
+def mazur_loss(w: list[float]) -> float:
+    i1, i2, t1, t2, b1, b2 = 0.05, 0.10, 0.01, 0.99, 0.35, 0.60
+    h1 = sigmoid(w[0] * i1 + w[1] * i2 + b1)
+    h2 = sigmoid(w[2] * i1 + w[3] * i2 + b1)
+    o1 = sigmoid(w[4] * h1 + w[5] * h2 + b2)
+    o2 = sigmoid(w[6] * h1 + w[7] * h2 + b2)
+    return 0.5 * (t1 - o1) ** 2 + 0.5 * (t2 - o2) ** 2
+
+
+def test_a_sheet_of_the_adam_example_asks_only_what_can_be_worked_by_hand() -> None:
+    """200 Adam steps run on the fast path; the sheet asks the loss after step 2, the last
+    step worked in full (the hand-written Adam's), not after 200."""
+    from stepbystep.exercises.variant_rules import read_rules
+    from stepbystep.exercises.variants import asked_names
+
+    spec = stepbystep.load(EXAMPLES / "mazur-adam.toml").spec
+    asked = asked_names(spec, read_rules(spec))
+    assert asked[-1] == "after2.E_total" and not any(name.startswith("after200.") for name in asked)
+    walk = stepbystep.load(EXAMPLES / "mazur-adam.toml")
+    assert walk.value("after2.E_total") == pytest.approx(mazur_loss(adam(MAZUR_START, mazur_gradient, 2, 0.05)),
+                                                          rel=1e-12)
+
+
+def test_a_sheet_of_the_descent_example_asks_the_output_after_its_last_worked_step() -> None:
+    """Adam on theta^2 from 5, steps 1 and 2 in full out of 60: asked f after step 2."""
+    from stepbystep.exercises.variant_rules import read_rules
+    from stepbystep.exercises.variants import asked_names
+
+    spec = stepbystep.load(EXAMPLES / "descent-adam.toml").spec
+    asked = asked_names(spec, read_rules(spec))
+    assert asked[-1] == "after2.f"
+    theta = adam([5.0], lambda p: [2 * p[0]], 2, 0.1)[0]
+    assert stepbystep.load(EXAMPLES / "descent-adam.toml").value("after2.f") == pytest.approx(theta**2, rel=1e-12)

@@ -122,7 +122,7 @@ class ArrayOptimizer:
         self.rule = rule
         self.np = np
         self.states: dict[Any, dict[str, Any]] = {}
-        self.decay_factor = 1.0 - rule.learning_rate * rule.weight_decay
+        self.decay_factor = 1.0 - rule.learning_rate * rule.decay_lambda
 
     def apply(self, key: Any, parameter: Any, gradient: Any, t: int, is_weight: bool) -> Any:
         """The parameter array (or float) after one step; `key` names its state."""
@@ -131,7 +131,7 @@ class ArrayOptimizer:
             if rule.record.decoupled_decay:
                 parameter = parameter * self.decay_factor
             else:
-                gradient = gradient + rule.weight_decay * parameter
+                gradient = gradient + rule.decay_lambda * parameter
         state = self.states.setdefault(key, {}) if rule.carry else {}
         direction = rule.record.numpy_step(self.np, gradient, state, t, rule.options)
         step = rule.learning_rate * direction

@@ -24,9 +24,11 @@ class Mistakes:
     no_bias_correction: bool = False        # Adam's mhat = m, vhat = v (no division by 1 - beta^t)
     buffers_reset: bool = False             # the optimizer's buffers not carried over: every step starts from 0
     decay_biases: bool = False              # weight decay applied to the biases too
+    no_weight_decay: bool = False           # weight decay left out (lambda taken as 0)
     kernel_flipped: bool = False            # convolution with the kernel turned 180 degrees (true convolution)
     no_sum_over_positions: bool = False     # a kernel weight's gradient from one output position only
     pool_gradient_spread: bool = False      # max pooling's gradient shared evenly by its window
+    pool_gradient_copied: bool = False      # max pooling's whole gradient to every value of its window
     no_sum_over_time: bool = False          # a weight's gradient from the last time step only
     no_recurrent_path: bool = False         # dE/dout_h(t) without the path through h(t+1)
 

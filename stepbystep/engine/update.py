@@ -42,6 +42,7 @@ class UpdateRule:
     bias_correction: bool = True       # False: Adam's mhat = m
     carry: bool = True                 # False: every step starts its buffers from 0
     decay_biases: bool = False         # weight decay on the biases too
+    decay_forgotten: bool = False      # lambda taken as 0 (the decay's nodes kept, without effect)
     eta: Num = field(init=False)
 
     def __post_init__(self) -> None:
@@ -52,15 +53,21 @@ class UpdateRule:
         if mistakes is None:
             return cls(OPTIMIZERS.get(settings.name), dict(settings.options), learning_rate)
         return cls(OPTIMIZERS.get(settings.name), dict(settings.options), learning_rate, mistakes.wrong_sign,
-                   not mistakes.no_bias_correction, not mistakes.buffers_reset, mistakes.decay_biases)
+                   not mistakes.no_bias_correction, not mistakes.buffers_reset, mistakes.decay_biases,
+                   mistakes.no_weight_decay)
 
     @property
     def weight_decay(self) -> float:
         return self.options["weight_decay"]
 
     @property
+    def decay_lambda(self) -> float:
+        """The lambda the updates use: the spec's, or 0 when the decay is forgotten."""
+        return 0.0 if self.decay_forgotten else self.weight_decay
+
+    @property
     def lam(self) -> Num:
-        return Num(self.weight_decay, LAMBDA)
+        return Num(self.decay_lambda, LAMBDA)
 
     @property
     def plain(self) -> bool:

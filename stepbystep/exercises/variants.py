@@ -271,6 +271,7 @@ def asked_names(spec: Spec, rules: Rules) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+HAND_STEPS = 5   # a run of up to this many updates is asked to its end
 OPTIMIZER_KINDS = ("decay_gradient", "decayed", "buffer")   # an optimizer's values (engine/update.py)
 
 
@@ -289,14 +290,23 @@ def default_questions(trace: Trace, spec: Spec) -> tuple[str, ...]:
     # an optimizer's buffers are asked for one weight, the first into the output layer (Mazur's w5)
     watched = facts.parameters.weights[-1][0][0]
     buffers = [step.name for step in first_step if step.kind in OPTIMIZER_KINDS and step.context.get("parameter") == watched]
-    wanted = [prefix + "E_total", *buffers, *updates, f"after{facts.steps}.E_total"]
+    wanted = [prefix + "E_total", *buffers, *updates, f"after{_last_worked_step(spec, facts.steps)}.E_total"]
     return tuple(name for name in dict.fromkeys(wanted) if name in names)
+
+
+def _last_worked_step(spec: Spec, steps: int) -> int:
+    """The loss asked at the end: after training when a student can work the run
+    to its end by hand (every step shown in full, or at most HAND_STEPS), else
+    after the last step shown in full: 200 Adam steps are no exercise by hand."""
+    assert spec.training is not None
+    record = spec.training.record
+    return steps if steps <= max(*record, HAND_STEPS) else max(record)
 
 
 def _descent_questions(trace: Trace, spec: GraphSpec) -> tuple[str, ...]:
     """A graph's descent: the output, the gradients of the moving inputs, the
     optimizer's values and the updates of the first step shown, and the output
-    after the last step."""
+    after the last step worked in full."""
     assert spec.training is not None
     computed = [step for step in trace.steps() if step.kind != "given"]
     first = next((step.context.get("step") for step in computed if step.context.get("step") is not None), None)
@@ -304,6 +314,6 @@ def _descent_questions(trace: Trace, spec: GraphSpec) -> tuple[str, ...]:
     wanted = [prefix + spec.output] + [f"{prefix}d{spec.output}/d{name}" for name in spec.training.parameters]
     wanted += [step.name for step in computed if step.name.startswith(prefix) and prefix
                and step.kind in (*OPTIMIZER_KINDS, "update")]
-    wanted.append(f"after{spec.training.epochs}.{spec.output}")
+    wanted.append(f"after{_last_worked_step(spec, spec.training.epochs)}.{spec.output}")
     names = trace.answers()
     return tuple(name for name in dict.fromkeys(wanted) if name in names)

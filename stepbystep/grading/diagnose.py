@@ -179,6 +179,9 @@ def layer_kind_mistakes(spec: NetworkSpec, flagged: Callable[..., Callable[[], T
         ("maxpool2d" in kinds, "max_pool_gradient_spread",
          "Max pooling's gradient was spread evenly over its window; it goes to the window's largest value only "
          "(0 to the others).", flagged(pool_gradient_spread=True)),
+        ("maxpool2d" in kinds, "max_pool_gradient_spread",
+         "Max pooling's gradient was passed whole to every value of its window; it goes to the window's largest "
+         "value only (0 to the others).", flagged(pool_gradient_copied=True)),
         (steps > 1, "gradient_not_summed_over_time",
          "A weight's gradient was taken from the last time step only; it is used at every step, so its gradient "
          "is the sum of its contributions over all of them.", flagged(no_sum_over_time=True)),

@@ -27,7 +27,7 @@ class FieldChecks:
         for key in table:
             if key not in known:
                 hint = ", ".join(known)
-                raise self.fail(join_path(path, key), f"unknown key (known keys: {hint})")
+                raise self.fail(join_path(path, key), f"unknown key (known keys: {hint}){misplaced(path, key)}")
 
     def table(self, value: Any, path: str) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -91,6 +91,26 @@ class FieldChecks:
         if len(table) > MAX_NOTES:
             raise self.fail(key, f"{len(table):,} notes; at most {MAX_NOTES:,} (the notes limit)")
         return {name: self.text(note, join_path(key, name), MAX_NOTE_CHARS, "note") for name, note in table.items()}
+
+
+TRAINING_KEYS = ("optimizer", "epochs", "record", "mode", "batch_size", "shuffle_seed", "compare", "parameters",
+                 "momentum", "beta1", "beta2", "eps", "alpha", "weight_decay")
+TOP_LEVEL_KEYS = ("title", "learning_rate", "loss", "reduction", "update_biases", "hidden_deltas_use", "loss_delta")
+
+
+def misplaced(path: str, key: str) -> str:
+    """Where a known key that landed in the wrong table belongs (TOML files
+    every key written below a table header into that table)."""
+    if path == "training" and key == "learning_rate":
+        return "; a network's learning rate is the top-level learning_rate, above the tables"
+    if path == "" and key == "learning_rate":
+        return "; a computation graph's learning rate goes in its [training] table, beside parameters"
+    if path == "" and key in TRAINING_KEYS:
+        return "; it belongs in the [training] table"
+    if path.startswith("samples[") and key in TRAINING_KEYS + TOP_LEVEL_KEYS:
+        return ("; a key written below [[samples]] belongs to that sample: move it above the tables"
+                + (" or into [training]" if key in TRAINING_KEYS else ""))
+    return ""
 
 
 def join_path(path: str, key: str) -> str:

@@ -54,6 +54,8 @@ def _local(run: SamplePass, layer: Layer, window: list[Ref], position: int) -> E
     """dout_p/dout_c for the unit at `position` of the window."""
     if len(window) == 1:
         return ONE
+    if _is_max(layer) and run.mistakes.pool_gradient_copied:
+        return ONE
     if _is_max(layer) and not run.mistakes.pool_gradient_spread:
         return Call("picks_max", (Num(float(position)), *window))
     return Div(ONE, Num(float(len(window))))

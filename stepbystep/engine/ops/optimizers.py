@@ -261,7 +261,9 @@ ADAM_WHY = (
     "Adam keeps two running means per parameter: $m$ of the gradients (a momentum) and $v$ of the squared\n"
     "gradients (as RMSprop), and steps along $m/\\sqrt{v}$. Both means start at 0, so early on they are too small\n"
     "by a factor $1 - \\beta^t$; dividing by it (the bias correction, $\\hat m$ and $\\hat v$) undoes that. Without\n"
-    "it the first steps would be tiny; with it the very first step is $\\eta$ in size whatever the gradient's size.")
+    "it the step would be off by $(1 - \\beta_1^t)/\\sqrt{1 - \\beta_2^t}$: with $\\beta_1 = 0.9$, $\\beta_2 = 0.999$ the early\n"
+    "steps would be several times too large (3.2 times the first); with it the very first step is $\\eta$ in size\n"
+    "whatever the gradient's size.")
 ADAM_SYMBOLS = {"m": "m", "v": "v", "mhat": r"\hat{m}", "vhat": r"\hat{v}"}
 
 _add(OptimizerRecord(
