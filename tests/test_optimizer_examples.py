@@ -140,3 +140,14 @@ def test_a_sheet_of_the_descent_example_asks_the_output_after_its_last_worked_st
     assert asked[-1] == "after2.f"
     theta = adam([5.0], lambda p: [2 * p[0]], 2, 0.1)[0]
     assert stepbystep.load(EXAMPLES / "descent-adam.toml").value("after2.f") == pytest.approx(theta**2, rel=1e-12)
+
+
+def test_the_note_of_the_descent_example_gives_the_true_first_step() -> None:
+    """By hand: 5 - 0.1 * 10 / (sqrt(100) + 1e-8) = 4.9000000001 (to 1e-16), squared 24.01000000098."""
+    walk = stepbystep.load(EXAMPLES / "descent-adam.toml")
+    theta = 5 - 0.1 * 10 / (10 + 1e-8)
+    assert theta == pytest.approx(4.9000000001, abs=1e-15)
+    assert walk.value("step1.theta+") == pytest.approx(theta, abs=1e-15)
+    assert walk.value("step2.f") == pytest.approx(24.01000000098, abs=1e-12)
+    note = walk.spec.notes["step2.f"]
+    assert "4.9000000001" in note and "24.01000000098" in note and "24.010000001" in walk.markdown()

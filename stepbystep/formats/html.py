@@ -7,6 +7,7 @@ drawn as inline SVG by our own code. The body is wrapped in templates/html/.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -34,6 +35,8 @@ from .renderer import Renderer, equation_note
 from .errors import UserTemplateError
 from .templates import template_dir, template_environment
 from .text import tex_inert
+
+_NUMBER = re.compile(r"[-−]?\d[\d.,]*(?:e[-+]?\d+)?")   # a number as numbers.py prints it
 
 if TYPE_CHECKING:
     from .templates import Templates
@@ -115,9 +118,16 @@ class HtmlRenderer(Renderer):
     def table(self, block: Table) -> str:
         inline = self.inline
         head = "".join([f"<th>{inline(cell)}</th>" for cell in block.header])
-        rows = "\n".join(["<tr>" + "".join([f"<td>{inline(cell)}</td>" for cell in row]) + "</tr>"
+        rows = "\n".join(["<tr>" + "".join([self._cell(cell) for cell in row]) + "</tr>"
                            for row in block.rows])
         return f"<table>\n<thead>\n<tr>{head}</tr>\n</thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
+
+    def _cell(self, cell: Runs) -> str:
+        """A cell that is one number is never broken across lines (a phone broke
+        4.11376139e-6 after its minus sign); the table scrolls sideways instead."""
+        if len(cell) == 1 and type(cell[0]) is Text and _NUMBER.fullmatch(cell[0].text):
+            return f'<td class="sbs-num">{self.text(cell[0])}</td>'
+        return f"<td>{self.inline(cell)}</td>"
 
     def figure(self, block: Figure) -> str:
         if not self.pictures:

@@ -15,6 +15,7 @@ from typing import Sequence
 WIDTH, HEIGHT = 560, 320
 LEFT, RIGHT, TOP, BOTTOM = 78, 20, 34, 48
 MAX_POINTS = 600
+LEGEND_ROW = 26   # below the axis label, so the legend never covers a curve
 
 
 def thinned(points: Sequence[tuple[int, float]], limit: int = MAX_POINTS) -> list[tuple[int, float]]:
@@ -77,30 +78,34 @@ def loss_curve_svg(points: Sequence[tuple[int, float]], title: str, x_label: str
         line = " ".join(f"{px(float(x)):.1f},{py(y):.1f}" for x, y in curve)
         parts.append(f'<polyline class="sbs-loss-compared" points="{line}" fill="none" stroke="currentColor" '
                      f'stroke-width="1.4" stroke-dasharray="{DASHES[index % len(DASHES)]}"/>')
+    height = HEIGHT + (LEGEND_ROW if others else 0)
     if others:
         parts.extend(_legend([(label or "this run", "")] + [(name, DASHES[index % len(DASHES)])
-                                                            for index, (name, _) in enumerate(others)], plot_w))
+                                                            for index, (name, _) in enumerate(others)]))
     parts.append(_text(LEFT + plot_w / 2, HEIGHT - 10, x_label, "middle"))
     axis = y_label + (" (log scale)" if logarithmic else "")
     parts.append(f'<text x="16" y="{TOP + plot_h / 2:.1f}" text-anchor="middle" '
                  f'transform="rotate(-90 16 {TOP + plot_h / 2:.1f})">{escape(axis)}</text>')
     parts.append(_text(WIDTH / 2, 20, title, "middle"))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="sbs-plot" role="img" '
-            f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+            f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
             f'font-family="system-ui, sans-serif" font-size="12" fill="currentColor">'
             f"<title>{escape(title)}</title>{''.join(parts)}</svg>")
 
 
-def _legend(entries: list[tuple[str, str]], plot_w: float) -> list[str]:
-    """One line of each curve's pattern and its name, top right inside the plot."""
+def _legend(entries: list[tuple[str, str]]) -> list[str]:
+    """Each curve's pattern and its name in one row under the plot, centred
+    (inside the plot it covered the curves it names)."""
+    widths = [34 + 7 * len(name) + 20 for name, _ in entries]
+    x = (WIDTH - sum(widths)) / 2
+    y = HEIGHT + LEGEND_ROW / 2
     parts = []
-    x = LEFT + plot_w - 150
-    for index, (name, dashes) in enumerate(entries):
-        y = TOP + 16 + index * 16
+    for (name, dashes), width in zip(entries, widths):
         dash = f' stroke-dasharray="{dashes}"' if dashes else ""
         parts.append(f'<line x1="{x:.1f}" y1="{y - 4:.1f}" x2="{x + 28:.1f}" y2="{y - 4:.1f}" stroke="currentColor" '
                      f'stroke-width="1.6"{dash}/>')
         parts.append(_text(x + 34, y, name, "start"))
+        x += width
     return parts
 
 
