@@ -91,6 +91,7 @@ def moodle_xml(variants: Iterable[Variant], rtol: float | None = None, atol: flo
             if number == 0:
                 parts.append(_category(variant))
             parts.append(question_xml(variant, policy_for(variant.spec, rtol, atol), feedback))
+            del variant   # its trace is garbage now: the collector need not walk it
             if collecting:
                 gc.collect(0)
     finally:
