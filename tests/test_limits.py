@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import EXAMPLES, MAZUR_TOML, mazur_dict, toml_text
 from hostile import bounded
 
@@ -24,6 +26,7 @@ from stepbystep.engine.nn import EVERY_LOSS_UP_TO
 from stepbystep.exercises.export import MAX_EXPORT_BYTES
 from stepbystep.exercises.variant_rules import MAX_MAGNITUDE
 from stepbystep.spec import model
+from stepbystep.spec.model import MAX_SPEC_NESTING, SpecError
 
 QUICK = 5.0  # seconds of CPU time: "refused in under a second", with room for a slow machine
 
@@ -370,3 +373,41 @@ def test_the_readme_documents_every_limit_with_its_value() -> None:
                   graph_limits.MAX_NODES, MAX_EXPORT_BYTES, model.MAX_DETAIL_WEIGHTS, model.MAX_SAMPLES):
         assert f"{value:,}" in readme, value
     assert f"{MAX_MAGNITUDE:,.0f}" in readme
+
+
+_json_like = st.recursive(
+    st.one_of(st.floats(), st.integers(), st.text(max_size=3), st.booleans()),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=2), inner, max_size=3)),
+    max_leaves=40)
+
+
+def _nested(depth: int, leaf: Any) -> Any:
+    for _ in range(depth):
+        leaf = [leaf]
+    return leaf
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_json_like, st.builds(_nested, st.integers(MAX_SPEC_NESTING - 2, MAX_SPEC_NESTING + 2),
+                                       st.one_of(st.just(1.0), st.just([]), st.just({}), st.just([1.0])))))
+def test_the_quick_pass_refuses_what_the_walk_with_paths_refuses(data: Any) -> None:
+    """refuse_non_finite first walks without field paths (fast, for every
+    variant of an exercise): it finds a problem exactly where the walk that
+    names it does."""
+    from stepbystep.spec.limits import _finite_and_shallow, refuse_with_path
+
+    try:
+        refuse_with_path(data, "x.toml")
+        refused = False
+    except SpecError:
+        refused = True
+    assert _finite_and_shallow(data) is not refused
+
+
+def test_a_structure_that_holds_itself_is_refused_at_once() -> None:
+    from stepbystep.spec.limits import refuse_non_finite
+
+    data: dict[str, Any] = {}
+    data["a"] = [data] * 1000
+    with pytest.raises(SpecError, match="nested more than"):
+        refuse_non_finite(data, "x.toml")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Iterator, Union
 
 if TYPE_CHECKING:
@@ -252,6 +253,12 @@ class Ids:
         self.seen: dict[str, int] = {}
 
     def __call__(self, runs: Runs) -> str:
-        slug = "sbs-" + (_NOT_SLUG.sub("-", slug_words(runs).lower()).strip("-") or "section")
+        slug = _slug(runs)
         self.seen[slug] = self.seen.get(slug, 0) + 1
         return slug if self.seen[slug] == 1 else f"{slug}-{self.seen[slug]}"
+
+
+@lru_cache(maxsize=4096)
+def _slug(runs: Runs) -> str:
+    """A heading's slug (the headings of a bank's variants are the same runs: kept)."""
+    return "sbs-" + (_NOT_SLUG.sub("-", slug_words(runs).lower()).strip("-") or "section")

@@ -7,14 +7,13 @@ the formula and the numbers put in.
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from ..engine.autodiff import TANGENT_PREFIX
 from ..engine.facts import NetworkFacts
 from ..engine.expressions import Expr, Printer
 from ..engine.ops import ACTIVATIONS
-from ..engine.substituted import substituted_latex
+from ..engine.substituted import UNSEEN, substituted_with_length
 from ..engine.trace import Step, Trace
 from ..numbers import DEFAULT_PRECISION, format_number, number_latex, text_as_latex
 from ..spec.names import split_prefix
@@ -26,7 +25,7 @@ from .symbols import buffer_symbol, path_symbol, symbol
 # One equation per line up to this many visible LaTeX characters; longer ones
 # are an aligned block (formula / numbers / value) so they fit a page.
 ONE_LINE_LIMIT = 75
-_COMMAND = re.compile(r"\\[a-zA-Z]+|[{}]")
+_COMMAND = UNSEEN   # commands and braces: what a reader does not see
 
 
 class Formatter:
@@ -87,13 +86,14 @@ class Formatter:
         shown = 0.0 if self.noise and step.name in self.noise else step.value
         value = self.number(shown)
         formula = substituted = ""
+        substituted_length = None
         if step.expr is not None:
             formula = (step.expr.latex(self.symbolic) if self.overrides
                        else symbolic_latex(step.expr, self.precision))
-            substituted = substituted_latex(step.expr, self.substituting)
+            substituted, substituted_length = substituted_with_length(step.expr, self.substituting)
             if substituted == value or substituted == formula:
                 substituted = ""
-        aligned = _too_long(left, formula, substituted, value)
+        aligned = _too_long(left, formula, substituted, value, substituted_length)
         note = one_line(step.note) if step.note else None
         return Equation(left, formula, substituted, value, self.text(shown), step.name, step.kind, note, aligned)
 
@@ -168,9 +168,11 @@ def full_symbol(name: str) -> str:
     return symbol(bare, sample)
 
 
-def _too_long(left: str, formula: str, substituted: str, value: str) -> bool:
+def _too_long(left: str, formula: str, substituted: str, value: str, substituted_length: int | None = None) -> bool:
     """Whether `left = formula = substituted = value` is too long for one line
-    (by what a reader sees; the parts left out of the display not counted)."""
+    (by what a reader sees; the parts left out of the display not counted).
+    `substituted_length`: the visible length of `substituted` where the
+    compiled printer counted it (engine/substituted.py)."""
     if len(left) + len(formula) + len(substituted) + len(value) <= ONE_LINE_LIMIT:
         return False  # what a reader sees is never longer than the LaTeX
     length = _visible_length(left) + _numbers_visible_length(value)
@@ -179,7 +181,7 @@ def _too_long(left: str, formula: str, substituted: str, value: str) -> bool:
         if length > ONE_LINE_LIMIT:
             return True
     if substituted and substituted != value:
-        length += _numbers_visible_length(substituted)
+        length += _numbers_visible_length(substituted) if substituted_length is None else substituted_length
     return length > ONE_LINE_LIMIT
 
 

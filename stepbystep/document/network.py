@@ -211,7 +211,21 @@ def parameter_table(rows: list[tuple[str, str, str, str, str]]) -> Table:
 
 def parameter_rows(trace: Trace, formatter: Formatter) -> list[tuple[str, str, str, str, str]]:
     """(name, symbol, what it connects, before, after) of every parameter, for
-    the closing table and the problem sheets."""
+    the closing table and the problem sheets. A variant's problem and its
+    worked solution ask for the same trace's rows one after the other: the
+    last trace's are kept (its numbers at one precision; the trace's noise)."""
+    kept = _LAST_ROWS.get("rows")
+    if kept is not None and kept[0] is trace and kept[1] == formatter.precision:
+        return list(kept[2])
+    rows = _parameter_rows(trace, formatter)
+    _LAST_ROWS["rows"] = (trace, formatter.precision, tuple(rows))
+    return rows
+
+
+_LAST_ROWS: dict[str, tuple[Trace, int, tuple[tuple[str, str, str, str, str], ...]]] = {}
+
+
+def _parameter_rows(trace: Trace, formatter: Formatter) -> list[tuple[str, str, str, str, str]]:
     facts = trace.facts
     assert isinstance(facts, NetworkFacts)
     spec, names = facts.spec, facts.parameters

@@ -197,10 +197,16 @@ def cloze_text(text: Any) -> Any:
 
 def tex_inline(text: Any) -> Any:
     """`$x$` -> `\\(x\\)`: the delimiters of Moodle's MathJax filter."""
+    return _tex_inline(str(text))
+
+
+@lru_cache(maxsize=4096)
+def _tex_inline(text: str) -> Any:
+    """tex_inline of a plain text (the conventions are the same sentences in every question: kept)."""
     from markupsafe import Markup
     from markupsafe import escape as markup_escape
 
-    return Markup(_INLINE_TEX.sub(r"\\(\1\\)", str(markup_escape(str(text)))))
+    return Markup(_INLINE_TEX.sub(r"\\(\1\\)", str(markup_escape(text))))
 
 
 @lru_cache(maxsize=1)

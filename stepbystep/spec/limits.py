@@ -97,7 +97,15 @@ def _toml_depth(text: str) -> int | None:
 def refuse_non_finite(data: Any, source: str) -> None:
     """NaN or infinity anywhere in a decoded spec, in any table ([check] and
     [variants] too), is refused with its field path; so is nesting beyond the
-    limit in a dict handed over directly (the file's text was checked already)."""
+    limit in a dict handed over directly (the file's text was checked already).
+    A spec with neither is passed at once, without a field path for every
+    number (each variant of an exercise is a spec: the paths were most of it)."""
+    if not _finite_and_shallow(data):
+        refuse_with_path(data, source)
+
+
+def refuse_with_path(data: Any, source: str) -> None:
+    """The first non-finite number or too deep table, in file order, with its field path."""
     stack: list[tuple[Any, str, int]] = [(data, "", 0)]
     while stack:
         value, path, depth = stack.pop()
@@ -112,3 +120,27 @@ def refuse_non_finite(data: Any, source: str) -> None:
         if depth >= MAX_SPEC_NESTING and children:
             raise SpecError(source, path, f"nested more than {MAX_SPEC_NESTING} levels deep (the spec nesting limit)")
         stack.extend((item, where, depth + 1) for item, where in reversed(children))
+
+
+def _finite_and_shallow(data: Any) -> bool:
+    """Whether refuse_non_finite has nothing to refuse: its walk (depth first,
+    so a structure that holds itself meets the depth limit at once), without
+    the paths it names a problem by."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return False
+            continue
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, (list, tuple)):
+            children = value
+        else:
+            continue
+        if children and depth >= MAX_SPEC_NESTING:
+            return False
+        below = depth + 1
+        stack.extend([(item, below) for item in children])
+    return True
