@@ -56,7 +56,9 @@ def with_compare(spec: Spec, optimizers: Sequence[str]) -> Spec:
     an unknown optimizer, or a spec that trains nothing."""
     from dataclasses import replace
 
+    from .spec.model import steps_per_epoch
     from .spec.optimizers import OPTIMIZERS
+    from .spec.validate_training import ONE_UPDATE
 
     for name in optimizers:
         if name not in OPTIMIZERS:
@@ -66,6 +68,10 @@ def with_compare(spec: Spec, optimizers: Sequence[str]) -> Spec:
     if training is None:
         raise SpecError(spec.source, "--compare", "a computation graph compares optimizers only when it descends "
                                                   "(a [training] table)")
+    updates = (training.epochs if isinstance(spec, GraphSpec) else
+               training.epochs * steps_per_epoch(training.mode, training.batch_size, len(spec.samples)))
+    if updates < 2:
+        raise SpecError(spec.source, "--compare", ONE_UPDATE)
     settings = training.optimizer
     chosen = tuple(dict.fromkeys(name for name in optimizers if name != settings.name))
     return replace(spec, training=replace(training, optimizer=replace(settings, compare=chosen)))  # type: ignore[arg-type]

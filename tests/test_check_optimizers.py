@@ -120,3 +120,10 @@ def test_adamw_decay_left_out() -> None:
     assert grade(net("adamw", weight_decay=0.1), "step1.w1+ = 0.89\n")["step1.w1+"].status == CORRECT
     answers = grade(net("adamw", weight_decay=0.1), "step1.w1+ = 0.9\n")
     assert answers["step1.w1+"].status == WRONG and code(answers["step1.w1+"]) == "weight_decay_forgotten"
+
+
+def test_hatted_names_as_the_walkthrough_prints_them() -> None:
+    """m̂ and \\hat{v} as written from the formulas; by hand m̂ = 0.15 / (1 - 0.9) = 1.5 and
+    v̂ = 0.00225 / (1 - 0.999) = 2.25."""
+    answers = grade(net("adam"), "step1.m\u0302_w1 = 1.5\nstep1.\\hat{v}_{w1} = 2.25\n")
+    assert answers["step1.mhat_w1"].status == CORRECT and answers["step1.vhat_w1"].status == CORRECT

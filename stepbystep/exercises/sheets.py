@@ -25,6 +25,7 @@ from .variants import Variant
 
 # A forced page break in the usual Markdown-to-HTML/PDF routes (pandoc, browsers' print).
 PAGE_BREAK = '<div style="page-break-after: always;"></div>'
+WIDE_SAMPLE = 8   # values of one sample that still fit across a printed page
 _PREFIX = re.compile(r"(step|sample|after)(\d+)\.")
 
 
@@ -59,6 +60,14 @@ class Problem:
     policy: str = ""                 # the grading policy in words (the spec's [check] table)
     variant_line: str = ""           # the line a hand-in starts with: `Variant: 2024-7`
     hand_in: str = ""                # the start of a hand-in: the variant line, then answer lines
+
+    @property
+    def samples_across(self) -> bool:
+        """One row per sample (the usual table), unless a sample has more values
+        than fit across a page (an image, a sequence) and there are fewer samples
+        than values: then one row per value, a column per sample."""
+        width = len(self.samples[0]) if self.samples else 0
+        return width <= WIDE_SAMPLE or len(self.samples) >= width
 
 
 def problem(variant: Variant) -> Problem:

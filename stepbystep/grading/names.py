@@ -1,7 +1,7 @@
 """A student's spelling of a value's name, matched to the trace's name.
 
 Names are matched forgivingly (SPEC.md §4): case, spaces, ∂ or d, w5+ /
-w5_new / w5⁺, the aliases, and on a spec of one step `w5+` for `step1.w5+`
+w5_new / w5⁺, m̂ or \\hat{m} for mhat, the aliases, and on a spec of one step `w5+` for `step1.w5+`
 where that is the only value it can mean. Each looser spelling is used only
 where it is unambiguous.
 """
@@ -13,6 +13,8 @@ import unicodedata
 from typing import Iterable, Mapping
 
 _UPDATED = re.compile(r"(?:\^\+|\+|_?new|_?updated|\(new\)|')$")
+_HAT = re.compile("([A-Za-z])\u0302")                   # m̂_w5 → mhat_w5, as the walkthrough writes it
+_LATEX_HAT = re.compile(r"\\hat\s*\{?\s*([A-Za-z])\s*\}?")   # \hat{m}_{w5} → mhat_w5
 MAX_NAME_CHARS = 200  # a name longer than this is no value's name (and gets no suggestions)
 
 
@@ -20,7 +22,8 @@ def name_keys(written: str) -> tuple[str, str, str]:
     """Three ever looser spellings of a name: as written minus spaces and
     notation (∂, braces, w5_new → w5+), then case-folded, then without
     underscores (dEtotal/dw5) and with dE/dw5 read as dE_total/dw5."""
-    text = _unquote(unicodedata.normalize("NFKC", written).strip())
+    hats = _HAT.sub(r"\1hat", _LATEX_HAT.sub(r"\1hat", unicodedata.normalize("NFD", written)))
+    text = _unquote(unicodedata.normalize("NFKC", hats).strip())
     text = text.replace("\\partial", "d").replace("∂", "d").replace("δ", "delta").replace("\\delta", "delta")
     text = "".join(text.replace("\\", "").replace("{", "").replace("}", "").split())
     text = _UPDATED.sub("+", text)

@@ -45,6 +45,9 @@ def descent(check: Checker, table: dict[str, Any], inputs: Sequence[str], names:
     if len(set(record)) != len(record):
         raise check.fail("training.record", "a step is listed twice")
     settings = optimizer_settings(check, table, "training")
+    if settings.compare and epochs < 2:
+        raise check.fail("training.compare", "this descent makes one step, so there are no curves to compare; "
+                                             "take more steps (epochs)")
     _no_clash(check, settings.name, settings.compare, parameters, names)
     return Descent(parameters, learning_rate, epochs, tuple(sorted(record)), settings)
 

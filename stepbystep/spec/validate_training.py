@@ -25,6 +25,10 @@ from .model import (
 from .optimizers import HYPERPARAMETER_KEYS, optimizer_settings
 
 
+ONE_UPDATE = ("this run makes one update, so there are no loss curves to compare; "
+              "train longer ([training] epochs)")
+
+
 class TrainingChecks(FieldChecks):
     def training(self, value: Any, sample_count: int) -> Training:
         if value is None:
@@ -55,8 +59,10 @@ class TrainingChecks(FieldChecks):
             if mode != "minibatch":
                 raise self.fail("training.shuffle_seed", f"only minibatch mode shuffles (mode is {mode})")
             seed = self.integer(table["shuffle_seed"], "training.shuffle_seed", 0, 2**32 - 1)
-        return Training(mode, batch_size, epochs, tuple(sorted(record)), seed, True,
-                        optimizer_settings(self, table, "training"))
+        settings = optimizer_settings(self, table, "training")
+        if settings.compare and steps < 2:
+            raise self.fail("training.compare", ONE_UPDATE)
+        return Training(mode, batch_size, epochs, tuple(sorted(record)), seed, True, settings)
 
     def updates_limit(self, data: dict[str, Any]) -> None:
         """The number of updates, from the raw table, before 100,000 samples are
