@@ -297,3 +297,26 @@ def test_no_two_variants_of_a_seed_are_alike() -> None:
 def test_nothing_to_vary_is_refused() -> None:
     with pytest.raises(SpecError, match="variants: nothing varies: declare at least one of weights, biases"):
         read_rules(parse_spec(with_variants({"weights": False})))
+
+
+def test_the_spec_copy_of_a_draw_is_deepcopy() -> None:
+    """draw_spec copies the spec's tables directly (for speed): the same as
+    copy.deepcopy, also for what it hands over to deepcopy (a table held twice,
+    a type of its own)."""
+    import copy
+    import datetime
+
+    from stepbystep.exercises.variants import deep_copy
+
+    shared = {"x": [1.0]}
+    cases = [mazur_dict(), {"a": [1, 2.5, "t", True, None, [[-0.0]]], "b": {}},
+             {"one": shared, "two": shared}, {"when": datetime.date(2024, 1, 2)}]
+    for data in cases:
+        copied, expected = deep_copy(data), copy.deepcopy(data)
+        assert copied == expected and type(copied) is type(expected)
+        assert copied is not data
+    twice = deep_copy(cases[2])
+    assert twice["one"] is twice["two"] and twice["one"] is not shared   # shared as deepcopy shares
+    fresh = deep_copy(cases[0])
+    fresh["layers"][1]["weights"][0][0] = 99.0
+    assert cases[0]["layers"][1]["weights"][0][0] != 99.0

@@ -8,6 +8,7 @@ the formula and the numbers put in.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Callable
 
 from ..engine.autodiff import TANGENT_PREFIX
 from ..engine.facts import NetworkFacts
@@ -29,42 +30,31 @@ _COMMAND = UNSEEN   # commands and braces: what a reader does not see
 
 
 class Formatter:
-    """Symbols and numbers for one document, at one precision."""
+    """Symbols and numbers for one document, at one precision.
+
+    symbol, number, text and shown are the methods of small objects that
+    hold what they read (the printers keep them): a printer holding the
+    formatter's own methods made formatter, printers and trace a cycle, which
+    only the cyclic collector frees (a bank of variants walked every finished
+    trace again)."""
+
+    symbol: Callable[[str], str]        # a name's symbol (LaTeX)
+    number: Callable[[float], str]      # a number as LaTeX (a value is printed again and again: kept)
+    text: Callable[[float], str]        # a number as format_number prints it at this precision (kept)
+    shown: Callable[[str], float]       # a named value as the document prints it: float noise around 0 as 0
 
     def __init__(self, trace: Trace, precision: int = DEFAULT_PRECISION) -> None:
         self.trace = trace
         self.precision = precision
         values = trace.graph.values
-        self._numbers: dict[float, str] = {}
-        self._texts: dict[float, str] = {}
         self.overrides = _path_symbols(trace)
         self.noise = float_noise(trace)  # name -> the rounding error its value is below: printed as 0
+        numbers = _Numbers(precision)
+        self.number, self.text = numbers.number, numbers.text
+        self.symbol = _Symbols(self.overrides).symbol if self.overrides else full_symbol
+        self.shown = _Shown(self.noise, values).shown
         self.symbolic = Printer(self.symbol, self.number)
         self.substituting = Printer(self.symbol, self.number, self.shown if self.noise else values.__getitem__)
-
-    def symbol(self, name: str) -> str:
-        if self.overrides:
-            override = self.overrides.get(name)
-            if override is not None:
-                return override
-        return full_symbol(name)
-
-    def number(self, value: float) -> str:
-        """A number as LaTeX (a value is printed again and again: kept)."""
-        text = self._numbers.get(value)
-        if text is None:
-            text = self._numbers[value] = text_as_latex(self.text(value))
-        return text
-
-    def text(self, value: float) -> str:
-        text = self._texts.get(value)
-        if text is None:
-            text = self._texts[value] = format_number(value, self.precision)
-        return text
-
-    def shown(self, name: str) -> float:
-        """A named value as the document prints it: float noise around 0 as 0."""
-        return 0.0 if name in self.noise else self.trace.graph.values[name]
 
     def value(self, name: str) -> str:
         """A named value's number as LaTeX."""
@@ -96,6 +86,47 @@ class Formatter:
         aligned = _too_long(left, formula, substituted, value, substituted_length)
         note = one_line(step.note) if step.note else None
         return Equation(left, formula, substituted, value, self.text(shown), step.name, step.kind, note, aligned)
+
+
+class _Numbers:
+    """The numbers of one document at one precision, each formatted once."""
+
+    def __init__(self, precision: int) -> None:
+        self.precision = precision
+        self._latex: dict[float, str] = {}
+        self._texts: dict[float, str] = {}
+
+    def number(self, value: float) -> str:
+        text = self._latex.get(value)
+        if text is None:
+            text = self._latex[value] = text_as_latex(self.text(value))
+        return text
+
+    def text(self, value: float) -> str:
+        text = self._texts.get(value)
+        if text is None:
+            text = self._texts[value] = format_number(value, self.precision)
+        return text
+
+
+class _Symbols:
+    """Symbols where some differ from the name's own (path_symbols)."""
+
+    def __init__(self, overrides: dict[str, str]) -> None:
+        self.overrides = overrides
+
+    def symbol(self, name: str) -> str:
+        override = self.overrides.get(name)
+        return override if override is not None else full_symbol(name)
+
+
+class _Shown:
+    def __init__(self, noise: dict[str, float], values: dict[str, float]) -> None:
+        self.noise = noise
+        self.values = values
+
+    def shown(self, name: str) -> float:
+        return 0.0 if name in self.noise else self.values[name]
 
 
 def _path_symbols(trace: Trace) -> dict[str, str]:

@@ -3,6 +3,8 @@ the conventions, then per recorded step the starting values, each sample's
 forward pass, error and backward pass, the update, and a closing summary."""
 from __future__ import annotations
 
+import weakref
+
 from ..engine.facts import NetworkFacts
 from ..spec.model import MAX_DETAIL_WEIGHTS, Layer, NetworkSpec
 from ..engine.trace import Section as TraceSection
@@ -215,14 +217,14 @@ def parameter_rows(trace: Trace, formatter: Formatter) -> list[tuple[str, str, s
     worked solution ask for the same trace's rows one after the other: the
     last trace's are kept (its numbers at one precision; the trace's noise)."""
     kept = _LAST_ROWS.get("rows")
-    if kept is not None and kept[0] is trace and kept[1] == formatter.precision:
+    if kept is not None and kept[0]() is trace and kept[1] == formatter.precision:
         return list(kept[2])
     rows = _parameter_rows(trace, formatter)
-    _LAST_ROWS["rows"] = (trace, formatter.precision, tuple(rows))
+    _LAST_ROWS["rows"] = (weakref.ref(trace), formatter.precision, tuple(rows))   # not keeping the trace alive
     return rows
 
 
-_LAST_ROWS: dict[str, tuple[Trace, int, tuple[tuple[str, str, str, str, str], ...]]] = {}
+_LAST_ROWS: dict[str, tuple["weakref.ref[Trace]", int, tuple[tuple[str, str, str, str, str], ...]]] = {}
 
 
 def _parameter_rows(trace: Trace, formatter: Formatter) -> list[tuple[str, str, str, str, str]]:

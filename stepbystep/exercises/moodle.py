@@ -91,6 +91,7 @@ def moodle_xml(variants: Iterable[Variant], rtol: float | None = None, atol: flo
             if number == 0:
                 parts.append(_category(variant))
             parts.append(question_xml(variant, policy_for(variant.spec, rtol, atol), feedback))
+            del variant   # its trace is garbage now: the collector need not walk it
             if collecting:
                 gc.collect(0)
     finally:
@@ -156,7 +157,14 @@ def feedback_html(variant: Variant) -> str:
         from ..formats.html import HtmlRenderer
     except ImportError:  # an installation without the HTML renderer
         return markdown_fallback(render_markdown(document))
-    return '<div class="stepbystep">\n' + HtmlRenderer(math="mathjax", pictures=False).document(document) + "\n</div>"
+    return '<div class="stepbystep">\n' + _feedback_renderer(HtmlRenderer).document(document) + "\n</div>"
+
+
+@lru_cache(maxsize=2)
+def _feedback_renderer(renderer: Any) -> Any:
+    """One renderer for every variant (it keeps nothing of a document; a new
+    one a variant was a cycle of bound methods for the collector to find)."""
+    return renderer(math="mathjax", pictures=False)
 
 
 def markdown_fallback(text: str) -> str:

@@ -180,7 +180,7 @@ def draw_spec(spec: Spec, rules: Rules, rng: random.Random, ident: str) -> dict[
     Notes are dropped (they explain the original numbers) and the title says
     which variant this is.
     """
-    data = copy.deepcopy({key: value for key, value in spec.raw.items() if key not in ("variants", "notes")})
+    data = deep_copy({key: value for key, value in spec.raw.items() if key not in ("variants", "notes")})
     data["title"] = f"{spec.title} (variant {ident})" if spec.title else f"Variant {ident}"
     draws = rules.draws
     if isinstance(spec, GraphSpec):
@@ -204,6 +204,35 @@ def draw_spec(spec: Spec, rules: Rules, rng: random.Random, ident: str) -> dict[
                 key = "targets_last" if kind == "targets" and "targets_last" in sample else kind
                 sample[key] = _redrawn(sample[key], draws[kind], rng)
     return data
+
+
+_ATOMS = (str, int, float, bool, type(None))   # what copy.deepcopy hands back as they are
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def deep_copy(data: Any) -> Any:
+    """copy.deepcopy of a decoded spec: a table of tables, arrays and atoms,
+    nothing in it twice, copied directly (deepcopy's general machinery was a
+    fifth of drawing a variant); anything else goes to copy.deepcopy."""
+    try:
+        return _plain_copy(data, set())
+    except _NotPlain:
+        return copy.deepcopy(data)
+
+
+def _plain_copy(value: Any, seen: set[int]) -> Any:
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if kind is not dict and kind is not list or id(value) in seen:   # a table held twice stays shared in deepcopy
+        raise _NotPlain
+    seen.add(id(value))
+    if kind is dict:
+        return {_plain_copy(key, seen): _plain_copy(item, seen) for key, item in value.items()}
+    return [_plain_copy(item, seen) for item in value]
 
 
 def _saturates(activation: str) -> bool:

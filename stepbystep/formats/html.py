@@ -146,7 +146,10 @@ class HtmlRenderer(Renderer):
         return "<ul>\n" + "\n".join(items) + "\n</ul>"
 
     def text(self, run: "Text | UserText") -> str:
-        return _escaped(run.text)
+        text = run.text
+        if "&" not in text and "<" not in text and ">" not in text:
+            return text   # what escape() gives back: a number, most sentences (and not kept: new in every document)
+        return _escaped(text)
 
     def user_text(self, run: UserText) -> str:
         """The spec's own text (title, notes): TeX-inert, and marked for MathJax to ignore."""
