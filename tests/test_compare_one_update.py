@@ -45,3 +45,21 @@ def test_two_updates_compare(run_cli, tmp_path: Path) -> None:
                     encoding="utf-8")
     result = run_cli("render", spec, "--compare", "adam")
     assert result.code == 0 and "| $E_{\\mathrm{total}}$ (sgd) | adam |" in result.out
+
+
+def test_variants_of_a_run_showing_no_step_say_what_to_ask(run_cli, tmp_path: Path) -> None:
+    """record = [] (every step on the fast path) crashed variants with an internal error
+    (min() of nothing); now one line names training.record, and an explicit ask works."""
+    adam = (EXAMPLES / "mazur-adam.toml").read_text(encoding="utf-8").replace("record = [1, 2]", "record = []")
+    spec = tmp_path / "none.toml"
+    spec.write_text(adam, encoding="utf-8")
+    result = run_cli("variants", spec, "--count", "1", "--seed", "1", "--format", "md")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert f"{spec}: training.record: no step is shown in full" in result.err
+    spec.write_text(adam + '\n[variants]\nask = ["after200.E_total"]\n', encoding="utf-8")
+    assert run_cli("variants", spec, "--count", "1", "--seed", "1", "--format", "md").code == 0
+    descent = (EXAMPLES / "descent-adam.toml").read_text(encoding="utf-8").replace("record = [1, 2]", "record = []")
+    descent = descent[:descent.index("[notes]")]   # its note is on step 1, which is no longer shown
+    spec.write_text(descent, encoding="utf-8")
+    result = run_cli("variants", spec, "--count", "1", "--seed", "1")
+    assert result.code == 2 and "training.record: no step is shown in full" in result.err

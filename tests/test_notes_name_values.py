@@ -41,3 +41,14 @@ def test_mazurs_notes_still_go_with_a_copy_that_trains_longer(run_cli, tmp_path:
     spec = tmp_path / "longer.toml"
     spec.write_text(MAZUR.replace("[[samples]]", "[training]\nepochs = 3\n\n[[samples]]"), encoding="utf-8")
     assert run_cli("answers", spec).code == 0
+
+
+def test_a_note_on_a_step_no_longer_shown_is_let_be(run_cli, tmp_path: Path) -> None:
+    """descent-adam.toml's note is on step1.theta+; showing step 2 only keeps the spec valid."""
+    spec = tmp_path / "later.toml"
+    text = (EXAMPLES / "descent-adam.toml").read_text(encoding="utf-8").replace("record = [1, 2]", "record = [2]")
+    spec.write_text(text, encoding="utf-8")
+    assert run_cli("answers", spec).code == 0
+    spec.write_text(text.replace('"step1.theta+" =', '"step1.thetta+" ='), encoding="utf-8")
+    result = run_cli("answers", spec)
+    assert result.code == 2 and "notes.step1.thetta+: no value of this spec is named" in result.err

@@ -149,5 +149,5 @@ def test_the_note_of_the_descent_example_gives_the_true_first_step() -> None:
     assert theta == pytest.approx(4.9000000001, abs=1e-15)
     assert walk.value("step1.theta+") == pytest.approx(theta, abs=1e-15)
     assert walk.value("step2.f") == pytest.approx(24.01000000098, abs=1e-12)
-    note = walk.spec.notes["step2.f"]
+    note = walk.spec.notes["step1.theta+"]
     assert "4.9000000001" in note and "24.01000000098" in note and "24.010000001" in walk.markdown()

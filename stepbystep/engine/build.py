@@ -35,15 +35,15 @@ def build_trace(spec: Spec, round_to: int | None = None, compare: bool = True) -
 def check_notes(spec: Spec, trace: Trace) -> None:
     """A note that names no value would be shown nowhere, silently: most often a
     setting written below the `[notes]` header (TOML puts it in that table) or a
-    misspelt name. Refused with the closest names. A name without a prefix that
-    some step or sample has (`net_h1` once a copied spec trains several steps) is
-    let be: it names a value of the net, shown under its prefixed names."""
+    misspelt name. Refused with the closest names. A value of the net under
+    another step's or sample's prefix (`net_h1` once a copied spec trains several
+    steps, `step1.theta+` once step 1 is no longer shown in full) is let be."""
     if not spec.notes:
         return
     known = set(trace.names())
     unprefixed = {name.rpartition(".")[2] for name in (*known, *trace.aliases)}
     for name in spec.notes:
-        if name in known or ("." not in name and name in unprefixed and name not in trace.aliases):
+        if name in known or (name.rpartition(".")[2] in unprefixed and name not in trace.aliases):
             continue
         if name in trace.aliases:
             raise SpecError(spec.source, f"notes.{name}", f"{name} is another name of {trace.aliases[name]}; "

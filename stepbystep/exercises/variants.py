@@ -306,6 +306,10 @@ OPTIMIZER_KINDS = ("decay_gradient", "decayed", "buffer")   # an optimizer's val
 
 def default_questions(trace: Trace, spec: Spec) -> tuple[str, ...]:
     names = trace.answers()
+    if spec.training is not None and not spec.training.record:
+        raise SpecError(spec.source, "training.record", "no step is shown in full (record = []), so a problem sheet "
+                                                        "has nothing to ask by default: list a step in record, or "
+                                                        "the values to ask in [variants] ask")
     if isinstance(spec, GraphSpec) and spec.training is not None:
         return _descent_questions(trace, spec)
     if isinstance(spec, GraphSpec):
@@ -329,7 +333,7 @@ def _last_worked_step(spec: Spec, steps: int) -> int:
     after the last step shown in full: 200 Adam steps are no exercise by hand."""
     assert spec.training is not None
     record = spec.training.record
-    return steps if steps <= max(*record, HAND_STEPS) else max(record)
+    return steps if steps <= max((*record, HAND_STEPS)) else max(record)
 
 
 def _descent_questions(trace: Trace, spec: GraphSpec) -> tuple[str, ...]:
