@@ -56,3 +56,18 @@ def test_a_number_as_latex_from_its_text(value: float, precision: int) -> None:
 @pytest.mark.parametrize("latex", ["0.5", "-0.25", "1.2 \\times 10^{-5}", "\\left(-0.7\\right) \\cdot 0.4", "\\infty"])
 def test_visible_length_of_numbers(latex: str) -> None:
     assert _numbers_visible_length(latex) == _visible_length(latex)
+
+
+@pytest.mark.parametrize("path", SMALL, ids=lambda path: path.stem)
+def test_an_equation_as_latex_is_its_sides(path: Path) -> None:
+    """Equation.latex writes `sides` out (for speed): the same display."""
+    from stepbystep.document.blocks import Equation
+    from stepbystep.document.build import build_document
+
+    equations = build_document(build_trace(load_spec(path))).equations()
+    equations += [Equation("x", "a", "a", "a"), Equation("x", value="1", aligned=True), Equation("x", "f", "", "")]
+    for equation in equations:
+        sides = equation.sides
+        expected = (" = ".join((equation.symbol,) + sides) if not equation.aligned else
+                    "\\begin{aligned}\n" + f"{equation.symbol} &= " + " \\\\\n&= ".join(sides) + "\n\\end{aligned}")
+        assert equation.latex == expected

@@ -116,11 +116,19 @@ class Equation:
 
     @property
     def latex(self) -> str:
-        """The whole equation as one LaTeX display (an `aligned` block when long)."""
-        sides = self.sides
+        """The whole equation as one LaTeX display (an `aligned` block when long);
+        `sides` written out (every equation of every document is printed so)."""
+        value = self.value
+        parts = [self.symbol]
+        if self.formula and self.formula != value:
+            parts.append(self.formula)
+        if self.substituted and self.substituted != value:
+            parts.append(self.substituted)
+        if value:
+            parts.append(value)
         if not self.aligned:
-            return _EQUALS.join((self.symbol,) + sides)
-        return "\\begin{aligned}\n" + f"{self.symbol} &= " + " \\\\\n&= ".join(sides) + "\n\\end{aligned}"
+            return _EQUALS.join(parts)
+        return "\\begin{aligned}\n" + f"{self.symbol} &= " + " \\\\\n&= ".join(parts[1:]) + "\n\\end{aligned}"
 
     @property
     def bare(self) -> str:

@@ -146,6 +146,11 @@ def _unseen(parts: Parts) -> str | None:
     return " + ".join([str(fixed_unseen)] + counted)
 
 
+def _unseen_of(name: str) -> str:
+    """Python for unseen_length of a temporary, its test for a plain number inline (most of them)."""
+    return f"(unseen({name}) if '\\\\' in {name} or '{{' in {name} or '}}' in {name} else 0)"
+
+
 def _fixed(text: str) -> Parts:
     return [(True, text, "")]
 
@@ -174,7 +179,7 @@ class _Writer:
         """A text computed by `code` when the function runs, in a temporary."""
         name = self.temp()
         self.lines.append(f"{name} = {code}")
-        return [(False, name, f"unseen({name})")]
+        return [(False, name, _unseen_of(name))]
 
     def latex(self, expr: Expr) -> Parts:
         """What `expr.latex(printer)` prints."""
@@ -209,7 +214,7 @@ class _Writer:
         if kind is Ref:   # Ref.wrapped: parenthesised when its value is below 0
             value, name, unseen = self.temp("v"), self.temp(), self.temp("u")
             self.lines += [f"{value} = vo({expr.name!r})", f"{name} = nt({value})",  # type: ignore[attr-defined]
-                           f"{unseen} = unseen({name})",
+                           f"{unseen} = {_unseen_of(name)}",
                            f"if {value} < 0: {name} = {_WRAPPING[0]!r} + {name} + {_WRAPPING[1]!r}; "
                            f"{unseen} += {_WRAPPING_UNSEEN}"]   # no command runs across the seams: ( and \
             return [(False, name, unseen)]
