@@ -30,3 +30,16 @@ def test_a_key_in_the_wrong_table_says_where_it_belongs(run_cli, tmp_path: Path,
     assert result.code == 2 and result.err.count("\n") == 1
     assert result.err.startswith(f"stepbystep: error: {spec}: {field}: unknown key (known keys: ")
     assert where in result.err
+
+
+@pytest.mark.parametrize("example, remove, field, hint", [
+    ("rnn-bptt-two-steps.toml", 'type = "rnn"', "layers[1].recurrent", 'belongs to a layer of type = "rnn"'),
+    ("conv-4x4.toml", 'type = "conv2d"', "layers[1].kernels", 'belongs to a layer of type = "conv2d"'),
+    ("conv-4x4.toml", 'type = "maxpool2d"', "layers[2].stride", 'type = "conv2d", "maxpool2d" or "avgpool2d"'),
+])
+def test_a_layer_without_its_type_says_which_type_takes_the_key(run_cli, tmp_path: Path, example: str, remove: str,
+                                                               field: str, hint: str) -> None:
+    spec = tmp_path / example
+    spec.write_text((EXAMPLES / example).read_text(encoding="utf-8").replace(remove, "", 1), encoding="utf-8")
+    result = run_cli("render", spec)
+    assert result.code == 2 and f"{field}: unknown key" in result.err and hint in result.err

@@ -167,8 +167,8 @@ class LayerMatrices:
                                  rf"\mathrm{{d}}Z^{{[{l}]}}_{{{k + 1}}} = "
                                  + self.tex(self.kernel(l, k, c, lambda w: p + names.total_gradient(w))))
             for c in range(below.channels):
-                found.append(rf"{into}_{{{c + 1}}} = \textstyle\sum_k \operatorname{{conv}}_{{\text{{full}}}}\left("
-                             rf"\mathrm{{d}}Z^{{[{l}]}}_k, \operatorname{{rot}}_{{180}} K^{{[{l}]}}_{{k,{c + 1}}}\right) = "
+                found.append(rf"{into}_{{{c + 1}}} = \textstyle\sum_k \mathrm{{d}}Z^{{[{l}]}}_k \star_{{\text{{full}}}} "
+                             rf"\operatorname{{rot}}_{{180}} K^{{[{l}]}}_{{k,{c + 1}}} = "
                              + self.tex(self.spatial(below, c, self.grads(l - 1, p))))
         elif layer.kind in POOLING:
             assert layer.shape is not None

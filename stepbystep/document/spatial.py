@@ -326,7 +326,8 @@ class SpatialWriter:
             self.outline.add(paragraph(
                 "The inputs are data and are never updated, but the same rule gives the error's gradient with respect "
                 "to each pixel: the sum, over the positions whose window covers it, of delta times the kernel weight "
-                "that multiplied it — a \"full\" convolution of the deltas with the kernel turned 180°."))
+                "that multiplied it — the deltas, padded with zeros, cross-correlated with the kernel turned 180° "
+                "(the \"full\" convolution of backpropagation)."))
         else:
             self.outline.add(paragraph(
                 "The inputs are data and are never updated, but the same rule gives the error's gradient with respect "

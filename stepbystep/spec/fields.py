@@ -95,6 +95,8 @@ class FieldChecks:
 
 TRAINING_KEYS = ("optimizer", "epochs", "record", "mode", "batch_size", "shuffle_seed", "compare", "parameters",
                  "momentum", "beta1", "beta2", "eps", "alpha", "weight_decay")
+LAYER_KIND_KEYS = {"recurrent": '"rnn"', "initial": '"rnn"', "kernels": '"conv2d"', "padding": '"conv2d"',
+                   "stride": '"conv2d", "maxpool2d" or "avgpool2d"'}
 TOP_LEVEL_KEYS = ("title", "learning_rate", "loss", "reduction", "update_biases", "hidden_deltas_use", "loss_delta")
 
 
@@ -107,6 +109,8 @@ def misplaced(path: str, key: str) -> str:
         return "; a computation graph's learning rate goes in its [training] table, beside parameters"
     if path == "" and key in TRAINING_KEYS:
         return "; it belongs in the [training] table"
+    if path.startswith("layers[") and key in LAYER_KIND_KEYS:
+        return f"; {key} belongs to a layer of type = {LAYER_KIND_KEYS[key]}"
     if path.startswith("samples[") and key in TRAINING_KEYS + TOP_LEVEL_KEYS:
         return ("; a key written below [[samples]] belongs to that sample: move it above the tables"
                 + (" or into [training]" if key in TRAINING_KEYS else ""))
