@@ -151,3 +151,8 @@ def test_the_note_of_the_descent_example_gives_the_true_first_step() -> None:
     assert walk.value("step2.f") == pytest.approx(24.01000000098, abs=1e-12)
     note = walk.spec.notes["step1.theta+"]
     assert "4.9000000001" in note and "24.01000000098" in note and "24.010000001" in walk.markdown()
+
+
+def test_a_descent_sheet_counts_steps_not_updates(run_cli) -> None:
+    out = run_cli("variants", EXAMPLES / "descent-adam.toml", "--count", "1", "--seed", "5", "--format", "md").out
+    assert "$f$ (after 2 steps) | `after2.f`" in out and "after 2 updates" not in out

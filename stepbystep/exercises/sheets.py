@@ -73,7 +73,8 @@ class Problem:
 def problem(variant: Variant) -> Problem:
     trace, spec = variant.trace, variant.spec
     formatter = Formatter(trace, DEFAULT_PRECISION)
-    questions = [Question(number, name, formatter.symbol(name), describe(name), trace.value(name),
+    unit = "step" if isinstance(spec, GraphSpec) else "update"   # a descent takes steps, a network updates
+    questions = [Question(number, name, formatter.symbol(name), describe(name, unit), trace.value(name),
                           format_number(trace.value(name), DEFAULT_PRECISION))
                  for number, name in enumerate(variant.asked, start=1)]
     title = str(variant.data.get("title", ""))
@@ -99,12 +100,13 @@ def variant_line(ident: str) -> str:
     return f"Variant: {ident}"
 
 
-def describe(name: str) -> str:
-    """Where a prefixed value belongs, in words: `after1.E_total` -> after 1 update."""
+def describe(name: str, unit: str = "update") -> str:
+    """Where a prefixed value belongs, in words: `after1.E_total` -> after 1 update
+    (a graph's descent: `after2.f` -> after 2 steps)."""
     words = []
     for kind, number in _PREFIX.findall(name):
         if kind == "after":
-            words.append(f"after {number} update{'s' if number != '1' else ''}")
+            words.append(f"after {number} {unit}{'s' if number != '1' else ''}")
         else:
             words.append(f"{kind} {number}")
     return ", ".join(words)
