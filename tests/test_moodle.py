@@ -135,20 +135,6 @@ def test_cli_writes_a_bank(tmp_path: Any, run_cli: Any) -> None:
     assert len(BLANK.findall(text)) == 4  # f, df/dx, df/dy, df/dz
 
 
-def test_feedback_without_the_html_renderer_is_markdown_as_html(monkeypatch: pytest.MonkeyPatch) -> None:
-    from stepbystep.exercises.moodle import feedback_html, markdown_fallback
-
-    monkeypatch.setitem(__import__("sys").modules, "stepbystep.formats.html", None)  # import fails as if absent
-    data = mazur_dict()
-    data["title"] = "<b>not bold</b> $x$"
-    variant = make_variants(parse_spec(data), 1, seed=2)[0]
-    html = feedback_html(variant)
-    assert html.startswith("<h1>") and "&lt;b&gt;not bold&lt;/b&gt;" in html and "<b>" not in html
-    assert "\\[" in html and "<table>" in html
-    assert markdown_fallback("a $x_1 < y$ and $$\\frac{1}{2}$$ and \\$5") == \
-        "<p>a \\(x_1 &lt; y\\) and \\[\\frac{1}{2}\\] and &#36;5</p>"
-
-
 def test_question_html_is_balanced(bank: tuple[list[Any], str]) -> None:
     from html.parser import HTMLParser
 

@@ -24,7 +24,7 @@ from html import escape
 from typing import Any, Iterable
 
 from ..document.build import build_document
-from ..formats.markdown import render_markdown
+from ..formats.html import HtmlRenderer
 from ..formats.text import tex_inert
 from ..grading.diagnose import hand_values
 from ..grading.policy import GradingPolicy, policy_for, significant_needed
@@ -32,7 +32,6 @@ from .variants import Variant
 
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_MATH = re.compile(r"\\[\\$]|\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)  # as html.py: $$…$$, $…$, \\ and \$
 _INLINE_TEX = re.compile(r"(?<!\\)\$([^$\n]+?)(?<!\\)\$")
 
 
@@ -153,39 +152,14 @@ def feedback_html(variant: Variant) -> str:
     add up; a figure shows what a format without pictures shows (the
     circuit's table of numbers; the network's numbers are in its tables)."""
     document = build_document(variant.trace)
-    try:
-        from ..formats.html import HtmlRenderer
-    except ImportError:  # an installation without the HTML renderer
-        return markdown_fallback(render_markdown(document))
-    return '<div class="stepbystep">\n' + _feedback_renderer(HtmlRenderer).document(document) + "\n</div>"
+    return '<div class="stepbystep">\n' + _feedback_renderer().document(document) + "\n</div>"
 
 
-@lru_cache(maxsize=2)
-def _feedback_renderer(renderer: Any) -> Any:
+@lru_cache(maxsize=1)
+def _feedback_renderer() -> HtmlRenderer:
     """One renderer for every variant (it keeps nothing of a document; a new
     one a variant was a cycle of bound methods for the collector to find)."""
-    return renderer(math="mathjax", pictures=False)
-
-
-def markdown_fallback(text: str) -> str:
-    """The walkthrough Markdown as HTML by python-markdown, its math kept out
-    of Markdown's reach and handed back escaped as \\( \\) / \\[ \\] for MathJax.
-    (Untrusted text in the walkthrough is already inert: the md_text filter.)"""
-    import markdown
-
-    formulas: list[str] = []
-
-    def keep(match: re.Match[str]) -> str:
-        display, inline = match.group(1), match.group(2)
-        if display is None and inline is None:
-            return "&#36;" if match.group(0) == "\\$" else match.group(0)
-        formulas.append(f"\\[{display.strip()}\\]" if display is not None else f"\\({inline.strip()}\\)")
-        return f"SBSMATH{len(formulas) - 1}X"
-
-    html = markdown.markdown(_MATH.sub(keep, text), extensions=["tables"])
-    for number in reversed(range(len(formulas))):
-        html = html.replace(f"SBSMATH{number}X", escape(formulas[number], quote=False))
-    return html
+    return HtmlRenderer(math="mathjax", pictures=False)
 
 
 def cdata(text: str) -> str:
