@@ -45,7 +45,7 @@ def substituted_with_length(expr: Expr, printer: Printer) -> tuple[str, int | No
     length (`visible_length` of the text) where known without reading the
     text again; compiled once the expression recurs (kept by the object
     itself: its id stays its own while the entry holds it)."""
-    if printer.value_of is None:
+    if printer.value_of is None or type(printer) is not Printer:   # compiled for a plain substituting printer
         return expr.latex(printer), None
     kept = _SEEN.get(id(expr))
     if kept is not None and kept[0] is expr:
