@@ -11,6 +11,8 @@ DEFAULT_PRECISION = 9
 # Below this magnitude fixed decimals would hide the digits, so scientific.
 SCIENTIFIC_BELOW = 1e-4
 SCIENTIFIC_ABOVE = 1e12
+# Below this even an exact value is scientific: 1e-8 as 0.00000001 makes a reader count zeros.
+FIXED_AT_LEAST = 1e-6
 
 
 def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:
@@ -49,8 +51,9 @@ def _scientific(value: float, precision: int) -> str:
 
 
 def _fixed_is_exact(value: float, precision: int) -> bool:
-    """A tiny value such as 0.00005 loses nothing at `precision` decimals."""
-    return round(value, precision) == value  # (1e-10 at 3 decimals is not 0)
+    """A tiny value such as 0.00005 loses nothing at `precision` decimals (and
+    has few enough zeros to read: Adam's 1e-8 stays scientific)."""
+    return abs(value) >= FIXED_AT_LEAST and round(value, precision) == value  # (1e-10 at 3 decimals is not 0)
 
 
 def number_latex(value: float, precision: int = DEFAULT_PRECISION) -> str:

@@ -105,7 +105,8 @@ def test_the_unrolled_figure(rnn: stepbystep.Walkthrough) -> None:
     assert h.recurrent and not o.recurrent and h.values[0] == (0.0, 0.0) and x.values[0] == (None, None)
     assert o.values[2][0] == rnn.value("out_o1@2") and drawing.targets[3] == (1.0,)
     svg = next(item.svg for item in rnn.figures() if item.id == "unrolled")
-    assert len(re.findall(r"<line ", svg)) == 3 * 2 + 3 * 2   # up at each step (x→h, h→o), along h for each unit
+    # up at each step (x→h, h→o), along h for each unit, and from each unit to the other (faint)
+    assert len(re.findall(r"<line ", svg)) == 3 * 2 + 3 * 2 + 3 * 2
 
 
 def test_every_format_renders_both_examples(conv: stepbystep.Walkthrough, rnn: stepbystep.Walkthrough) -> None:

@@ -156,3 +156,14 @@ def test_the_note_of_the_descent_example_gives_the_true_first_step() -> None:
 def test_a_descent_sheet_counts_steps_not_updates(run_cli) -> None:
     out = run_cli("variants", EXAMPLES / "descent-adam.toml", "--count", "1", "--seed", "5", "--format", "md").out
     assert "$f$ (after 2 steps) | `after2.f`" in out and "after 2 updates" not in out
+
+
+def test_adams_epsilon_is_written_as_a_power_of_ten() -> None:
+    """1e-8 as 0.00000001 makes a reader count zeros; an exact value with fewer zeros stays fixed."""
+    from stepbystep.numbers import format_number, number_latex
+
+    assert format_number(1e-8) == "1e-8" and number_latex(1e-8) == r"1 \times 10^{-8}"
+    assert format_number(0.00005) == "0.00005" and format_number(0.000001) == "0.000001"
+    text = stepbystep.load(EXAMPLES / "descent-adam.toml").markdown()
+    assert r"$\epsilon = 1 \times 10^{-8}$" in text and r"\sqrt{100} + 1 \times 10^{-8}" in text
+    assert "0.00000001" not in text

@@ -12,7 +12,7 @@ from typing import Mapping
 
 from ..engine.ops import OPTIMIZERS
 from ..engine.trace import Step
-from ..numbers import format_number
+from ..numbers import number_latex
 from ..spec.optimizers import OptimizerSettings
 from .blocks import Block, Equation
 from .outline import paragraph
@@ -29,7 +29,7 @@ def plain(settings: OptimizerSettings) -> bool:
 
 def hyperparameters(settings: OptimizerSettings) -> str:
     """`$\\beta_1 = 0.9$, $\\beta_2 = 0.999$, $\\epsilon = 10^{-8}$`: the values of this run."""
-    return ", ".join(f"${SYMBOLS[key]} = {format_number(value)}$" for key, value in settings.options
+    return ", ".join(f"${SYMBOLS[key]} = {number_latex(value)}$" for key, value in settings.options
                      if key != "weight_decay")
 
 
@@ -37,7 +37,7 @@ def optimizer_convention(settings: OptimizerSettings, learning_rate: float, para
                          gradient: str = r"\frac{\partial E_{\mathrm{total}}}{\partial w}", objective: str | None = None) -> str:
     """The learning-rate line of the conventions, with the optimizer and weight decay.
     `objective`: what a graph's descent minimizes (its output's symbol); None for a network (E_total)."""
-    eta = f"Learning rate: $\\eta = {format_number(learning_rate)}$"
+    eta = f"Learning rate: $\\eta = {number_latex(learning_rate)}$"
     if plain(settings):
         return f"{eta}; every update is ${parameter}^{{+}} = {parameter} - \\eta \\cdot {gradient}$."
     record = OPTIMIZERS.get(settings.name)
@@ -49,12 +49,12 @@ def optimizer_convention(settings: OptimizerSettings, learning_rate: float, para
     if decay:
         where = "biases never decay" if objective is None else "every parameter decays"
         if record.decoupled_decay:
-            line += (f" Weight decay $\\lambda = {format_number(decay)}$, decoupled (AdamW): each "
+            line += (f" Weight decay $\\lambda = {number_latex(decay)}$, decoupled (AdamW): each "
                      f"{'weight' if objective is None else 'parameter'} first shrinks by $1 - \\eta\\lambda$; {where}.")
         else:
             regularized = (r"E_{\mathrm{reg}} = E_{\mathrm{total}}" if objective is None else objective) \
                 + f" + \\frac{{\\lambda}}{{2}} \\sum {parameter}^2"
-            line += (f" Weight decay $\\lambda = {format_number(decay)}$: $\\lambda {parameter}$ is added to each "
+            line += (f" Weight decay $\\lambda = {number_latex(decay)}$: $\\lambda {parameter}$ is added to each "
                      f"gradient ({where}), the gradient of ${regularized}$.")
     return line
 
@@ -74,7 +74,7 @@ def before_optimizer_step(step: Step, options: Mapping[str, float], parameter_wo
     """The sentence before the first value of its kind in a section ('' for none)."""
     c = step.context
     if step.kind == "decay_gradient":
-        return (f"Weight decay first adds $\\lambda = {format_number(options['weight_decay'])}$ times the "
+        return (f"Weight decay first adds $\\lambda = {number_latex(options['weight_decay'])}$ times the "
                 f"{parameter_word} to its gradient:")
     if step.kind == "decayed":
         return (f"AdamW decays the {parameter_word} apart from the gradient: it first shrinks by $1 - \\eta\\lambda$, "

@@ -3,7 +3,9 @@
 One column per time step (column 0 holds the initial state), one row per
 layer with the inputs at the bottom; each unit a box with its name and its
 value at that step. Arrows go up from a layer to the next at the same step,
-and right along a recurrent layer from one step to the next; the targets of
+and right along a recurrent layer from one step to the next (with up to three
+units also, faint, from each unit to the others: every unit feeds every unit
+of the next step); the targets of
 a scored step are written above its outputs.
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ UNIT_GAP = 8.0       # between the boxes of one layer at one step
 LAYER_GAP = 46.0     # between layers
 LEFT, TOP, BOTTOM = 70.0, 40.0, 24.0
 MAX_DECIMALS = 4
+MAX_CROSSED = 3      # up to this many units, the arrows between different units too (faint)
 
 
 def unrolled_svg(drawing: UnrolledDrawing) -> str:
@@ -53,6 +56,12 @@ def unrolled_svg(drawing: UnrolledDrawing) -> str:
                 if layer.recurrent and t and layer.values[t - 1][j] is not None:
                     from_x, from_top = box(l, j, t - 1)
                     parts.append(_line(from_x + BOX_W, from_top + BOX_H / 2, x - 2, top + BOX_H / 2))
+                    if len(layer.units) <= MAX_CROSSED:   # every unit feeds every unit of the next step
+                        for i in range(len(layer.units)):
+                            if i != j and layer.values[t - 1][i] is not None:
+                                _, other_top = box(l, i, t - 1)
+                                parts.append(_line(from_x + BOX_W, other_top + BOX_H / 2, x - 2, top + BOX_H / 2,
+                                                   faint=True))
         if l:
             for t in range(1, drawing.steps + 1):   # one arrow up from the layer below at each step
                 x = LEFT + COLUMN * t + BOX_W / 2
@@ -74,9 +83,10 @@ def _arrow_marker() -> str:
             'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="currentColor"/></marker></defs>')
 
 
-def _line(x1: float, y1: float, x2: float, y2: float) -> str:
+def _line(x1: float, y1: float, x2: float, y2: float, faint: bool = False) -> str:
+    opacity = ' stroke-opacity="0.45"' if faint else ""
     return (f'<line class="sbs-edge" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="currentColor" '
-            f'stroke-width="1.2" marker-end="url(#sbs-arrow-unrolled)"/>')
+            f'stroke-width="1.2"{opacity} marker-end="url(#sbs-arrow-unrolled)"/>')
 
 
 def _text(x: float, y: float, text: str, css: str, anchor: str = "middle") -> str:
