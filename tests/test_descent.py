@@ -135,6 +135,8 @@ def test_bad_training_tables_are_refused() -> None:
              ({"parameters": ["x"], "learning_rate": 0}, "training.learning_rate: must be greater than 0, got 0"),
              ({"parameters": ["x"], "learning_rate": 0.1, "momentum": 0.9},
               "training.momentum: only momentum and nesterov take a momentum (the optimizer is sgd)"),
+             ({"parameters": ["x"], "learning_rate": 0.1, "optimizer": "nesterov", "momentum": 0},
+              "training.momentum: nesterov needs a momentum above 0 (with 0 it is plain sgd; PyTorch refuses it too)"),
              ({"parameters": ["x"], "learning_rate": 0.1, "epochs": 2, "record": [3]},
               "training.record[0]: expected a whole number from 1 to 2, got 3")]
     for table, message in cases:

@@ -108,6 +108,9 @@ def optimizer_settings(check: Checker, table: Mapping[str, Any], path: str) -> O
         if not parameter.allows(value):
             raise check.fail(where, f"expected {parameter.range_text()}, got {value:g}")
         given[key] = value
+    if "nesterov" in used and given.get("momentum", MOMENTUM.default) == 0:
+        raise check.fail(f"{path}.momentum", "nesterov needs a momentum above 0 (with 0 it is plain sgd; "
+                                             "PyTorch refuses it too)")
     return OptimizerSettings(name, tuple(sorted(given.items())), compare)
 
 
