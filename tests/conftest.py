@@ -219,12 +219,12 @@ def toml_text(data: dict[str, Any]) -> str:
 
 
 # -- speed ratios measured by tests/benchmarks (printed at the end, never asserted) --
-SPEED_RATIOS: list[tuple[str, float, float]] = []  # (what, measured, goal)
+SPEED_RATIOS: list[tuple[str, float, float, str]] = []  # (what, measured, goal, unit: "x" a ratio, " s" seconds)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if SPEED_RATIOS:
         terminalreporter.write_sep("=", "speed ratios (measured vs goal)")
-        for name, measured, goal in SPEED_RATIOS:
+        for name, measured, goal, unit in SPEED_RATIOS:
             verdict = "ok" if measured <= goal else "MISSED"
-            terminalreporter.write_line(f"{name}: {measured:.2f}x (goal <= {goal}x) {verdict}")
+            terminalreporter.write_line(f"{name}: {measured:.2f}{unit} (goal <= {goal}{unit}) {verdict}")

@@ -36,7 +36,7 @@ def report_ratio(benchmark: Any) -> Callable[[str, float, float], None]:
     """Keep a ratio in the benchmark JSON (extra_info) and the summary; never
     an assertion (no hard time limits in tests)."""
     def record(name: str, measured: float, goal: float) -> None:
-        SPEED_RATIOS.append((name, measured, goal))
+        SPEED_RATIOS.append((name, measured, goal, "x"))
         benchmark.extra_info[name] = round(measured, 3)
         benchmark.extra_info[f"{name} goal"] = goal
     return record
