@@ -170,3 +170,16 @@ def test_buffers_from_a_shown_step_are_listed_with_the_starting_values() -> None
                    epochs=2, record=[1, 2])
     text = stepbystep.build(_parse(data)).markdown()
     assert "| $v_{\\mathit{theta},1}$ | 10 | v of theta after step 1, carried over |" in text
+
+
+def test_a_note_on_the_output_after_any_step_is_shown_once() -> None:
+    """A note on after{N}.f: under the step's line where the step is shown in
+    full, in the summary where it is not, under the final pass for the last."""
+    data = descent({"f": "theta**2"}, {"theta": 5.0}, parameters=["theta"], learning_rate=0.1, optimizer="adam",
+                   epochs=40, record=[1, 2])
+    data["notes"] = {"after2.f": "note-two", "after17.f": "note-seventeen", "after40.f": "note-forty"}
+    for text in (stepbystep.build(_parse(data)).markdown(), stepbystep.build(_parse(data)).html()):
+        for note in ("note-two", "note-seventeen", "note-forty"):
+            assert text.count(note) == 1, note
+    markdown = stepbystep.build(_parse(data)).markdown()
+    assert "| 17 |" in markdown   # the noted step's row is in the summary table

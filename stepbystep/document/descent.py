@@ -10,12 +10,12 @@ from __future__ import annotations
 from ..engine.facts import DescentFacts
 from ..engine.trace import Section as TraceSection
 from ..engine.trace import Trace
-from .blocks import Bullets, Figure, Item, Table
+from .blocks import Bullets, Figure, Item, Note, Table
 from .figures import LossCurve
 from .formatter import Formatter
 from .network import carried_rows
 from .optimizer_prose import OPTIMIZER_KINDS, before_optimizer_step, explanation, optimizer_convention, plain
-from .outline import Outline, paragraph, prose
+from .outline import Outline, paragraph, prose, user_text
 from .summary import _pick
 
 KINDS = ("descent_start", "descent_forward", "descent_backward", "descent_update", "after", "losses", "descent_after")
@@ -132,7 +132,8 @@ class _DescentWriter:
         number = section.context["step"]
         self.outline.add(Bullets((Item(prose(
             f"After {number} step{'s' if number > 1 else ''}: "
-            f"${self.formatter.symbol(step.name)} = {self.formatter.number(step.value)}$")),)))
+            f"${self.formatter.symbol(step.name)} = {self.formatter.number(step.value)}$"),
+            (Note((user_text(step.note),)),) if step.note else ()),)))
 
     def losses(self, section: TraceSection) -> None:
         several = section.context["last"] > section.context["first"]
@@ -164,7 +165,10 @@ def _summary(outline: Outline, trace: Trace, facts: DescentFacts, formatter: For
     first = "" if start is None else f" from ${symbol} = {formatter.number(start)}$ at the start"
     outline.add(paragraph(f"After {facts.steps:,} step{'s' if facts.steps != 1 else ''} the output is "
                           f"${symbol} = {formatter.number(points[-1][1])}${first}."))
-    picked = _pick(len(points), set())
+    notes = facts.spec.notes or {}
+    shown = set(facts.spec.training.record) | {facts.steps} if facts.spec.training else {facts.steps}
+    noted = {step for step, _ in points if step not in shown and f"after{step}.{facts.output}" in notes}
+    picked = _pick(len(points), noted)
     runs = facts.comparison
     own = f" ({facts.spec.training.optimizer.name})" if runs and facts.spec.training else ""
 
@@ -174,6 +178,8 @@ def _summary(outline: Outline, trace: Trace, facts: DescentFacts, formatter: For
     outline.add(Table((prose("after step"), prose(f"${symbol}${own}")) + tuple(prose(run.optimizer) for run in runs),
                       tuple((prose(str(points[index - 1][0])), prose(formatter.text(points[index - 1][1])))
                             + tuple(prose(cell(run.losses, index)) for run in runs) for index in picked)))
+    for step in sorted(noted):   # a note on a step not shown in full, under the table (its row is picked)
+        outline.add(Note((user_text(notes[f"after{step}.{facts.output}"]),), f"Note (after step {step})"))
     for run in runs:
         if run.failed:
             outline.add(paragraph(f"With {run.optimizer} the descent stopped: {run.failed}"))
