@@ -131,3 +131,43 @@ def test_no_sideways_scrolling_on_a_phone(which: str, tmp_path: Path) -> None:
     assert viewport == 390                                          # the phone's width
     assert scroll_width <= viewport                                 # nothing scrolls sideways
     assert svg_right <= viewport and (svg_right > 0 or which == "matrix")  # the picture shrank to fit
+
+
+GRID_PROBE = """<script>
+window.addEventListener('load', function () {
+  var smallest = 99, right = 0;
+  document.querySelectorAll('.sbs-grids-flow svg').forEach(function (s) {
+    var box = s.getBoundingClientRect();
+    smallest = Math.min(smallest, box.width / s.viewBox.baseVal.width);
+    right = Math.max(right, box.right);
+  });
+  parent.postMessage([document.documentElement.scrollWidth, window.innerWidth, right, smallest].join(' '), '*');
+});
+</script>"""
+
+
+@pytest.mark.browser
+def test_convolution_grids_wrap_at_full_size_on_a_phone(tmp_path: Path) -> None:
+    """image ⋆ kernel = output is one row on a desktop; on a 390 px phone each
+    grid keeps its size (its digits readable) and the row wraps, instead of the
+    whole row shrinking to a third."""
+    from test_browser import CHROMIUM
+
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed")
+    import subprocess
+
+    html = stepbystep.load(EXAMPLES / "conv-edge-5x5.toml").html()
+    assert html.count('class="sbs-grids-flow"') >= 2
+    page = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)  # let the probe run
+    (tmp_path / "page.html").write_text(page.replace("</body>", GRID_PROBE + "</body>"), encoding="utf-8")
+    (tmp_path / "phone.html").write_text(PHONE, encoding="utf-8")
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+               "--allow-file-access-from-files", f"--user-data-dir={tmp_path / 'profile'}",
+               "--virtual-time-budget=5000", "--dump-dom", (tmp_path / "phone.html").as_uri()]
+    dom = subprocess.run(command, capture_output=True, text=True, timeout=90).stdout
+    found = re.search(r'data-measured="([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)"', dom)
+    assert found, dom[-500:]
+    scroll_width, viewport, right, smallest = (float(value) for value in found.groups())
+    assert viewport == 390 and scroll_width <= viewport and right <= viewport
+    assert smallest >= 0.99          # no grid shrank: a 5x5 image is 258 px wide, it fits a phone as it is

@@ -44,5 +44,15 @@ def svg(drawing: Drawing) -> str:
     raise ValueError(f"no drawing for figures of kind {type(drawing).__name__}")
 
 
+def html_picture(drawing: Drawing) -> str:
+    """The picture of one drawing for an HTML page: as `svg`, except grids,
+    which the page lays out one by one (formats/grids.py)."""
+    if isinstance(drawing, GridsDrawing):
+        from .grids import grids_html
+
+        return grids_html(drawing)
+    return svg(drawing)
+
+
 def drawn(figure: Figure) -> DrawnFigure:
     return DrawnFigure(figure.id, figure.title, svg(figure.drawing), figure)

@@ -1,6 +1,11 @@
 """Grids of numbers as SVG: an image, a kernel, an output map side by side,
 the cells of the worked position marked (document/figures.GridsDrawing).
 
+For files and print, one picture; for an HTML page, one picture per grid with
+the operators between them as text, laid out by the page (`grids_html`), so
+on a phone the grids wrap onto lines of their own at full size instead of
+shrinking the whole row to unreadable digits.
+
 Each grid is a block of square cells with its number written in, its title
 under it, and the operator between grids (⋆, +, =, →) centred between them.
 Marked cells get a heavier outline and a light fill. `currentColor` keeps the
@@ -53,6 +58,18 @@ def grids_svg(drawing: GridsDrawing) -> str:
             f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
             f'font-family="system-ui, sans-serif" font-size="12" fill="currentColor">'
             f"<title>{escape(drawing.title)}</title>{''.join(parts)}</svg>")
+
+
+def grids_html(drawing: GridsDrawing) -> str:
+    """The grids as one <svg> each (drawn as grids_svg draws a row of one),
+    with the operators between them, in a wrapping row (style.css:
+    .sbs-grids-flow)."""
+    parts = []
+    for index, grid in enumerate(drawing.grids):
+        parts.append(grids_svg(GridsDrawing((grid,), (), drawing.precision, grid.title)))
+        if index < len(drawing.operators):
+            parts.append(f'<span class="sbs-grid-operator" aria-hidden="true">{escape(drawing.operators[index])}</span>')
+    return f'<div class="sbs-grids-flow" role="group" aria-label="{escape(drawing.title)}">{"".join(parts)}</div>'
 
 
 def _text(x: float, y: float, text: str, css: str, size: int | None = None) -> str:

@@ -29,7 +29,7 @@ from ..document.blocks import (
     Text,
     UserText,
 )
-from .figures import svg
+from .figures import html_picture
 from .mathml import display_equation, latex_to_mathml
 from .renderer import Renderer, equation_note
 from .errors import UserTemplateError
@@ -132,7 +132,7 @@ class HtmlRenderer(Renderer):
     def figure(self, block: Figure) -> str:
         if not self.pictures:
             return "\n".join(self.blocks(block.fallback))
-        return (f'<figure class="sbs-figure" id="sbs-figure-{escape(block.id)}">{svg(block.drawing)}'
+        return (f'<figure class="sbs-figure" id="sbs-figure-{escape(block.id)}">{html_picture(block.drawing)}'
                 f"<figcaption>{escape(block.title)}</figcaption></figure>")
 
     def note(self, block: Note) -> str:
