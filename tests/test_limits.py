@@ -250,7 +250,7 @@ def test_the_issue_reproducer_online_twenty_thousand_samples() -> None:
         walk = stepbystep.from_dict(data)
         answers = walk.answers()
         page = walk.markdown()
-    assert "The other 17,500 samples are computed the same way" in page
+    assert "The other 19,990 samples are computed the same way" in page and "The first 50 of 20,000 samples" in page
     assert answers["after20000.E_total"] == pytest.approx(online_oracle(data, {20_000})[20_000], rel=1e-12)
     print(f"online 20,000 samples, one epoch: {time.process_time() - started:.1f} s CPU (answers and Markdown)")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import math
 import random
+import re
 import tomllib
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -261,3 +262,29 @@ def test_small_runs_never_import_numpy() -> None:
             "print('numpy' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_many_samples_make_a_readable_document() -> None:
+    """60 samples, two batch epochs: the final pass in full for the first 10
+    samples, the outputs table for the first 50, every value in the answer key.
+    The table's numbers are checked by a forward pass written here from the
+    weights after training."""
+    rng = random.Random(60)
+    data = mazur_dict()
+    data["samples"] = [{"inputs": [round(rng.random(), 2), round(rng.random(), 2)],
+                        "targets": [round(rng.random(), 2), round(rng.random(), 2)]} for _ in range(60)]
+    data["training"] = {"mode": "batch", "epochs": 2}
+    walk = stepbystep.from_dict(data)
+    answers, text = walk.answers(), walk.markdown()
+    assert [int(n) for n in re.findall(r"^### Sample (\d+) with the updated parameters$", text, re.M)] == list(range(1, 11))
+    assert "The other 50 samples are computed the same way" in text
+    assert "The first 50 of 60 samples" in text
+    assert all(f"after2.sample{n}.out_o1" in answers for n in range(1, 61))
+    w = [answers[f"after2.w{k}"] for k in range(1, 9)]
+    sigmoid = lambda x: 1 / (1 + math.exp(-x))   # noqa: E731
+    for n in (1, 50):
+        i1, i2 = data["samples"][n - 1]["inputs"]
+        h1, h2 = sigmoid(w[0] * i1 + w[1] * i2 + 0.35), sigmoid(w[2] * i1 + w[3] * i2 + 0.35)
+        out_o1 = sigmoid(w[4] * h1 + w[5] * h2 + 0.60)
+        assert f"| {n} | $\\mathit{{out}}_{{o1}}$ | {out_o1:.9f}".rstrip("0") in text
+    assert "| 51 |" not in text.split("### The outputs after training")[1]

@@ -22,6 +22,16 @@ from .spatial import SpatialWriter
 from .spatial import handles as spatial_handles
 from .summary import loss_curve, summary, warning_list
 
+FINAL_PASS_SAMPLES = 10   # the final pass after training in full for this many samples at most
+
+
+def final_pass_shown(spec: NetworkSpec) -> int:
+    """Samples whose forward pass after training is written out: a few (a reader
+    follows one or two; the rest is the same arithmetic), and never more than
+    the full-detail limit allows for the net's size."""
+    return max(1, min(FINAL_PASS_SAMPLES, MAX_DETAIL_WEIGHTS // max(1, spec.weight_count)))
+
+
 INTRODUCTION = (
     "This is a step-by-step worked example of backpropagation in the manner of Matt Mazur's\n"
     '"A Step by Step Backpropagation Example": every number is shown as a formula, then with the\n'
@@ -43,7 +53,7 @@ def network_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None
     rows = parameter_rows(trace, formatter)
     paths = {row[0]: row[2] for row in rows}
     writer = _StepWriter(outline, trace, facts, formatter, paths)
-    shown_after = max(1, MAX_DETAIL_WEIGHTS // max(1, facts.spec.weight_count))  # samples of the final pass in full
+    shown_after = final_pass_shown(facts.spec)
     skipped = 0
     for section in trace.sections:
         sample = section.context.get("sample")
@@ -51,8 +61,9 @@ def network_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None
             skipped = max(skipped, sample - shown_after)
             continue
         if skipped and section.kind == "after_total":
+            tabled = ", and the outputs after training are tabled in the summary below" if facts.steps > 1 else ""
             outline.add(paragraph(f"The other {skipped:,} samples are computed the same way (the final pass is written\n"
-                                  f"out for {shown_after:,} samples, the full-detail limit); every value is in the answer key."))
+                                  f"out for the first {shown_after:,}); every value is in the answer key{tabled}."))
             skipped = 0
         writer.section(section, drawings[0] if drawings and not writer.drawn else None)
     summary(outline, trace, formatter)

@@ -31,6 +31,7 @@ SATURATED = 1e-4          # dout/dnet below this: the gradient through the neuro
 RISING_EPOCHS = 3         # this many rises in a row: the learning rate is probably too high
 HUGE_WEIGHT = 1e6         # beyond this the weights are on their way to overflow
 ALL_ROWS_UP_TO = 25       # loss table: every epoch up to this many, else a thinned selection
+OUTPUT_SAMPLES_SHOWN = 50  # outputs-after-training table: this many samples' rows, the rest in the answer key
 
 
 def epoch_losses(trace: "Trace") -> list[tuple[int, int, float]]:
@@ -119,6 +120,10 @@ def _loss_summary(outline: "Outline", trace: "Trace", formatter: "Formatter") ->
             outline.add(Note((user_text(note),), f"Note (after update {step})"))
     outline.section("The outputs after training", 3)
     outline.add(table(("sample", "output", "value", "target", "output − target"), _output_rows(trace, formatter)))
+    others = len(facts.spec.samples) - OUTPUT_SAMPLES_SHOWN
+    if others > 0:
+        outline.add(paragraph(f"The first {OUTPUT_SAMPLES_SHOWN} of {len(facts.spec.samples):,} samples; the others' "
+                              f"outputs are in the answer key\n(`{names.after_prefix(steps)}sample{{n}}.out_…`)."))
 
 
 def _compared_cell(losses: tuple[float, ...], step: int, formatter: "Formatter") -> str:
@@ -148,7 +153,7 @@ def _output_rows(trace: "Trace", formatter: "Formatter") -> list[tuple[str, ...]
     values = trace.graph.values
     several = len(spec.samples) > 1
     rows = []
-    for index, sample in enumerate(spec.samples):
+    for index, sample in enumerate(spec.samples[:OUTPUT_SAMPLES_SHOWN]):
         prefix = names.after_prefix(steps, index + 1 if several else None)
         for name, target, role in spec.sample_values(sample):   # a sequence's targets carry their step: target_o1@3
             if role != "target":
