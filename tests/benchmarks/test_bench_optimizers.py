@@ -17,7 +17,7 @@ import time
 from typing import Any, Callable
 
 import pytest
-from test_bench_training import mazur_dict_online, mid_size_engine_spec, mid_size_spec, reference_mazur_loop
+from test_bench_training import fast_mid_size, mazur_dict_online, mid_size_spec, reference_mazur_loop
 
 from stepbystep.engine import nn
 from stepbystep.spec.load import parse_spec
@@ -45,13 +45,6 @@ def mid_data(optimizer: str, epochs: int = EPOCHS) -> dict[str, Any]:
     if optimizer == "adamw":
         data["training"]["weight_decay"] = 0.01
     return data
-
-
-def ours_mid(data: dict[str, Any]) -> list[float]:
-    spec = mid_size_engine_spec(data)
-    builder = nn._NetworkBuilder(spec, None, nn.NO_MISTAKES)
-    _, losses = builder._run_fast(1, spec.training.epochs + 1, nn.initial_values(spec, builder.names))
-    return losses
 
 
 def torch_mid(data: dict[str, Any]) -> list[float]:
@@ -100,7 +93,7 @@ def test_the_benchmarked_runs_agree_with_torch(optimizer: str) -> None:
     (longer Adam-like runs on this net drift apart chaotically from rounding alone)."""
     pytest.importorskip("torch")
     data = mid_data(optimizer, epochs=15)
-    assert ours_mid(data) == pytest.approx(torch_mid(data), rel=1e-9)
+    assert fast_mid_size(data) == pytest.approx(torch_mid(data), rel=1e-9)
 
 
 def test_the_mazur_reference_agrees() -> None:
@@ -148,7 +141,7 @@ def test_bench_optimizer_ratios(benchmark: Any) -> None:
                 finally:
                     torch.set_num_threads(threads)
 
-            ours, single, default = _best(2, lambda data=data: ours_mid(data), one_thread, lambda data=data: torch_mid(data))
+            ours, single, default = _best(2, lambda data=data: fast_mid_size(data), one_thread, lambda data=data: torch_mid(data))
             ratios[f"mid-size {name} / torch one thread (goal <= 0.5)"] = ours / single
             ratios[f"mid-size {name} / torch default threads (goal <= 0.5)"] = ours / default
 

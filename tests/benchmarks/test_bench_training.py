@@ -212,7 +212,8 @@ def mid_size_engine_spec(data: dict[str, Any]) -> Any:
     return replace(spec, samples=tuple(Sample(tuple(s["inputs"]), tuple(s["targets"])) for s in samples))
 
 
-def _fast_mid_size(data: dict[str, Any]) -> list[float]:
+def fast_mid_size(data: dict[str, Any]) -> list[float]:
+    """The mid-size run on our fast path, the loss after each epoch (any optimizer its data names)."""
     spec = mid_size_engine_spec(data)
     builder = nn._NetworkBuilder(spec, None, nn.NO_MISTAKES)
     _, losses = builder._run_fast(1, spec.training.epochs + 1, nn.initial_values(spec, builder.names))
@@ -250,14 +251,14 @@ def torch_mid_size(data: dict[str, Any]) -> list[float]:
 def test_mid_size_fast_path_agrees_with_torch() -> None:
     pytest.importorskip("torch")
     data = mid_size_spec(epochs=20)
-    ours, theirs = _fast_mid_size(data), torch_mid_size(data)
+    ours, theirs = fast_mid_size(data), torch_mid_size(data)
     assert ours == pytest.approx(theirs, rel=1e-10)
 
 
 @pytest.mark.benchmark(group="mid-size")
 def test_bench_mid_size_fast_path(benchmark: Any) -> None:
     data = mid_size_spec()
-    benchmark.pedantic(_fast_mid_size, args=(data,), rounds=3, iterations=1)
+    benchmark.pedantic(fast_mid_size, args=(data,), rounds=3, iterations=1)
 
 
 @pytest.mark.benchmark(group="mid-size")
@@ -305,7 +306,7 @@ def test_bench_ratios_interleaved(benchmark: Any) -> None:
         ours, single, default = [], [], []
         threads = torch.get_num_threads()
         for _ in range(3):
-            ours.append(_best(_fast_mid_size, data))
+            ours.append(_best(fast_mid_size, data))
             default.append(_best(torch_mid_size, data))
             torch.set_num_threads(1)
             single.append(_best(torch_mid_size, data))
