@@ -15,8 +15,8 @@ from .figures import LossCurve
 from .formatter import Formatter
 from .network import carried_rows
 from .optimizer_prose import OPTIMIZER_KINDS, before_optimizer_step, explanation, optimizer_convention, plain
-from .outline import Outline, paragraph, prose, user_text
-from .summary import _pick
+from .outline import Outline, paragraph, prose, rounding_clause, user_text
+from .summary import picked_rows
 
 KINDS = ("descent_start", "descent_forward", "descent_backward", "descent_update", "after", "losses", "descent_after")
 
@@ -24,8 +24,7 @@ KINDS = ("descent_start", "descent_forward", "descent_backward", "descent_update
 def descent_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None:
     facts = trace.facts
     assert isinstance(facts, DescentFacts)
-    rounding = ("every computation uses the full value" if facts.round_to is None
-                else f"every value is rounded to {facts.round_to} decimals as it is computed, as by hand")
+    rounding = rounding_clause(facts.round_to)
     outline.add(paragraph(
         "This is gradient descent on a computation graph, step by step: each step computes the output, its gradient "
         "with\nrespect to every input by the backward pass, and moves the parameters against their gradients. Every "
@@ -168,7 +167,7 @@ def _summary(outline: Outline, trace: Trace, facts: DescentFacts, formatter: For
     notes = facts.spec.notes or {}
     shown = set(facts.spec.training.record) | {facts.steps} if facts.spec.training else {facts.steps}
     noted = {step for step, _ in points if step not in shown and f"after{step}.{facts.output}" in notes}
-    picked = _pick(len(points), noted)
+    picked = picked_rows(len(points), noted)
     runs = facts.comparison
     own = f" ({facts.spec.training.optimizer.name})" if runs and facts.spec.training else ""
 

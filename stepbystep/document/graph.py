@@ -12,7 +12,7 @@ from ..engine.trace import Step, Trace
 from .blocks import Bullets, Figure, Item, Strong, Table
 from .figures import circuit_drawing
 from .formatter import Formatter
-from .outline import Outline, paragraph, prose, user_text
+from .outline import Outline, paragraph, prose, rounding_clause, user_text
 from .summary import SATURATED
 from .symbols import reads_as_constant
 
@@ -29,8 +29,7 @@ MODES = (
 def graph_blocks(outline: Outline, trace: Trace, formatter: Formatter) -> None:
     facts = trace.facts
     assert isinstance(facts, GraphFacts)
-    rounding = ("every computation uses the full value" if facts.round_to is None
-                else f"every value is rounded to {facts.round_to} decimals as it is computed, as by hand")
+    rounding = rounding_clause(facts.round_to)
     outline.add(paragraph(
         "This is a step-by-step worked example of backpropagation on a computation graph. Every number is shown\n"
         "as a formula, then with the numbers put in, then as its value. Values are printed to "

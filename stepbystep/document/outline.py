@@ -53,6 +53,13 @@ def user_text(text: str) -> UserText:
     return UserText(one_line(text))
 
 
+def rounding_clause(round_to: int | None) -> str:
+    """How a walkthrough computes, for its opening paragraph: exactly, or rounded as by hand."""
+    if round_to is None:
+        return "every computation uses the full value"
+    return f"every value is rounded to {round_to} decimals as it is computed, as by hand"
+
+
 def one_line(text: str) -> str:
     return " ".join(str(text).splitlines())
 

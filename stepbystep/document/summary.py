@@ -53,7 +53,7 @@ def curve_points(trace: "Trace") -> list[tuple[int, float]]:
             if names.after_total(step) in values]
 
 
-def _pick(count: int, notes: set[int]) -> list[int]:
+def picked_rows(count: int, notes: set[int]) -> list[int]:
     """Row numbers 1..count to show: all for short runs; else the first five,
     about fifteen spread evenly on a log scale, the last, and any with a note."""
     if count <= ALL_ROWS_UP_TO:
@@ -90,7 +90,7 @@ def _loss_summary(outline: "Outline", trace: "Trace", formatter: "Formatter") ->
     losses = epoch_losses(trace)
     by_epoch = {epoch: (step, loss) for epoch, step, loss in losses}
     noted = {epoch for epoch, step, _ in losses if _note(trace, names.after_total(step))}
-    picked = _pick(len(losses), noted)
+    picked = picked_rows(len(losses), noted)
     outline.section("Training summary", 2)
     outline.add(paragraph(
         f"{steps:,} update{'s' if steps > 1 else ''} in {epochs:,} epoch{'s' if epochs > 1 else ''}\n"
