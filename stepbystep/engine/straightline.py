@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 from .expressions import Add, Call, Div, Expr, Mul, Neg, Num, Pow, Ref, Sub
 from .fastpath_update import HandDivision
@@ -47,25 +47,13 @@ def compile_sample(template: SampleTemplate, round_to: int | None, loss_only: bo
             variables[name] = f"v{len(variables)}"
         if names:   # unpacking a whole tuple is faster than indexing
             lines.append(f"    {', '.join(variables[name] for name in names)}, = {holder}")
-    for name, node in graph.nodes.items():
-        if name not in needed or node.expr is None:
-            continue
-        if isinstance(node.expr, Ref) and round_to is None:
-            variables[name] = variables[node.expr.name]   # a copy: no code
-            continue
-        variables[name] = f"v{len(variables)}"
-        source = python_source(node.expr, variables, hand)
-        if round_to is not None:
-            source = f"round({source}, {round_to}) + 0.0"
-        lines.append(f"    {variables[name]} = {source}")
+    lines += _node_lines(graph, variables, needed, round_to, hand)
     if loss_only:
         lines.append(f"    return {variables[template.loss]}")
     else:
         gradients = ", ".join(variables[name] for name in template.gradients)
         lines.append(f"    return {variables[template.loss]}, ({gradients},)")
-    namespace = namespace_for_compiled()
-    exec(compile("\n".join(lines), "<stepbystep.fastpath>", "exec"), namespace)  # our own generated code
-    return namespace["sample"]
+    return _defined(lines, "sample")
 
 
 def compile_graph(graph: Graph, sources: Mapping[str, int]) -> Callable[[Sequence[float]], tuple[float, ...]]:
@@ -81,25 +69,43 @@ def compile_graph(graph: Graph, sources: Mapping[str, int]) -> Callable[[Sequenc
         if node.expr is None:
             variables[name] = f"v{len(variables)}"
             lines.append(f"    {variables[name]} = N[{sources[name]}]")
-        elif isinstance(node.expr, Ref):
-            variables[name] = variables[node.expr.name]   # a copy: no code
-        else:
-            variables[name] = f"v{len(variables)}"
-            lines.append(f"    {variables[name]} = {python_source(node.expr, variables)}")
+    lines += _node_lines(graph, variables, graph.nodes, None, None)
     lines.append("    return (" + ", ".join(variables[name] for name in graph.nodes) + ",)")
-    namespace = namespace_for_compiled()
-    exec(compile("\n".join(lines), "<stepbystep.straightline>", "exec"), namespace)  # our own generated code
-    return namespace["graph"]  # type: ignore[no-any-return]
+    return _defined(lines, "graph")
 
 
 def compile_expression(expr: Expr, names: Sequence[str]) -> Callable[..., float]:
     """One expression compiled as the fast path compiles a node: `f(*values)`
     with the values of `names` in order (for tests: compiled == evaluated)."""
     variables = {name: f"v{index}" for index, name in enumerate(names)}
-    source = f"def f({', '.join(variables.values())}):\n    return {python_source(expr, variables)}"
+    return _defined([f"def f({', '.join(variables.values())}):", f"    return {python_source(expr, variables)}"], "f")
+
+
+def _node_lines(graph: Graph, variables: dict[str, str], wanted: Collection[str], round_to: int | None,
+                hand: HandDivision | None) -> list[str]:
+    """One line per defined node in `wanted`, in the graph's order, each given
+    its variable in `variables` (the given nodes have theirs already); a plain
+    copy of another node is no line at all, unless every value is rounded."""
+    lines = []
+    for name, node in graph.nodes.items():
+        if name not in wanted or node.expr is None:
+            continue
+        if isinstance(node.expr, Ref) and round_to is None:
+            variables[name] = variables[node.expr.name]   # a copy: no code
+            continue
+        variables[name] = f"v{len(variables)}"
+        source = python_source(node.expr, variables, hand)
+        if round_to is not None:
+            source = f"round({source}, {round_to}) + 0.0"
+        lines.append(f"    {variables[name]} = {source}")
+    return lines
+
+
+def _defined(lines: list[str], name: str) -> Any:
+    """The function `name` the lines define, with what compiled code may call."""
     namespace = namespace_for_compiled()
-    exec(compile(source, "<stepbystep.fastpath>", "exec"), namespace)  # our own generated code
-    return namespace["f"]  # type: ignore[no-any-return]
+    exec(compile("\n".join(lines), "<stepbystep.straightline>", "exec"), namespace)  # our own generated code
+    return namespace[name]
 
 
 def _needed(graph: Graph, wanted: list[str]) -> set[str]:
